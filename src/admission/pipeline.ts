@@ -1,0 +1,144 @@
+// The admission pipeline, top to bottom:
+//   body bytes -> JSON -> envelope -> (schema check) -> handler -> response/patch -> bytes.
+// It knows nothing of HTTP or TLS: it takes bytes and a signal, and returns the
+// status and body to write plus a summary for the log line and metrics.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { decodeReview, EnvelopeError, type DecodedReview } from './envelope.ts';
+import { formatGvk, type AdmissionRequest, type AdmissionResponse, type RawObject } from './request.ts';
+import { errorBody, reviewBody, type ReviewOutcome, type ReviewSummary } from './reply.ts';
+import { failureResponse } from './failure.ts';
+import { sanitizeWarnings } from './warnings.ts';
+import { checkAuditAnnotations } from './audit-annotations.ts';
+import { createPatch, encodePatch } from './patch.ts';
+import { errorMessage } from '../errors.ts';
+import type { Webhook } from '../webhooks/define.ts';
+import type { MutationVerdict } from '../webhooks/verdict.ts';
+
+export interface PipelineContext {
+  signal: AbortSignal;
+  deadline: number;
+  log: Logger;
+  /** Log the objects at debug (the logger's serializers redact Secret data). */
+  logObjects?: boolean;
+}
+
+export async function runReview(webhook: Webhook, body: Uint8Array, ctx: PipelineContext): Promise<ReviewOutcome> {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch (err) {
+    return badRequest('KADMIT_BODY_NOT_JSON', `request body is not JSON: ${errorMessage(err)}`);
+  }
+
+  let review: DecodedReview;
+  try {
+    review = decodeReview(json);
+  } catch (err) {
+    if (err instanceof EnvelopeError) return badRequest(err.code, err.message, err.issues);
+    throw err;
+  }
+
+  const summary = summarize(review.request);
+  if (ctx.logObjects) ctx.log.debug({ uid: review.request.uid, object: review.request.object, oldObject: review.request.oldObject }, 'review objects');
+  let verdict: MutationVerdict;
+  let handlerObject: RawObject | null = null;
+  try {
+    if (webhook.type === 'validating') {
+      verdict = await webhook.validate({ ...ctx, request: review.request, object: review.request.object, oldObject: review.request.oldObject });
+    } else {
+      // The handler gets a private copy so the raw object stays the base of the diff.
+      handlerObject = review.request.object === null ? null : structuredClone(review.request.object);
+      verdict = await webhook.mutate({ ...ctx, request: review.request, object: handlerObject, oldObject: review.request.oldObject });
+    }
+    assertVerdict(verdict);
+    return respond(webhook, review, verdict, handlerObject, summary, ctx.log);
+  } catch (err) {
+    return handlerFailed(webhook, review, summary, err, ctx.log);
+  }
+}
+
+function respond(
+  webhook: Webhook,
+  review: DecodedReview,
+  verdict: MutationVerdict,
+  handlerObject: RawObject | null,
+  summary: ReviewSummary,
+  log: Logger,
+): ReviewOutcome {
+  const request = review.request;
+  const response: AdmissionResponse = { uid: request.uid, allowed: verdict.verdict !== 'denied' };
+  summary.decision = verdict.verdict === 'denied' ? 'denied' : 'allowed';
+  summary.code = 200;
+  if (verdict.verdict === 'denied') {
+    const code = Number.isInteger(verdict.code) && verdict.code >= 400 && verdict.code <= 599 ? verdict.code : 403;
+    response.status = { code, message: String(verdict.message), reason: String(verdict.reason || 'Forbidden') };
+    summary.code = code;
+  }
+  if (webhook.type === 'mutating' && verdict.verdict !== 'denied') {
+    const patch = mutationPatch(request, verdict.verdict === 'mutated' ? verdict.object : handlerObject, webhook.name, log);
+    if (patch !== undefined) {
+      response.patchType = 'JSONPatch';
+      response.patch = patch;
+      summary.decision = 'mutated';
+    }
+  }
+  if (verdict.warnings?.length) {
+    const warnings = sanitizeWarnings(verdict.warnings);
+    if (warnings.length > 0) response.warnings = warnings;
+  }
+  if (verdict.auditAnnotations) {
+    const { annotations, dropped } = checkAuditAnnotations(verdict.auditAnnotations);
+    if (dropped.length > 0) log.warn({ webhook: webhook.name, dropped }, 'dropped audit annotations with invalid keys');
+    if (Object.keys(annotations).length > 0) response.auditAnnotations = annotations;
+  }
+  return { status: 200, body: reviewBody(review.version, response), summary };
+}
+
+/** The base64 patch from the raw object to the handler's, or undefined when nothing changed. */
+function mutationPatch(request: AdmissionRequest, result: RawObject | null, webhook: string, log: Logger): string | undefined {
+  if (request.object === null || result === null) return undefined;
+  const ops = createPatch(request.object, result);
+  if (ops.length === 0) return undefined;
+  // The apiserver fails the whole request when a patch comes back on DELETE or CONNECT.
+  if (request.operation === 'DELETE' || request.operation === 'CONNECT') {
+    log.warn({ webhook, uid: request.uid, operation: request.operation }, 'mutation ignored: no patch may be returned on DELETE or CONNECT');
+    return undefined;
+  }
+  return encodePatch(ops);
+}
+
+function assertVerdict(verdict: unknown): asserts verdict is MutationVerdict {
+  const v = verdict as Partial<MutationVerdict> | null | undefined;
+  if (v?.verdict === 'allowed' || v?.verdict === 'denied' || (v?.verdict === 'mutated' && typeof v.object === 'object' && v.object !== null)) return;
+  throw new TypeError(`handler returned ${JSON.stringify(verdict) ?? String(verdict)}; expected allow(), deny(...) or mutate(object)`);
+}
+
+function handlerFailed(webhook: Webhook, review: DecodedReview, summary: ReviewSummary, err: unknown, log: Logger): ReviewOutcome {
+  const errorId = randomUUID().slice(0, 8);
+  log.error({ webhook: webhook.name, uid: review.request.uid, errorId, err }, 'webhook handler failed');
+  const response = failureResponse(review.request.uid, webhook, `failed with an internal error (error id ${errorId})`);
+  summary.decision = 'error';
+  summary.code = response.status?.code ?? 200;
+  summary.errorId = errorId;
+  summary.failure = 'handler-error';
+  return { status: 200, body: reviewBody(review.version, response), summary };
+}
+
+function badRequest(code: string, message: string, issues?: { path: string; message: string }[]): ReviewOutcome {
+  return { status: 400, body: errorBody(code, message, issues), summary: { decision: 'invalid', code: 400, failure: code } };
+}
+
+export function summarize(request: AdmissionRequest): ReviewSummary {
+  const summary: ReviewSummary = {
+    decision: 'allowed',
+    code: 200,
+    uid: request.uid,
+    kind: formatGvk(request.kind),
+    operation: request.operation,
+    dryRun: request.dryRun,
+  };
+  if (request.namespace) summary.namespace = request.namespace;
+  if (request.name) summary.name = request.name;
+  return summary;
+}

@@ -1,0 +1,87 @@
+// `kadmit serve`: wires configuration, certificates, webhooks, the reviewer and
+// the two listeners together, and owns the shutdown sequence.
+import type { Logger } from 'pino';
+import { loadOrCreateFileCertificates } from '../certs/file-store.ts';
+import { loadWebhooks } from '../webhooks/load.ts';
+import { Reviewer } from '../admission/reviewer.ts';
+import { runReview } from '../admission/pipeline.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { createWebhookServer } from '../transport/webhook-server.ts';
+import { createOpsServer } from '../transport/ops-server.ts';
+import type { ServeConfig } from '../config/options.ts';
+
+export interface RunningServer {
+  webhookPort: number;
+  opsPort: number;
+  caPath: string;
+  /** The graceful sequence SIGTERM runs: drain, stop accepting, finish or abort, close. */
+  shutdown(): Promise<void>;
+}
+
+export function splitAddress(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(':');
+  const host = address.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+  return { host, port: Number(address.slice(colon + 1)) };
+}
+
+export async function startServer(config: ServeConfig, log: Logger): Promise<RunningServer> {
+  const webhooks = (await loadWebhooks(config.webhooks)).map((l) => l.webhook);
+  const certs = await loadOrCreateFileCertificates({
+    dir: config.certDir,
+    serviceName: config.serviceName,
+    namespace: config.namespace,
+    local: true,
+    log: log.child({ component: 'certs' }),
+  });
+  log.info({ caPath: certs.caPath, action: certs.action }, `serving certificate ready; clients trust the CA in ${certs.caPath}`);
+
+  const metrics = createMetrics();
+  const reviewer = new Reviewer({
+    deadlineMarginMs: config.deadlineMarginMs,
+    execute: (webhook, body, ctx) => runReview(webhook, body, { ...ctx, log, logObjects: config.logObjects }),
+    log,
+    metrics,
+  });
+  const webhookServer = createWebhookServer({
+    webhooks,
+    reviewer,
+    tls: { key: certs.material.key, cert: certs.material.cert },
+    tlsMinVersion: config.tlsMinVersion,
+    tlsCiphers: config.tlsCiphers,
+    maxBodyBytes: config.maxBodyBytes,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    log,
+  });
+
+  let notReady: string | undefined = 'starting';
+  const ops = createOpsServer({ registry: metrics.registry, notReadyReason: () => notReady, log });
+  const opsAt = await ops.listen(splitAddress(config.opsAddress).host, splitAddress(config.opsAddress).port);
+  const webhookAt = await webhookServer.listen(splitAddress(config.webhookAddress).host, splitAddress(config.webhookAddress).port);
+  notReady = undefined;
+  log.info({ webhook: webhookAt, ops: opsAt, webhooks: webhooks.map((w) => `${w.type} ${w.name} ${w.path}`) }, 'kadmit serving');
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      notReady = 'shutting down';
+      log.info({ drainDelayMs: config.drainDelayMs }, 'shutdown: readiness off, draining');
+      await delay(config.drainDelayMs);
+      // Reviews still running near the end of the grace period are answered by failurePolicy.
+      const abortAt = Math.max(0, config.shutdownGraceMs - config.drainDelayMs - 1_000);
+      const abortTimer = setTimeout(() => reviewer.shutdown(), abortAt);
+      log.info('shutdown: no longer accepting connections; finishing in-flight reviews');
+      await webhookServer.close();
+      clearTimeout(abortTimer);
+      reviewer.shutdown();
+      await ops.close();
+      log.info('shutdown: done');
+    })());
+  return { webhookPort: webhookAt.port, opsPort: opsAt.port, caPath: certs.caPath, shutdown };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

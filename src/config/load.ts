@@ -1,0 +1,108 @@
+// Resolves the serve configuration: flags over environment over YAML file over
+// defaults, validated once with zod. A bad value is a usage error (exit 2) that
+// names the field and the source it came from.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { KadmitError, errorMessage } from '../errors.ts';
+import { formatPath } from '../admission/envelope.ts';
+import { SERVE_OPTIONS, serveConfigSchema, type ServeConfig } from './options.ts';
+
+export class UsageError extends KadmitError {
+  constructor(message: string) {
+    super('KADMIT_USAGE', message);
+  }
+}
+
+type Source = 'flag' | 'env' | 'file';
+
+export function loadServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServeConfig & { configFile?: string } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        config: { type: 'string' },
+        ...Object.fromEntries(
+          SERVE_OPTIONS.map((o) => [o.flag, { type: 'switch' in o ? ('boolean' as const) : ('string' as const), multiple: 'list' in o }]),
+        ),
+      },
+    });
+  } catch (err) {
+    throw new UsageError(errorMessage(err));
+  }
+
+  const raw: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+  const configFile = (parsed.values.config as string | undefined) ?? env.KADMIT_CONFIG;
+  if (configFile) {
+    for (const [key, value] of Object.entries(readConfigFile(configFile))) {
+      raw[key] = value;
+      origin[key] = `${configFile}: ${key}`;
+    }
+  }
+  const set = (key: string, value: unknown, source: Source, name: string) => {
+    raw[key] = value;
+    origin[key] = source === 'flag' ? `--${name}` : `${name}`;
+  };
+  for (const o of SERVE_OPTIONS) {
+    const fromEnv = env[o.env];
+    if (fromEnv !== undefined && fromEnv !== '') set(o.key, 'list' in o ? fromEnv.split(',').map((s) => s.trim()).filter(Boolean) : fromEnv, 'env', o.env);
+    const fromFlag = (parsed.values as Record<string, unknown>)[o.flag];
+    if (fromFlag !== undefined) set(o.key, fromFlag, 'flag', o.flag);
+  }
+
+  const result = serveConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      const where = origin[key] ?? formatPath(issue.path);
+      return issue.code === 'unrecognized_keys'
+        ? `${configFile}: unknown setting(s) ${issue.keys.join(', ')}`
+        : `${where}: ${issue.message}`;
+    });
+    throw new UsageError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const config = result.data as ServeConfig;
+  return configFile ? { ...config, configFile } : config;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read config file ${path}: ${errorMessage(err)}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new UsageError(`config file ${path} is not valid YAML: ${errorMessage(err)}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`config file ${path} must be a mapping of settings`);
+  return doc as Record<string, unknown>;
+}
+
+export function serveHelp(): string {
+  const width = Math.max(...SERVE_OPTIONS.map((o) => o.flag.length)) + 8;
+  const lines = SERVE_OPTIONS.map((o) => {
+    const flag = `  --${o.flag}${'switch' in o ? '' : ' V'}`.padEnd(width + 4);
+    const repeat = 'list' in o ? ' (repeatable; env: comma-separated)' : '';
+    return `${flag}${o.help}${repeat}\n${' '.repeat(width + 4)}env ${o.env}, file key ${o.key}, default ${JSON.stringify(o.default)}`;
+  });
+  return [
+    'Usage: kadmit serve [options]',
+    '',
+    'Serves the configured admission webhooks over HTTPS. Settings come from flags,',
+    'then environment variables, then the YAML file given with --config (or',
+    'KADMIT_CONFIG), then defaults.',
+    '',
+    '  --config FILE'.padEnd(width + 4) + 'YAML file of settings (keys as listed below)',
+    ...lines,
+    '  --help'.padEnd(width + 4) + 'show this help',
+  ].join('\n');
+}

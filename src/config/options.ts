@@ -1,0 +1,55 @@
+// Every setting of `kadmit serve`, in one table: the zod schema, the flag, the
+// environment variable, the YAML key and the help text all come from here.
+import { z } from 'zod';
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:8443 or :8080')
+  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be 0-65535');
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a DNS label (lowercase letters, digits, "-")').max(63);
+const positiveInt = z.coerce.number().int('expected a whole number').positive('expected a number above 0');
+const nonNegativeInt = z.coerce.number().int('expected a whole number').min(0, 'expected 0 or more');
+const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+
+export interface OptionSpec {
+  /** Key in the YAML file and in the resolved config. */
+  key: string;
+  flag: string;
+  env: string;
+  schema: z.ZodType;
+  default: unknown;
+  help: string;
+  /** Repeatable flag / comma-separated env var. */
+  list?: boolean;
+  /** A switch: `--name` alone means true. */
+  switch?: true;
+}
+
+export const SERVE_OPTIONS = [
+  { key: 'webhookAddress', flag: 'webhook-address', env: 'KADMIT_WEBHOOK_ADDRESS', schema: hostPort, default: '0.0.0.0:8443', help: 'HTTPS listener for the apiserver (host:port)' },
+  { key: 'opsAddress', flag: 'ops-address', env: 'KADMIT_OPS_ADDRESS', schema: hostPort, default: ':8080', help: 'plain-HTTP listener for /healthz, /readyz, /metrics' },
+  { key: 'certDir', flag: 'cert-dir', env: 'KADMIT_CERT_DIR', schema: z.string().min(1), default: 'certs', help: 'where the local CA and serving certificate are kept' },
+  { key: 'serviceName', flag: 'service-name', env: 'KADMIT_SERVICE_NAME', schema: dnsLabel, default: 'kadmit', help: 'Service that fronts kadmit (serving cert names <svc>.<ns>.svc)' },
+  { key: 'namespace', flag: 'namespace', env: 'KADMIT_NAMESPACE', schema: dnsLabel, default: 'kadmit', help: "kadmit's own namespace" },
+  { key: 'webhooks', flag: 'webhook', env: 'KADMIT_WEBHOOKS', list: true, schema: z.array(z.string().min(1)).min(1, 'expected at least one webhook'), default: ['builtin:require-memory-limits', 'builtin:add-reviewed-label'], help: 'webhooks to serve: builtin:<name> or a module path (repeatable)' },
+  { key: 'maxBodyBytes', flag: 'max-body-bytes', env: 'KADMIT_MAX_BODY_BYTES', schema: positiveInt.max(256 * 1024 * 1024, 'expected at most 268435456'), default: 8 * 1024 * 1024, help: 'largest request body accepted (an UPDATE carries two objects)' },
+  { key: 'deadlineMarginMs', flag: 'deadline-margin-ms', env: 'KADMIT_DEADLINE_MARGIN_MS', schema: nonNegativeInt.max(10_000, 'expected at most 10000'), default: 500, help: "time kept back from the apiserver's timeout so kadmit's answer arrives first" },
+  { key: 'drainDelayMs', flag: 'drain-delay-ms', env: 'KADMIT_DRAIN_DELAY_MS', schema: nonNegativeInt, default: 3_000, help: 'on SIGTERM, keep serving this long with /readyz failing so endpoints update' },
+  { key: 'shutdownGraceMs', flag: 'shutdown-grace-ms', env: 'KADMIT_SHUTDOWN_GRACE_MS', schema: positiveInt, default: 25_000, help: 'on SIGTERM, exit within this time (keep it below terminationGracePeriodSeconds)' },
+  { key: 'headersTimeoutMs', flag: 'headers-timeout-ms', env: 'KADMIT_HEADERS_TIMEOUT_MS', schema: positiveInt, default: 10_000, help: 'a client must send all request headers within this time' },
+  { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'KADMIT_REQUEST_TIMEOUT_MS', schema: positiveInt, default: 30_000, help: 'a client must send the whole request within this time' },
+  { key: 'keepAliveTimeoutMs', flag: 'keep-alive-timeout-ms', env: 'KADMIT_KEEP_ALIVE_TIMEOUT_MS', schema: positiveInt, default: 95_000, help: "idle keep-alive connections close after this (above the apiserver's 90 s, so it closes first)" },
+  { key: 'idleTimeoutMs', flag: 'idle-timeout-ms', env: 'KADMIT_IDLE_TIMEOUT_MS', schema: positiveInt, default: 120_000, help: 'a socket with no traffic at all is closed after this' },
+  { key: 'tlsMinVersion', flag: 'tls-min-version', env: 'KADMIT_TLS_MIN_VERSION', schema: z.enum(['TLSv1.2', 'TLSv1.3']), default: 'TLSv1.2', help: 'lowest TLS version accepted (TLSv1.2 or TLSv1.3)' },
+  { key: 'tlsCiphers', flag: 'tls-ciphers', env: 'KADMIT_TLS_CIPHERS', schema: z.string(), default: '', help: "OpenSSL cipher list for TLS 1.2 (empty: Node's defaults)" },
+  { key: 'logLevel', flag: 'log-level', env: 'KADMIT_LOG_LEVEL', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), default: 'info', help: 'log level' },
+  { key: 'logObjects', flag: 'log-objects', env: 'KADMIT_LOG_OBJECTS', switch: true, schema: bool, default: false, help: 'log request objects at debug level (Secret data is always redacted)' },
+] as const satisfies readonly OptionSpec[];
+
+type OptionTable = typeof SERVE_OPTIONS;
+type ValueOf<O> = O extends { schema: z.ZodType<infer T> } ? T : never;
+export type ServeConfig = { -readonly [O in OptionTable[number] as O['key']]: ValueOf<O> };
+
+export const serveConfigSchema = z.strictObject(
+  Object.fromEntries(SERVE_OPTIONS.map((o) => [o.key, (o.schema as z.ZodType).default(o.default)])) as Record<string, z.ZodType>,
+);

@@ -1,0 +1,69 @@
+// The plain-HTTP operations listener: probes, metrics and debug views. Kept apart
+// from the webhook listener so a kubelet probe or a scrape never queues behind
+// admission traffic, and needs no certificate.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+import type { Logger } from 'pino';
+
+export interface OpsServerOptions {
+  registry: Registry;
+  /** Why kadmit is not ready, or undefined when it is. */
+  notReadyReason(): string | undefined;
+  /** Extra read-only JSON views, e.g. `/debug/inflight`. */
+  debugViews?: Readonly<Record<string, () => unknown>>;
+  log: Logger;
+}
+
+export interface OpsServer {
+  listen(host: string, port: number): Promise<{ host: string; port: number }>;
+  close(): Promise<void>;
+}
+
+export function createOpsServer(options: OpsServerOptions): OpsServer {
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      options.log.error({ err }, 'ops endpoint failed');
+      if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
+      else res.destroy();
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 10_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET\n', { allow: 'GET, HEAD' });
+    if (path === '/healthz') return send(res, 200, 'text/plain', 'ok\n');
+    if (path === '/readyz') {
+      const reason = options.notReadyReason();
+      return reason === undefined ? send(res, 200, 'text/plain', 'ok\n') : send(res, 503, 'text/plain', `not ready: ${reason}\n`);
+    }
+    if (path === '/metrics') return send(res, 200, options.registry.contentType, await options.registry.metrics());
+    const view = path === undefined ? undefined : options.debugViews?.[path];
+    if (view) return send(res, 200, 'application/json', `${JSON.stringify(view(), null, 2)}\n`);
+    return send(res, 404, 'text/plain', 'not found\n');
+  }
+
+  return {
+    listen: (host, port) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host === '' ? undefined : host, () => {
+          server.off('error', reject);
+          const address = server.address();
+          if (address === null || typeof address === 'string') return reject(new Error('ops server has no TCP address'));
+          resolve({ host: address.address, port: address.port });
+        });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}

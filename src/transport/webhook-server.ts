@@ -1,0 +1,125 @@
+// The HTTPS listener the apiserver calls. It only speaks HTTP: method, path,
+// media type, body size, timeouts and TLS. Every admission decision is made by
+// the Reviewer it is given.
+import type { SecureContextOptions } from 'node:tls';
+import type { Server as HttpsServer } from 'node:https';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Webhook } from '../webhooks/define.ts';
+import type { Reviewer } from '../admission/reviewer.ts';
+import { errorBody } from '../admission/reply.ts';
+import { isJsonUtf8 } from './media-type.ts';
+import { clientGoneSignal } from './client-gone.ts';
+
+export interface ServingTls {
+  key: string;
+  cert: string;
+}
+
+export interface WebhookServerOptions {
+  webhooks: readonly Webhook[];
+  reviewer: Reviewer;
+  tls: ServingTls;
+  tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
+  tlsCiphers: string;
+  maxBodyBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  idleTimeoutMs: number;
+  log: Logger;
+}
+
+export interface WebhookServer {
+  listen(host: string, port: number): Promise<{ host: string; port: number }>;
+  /** Swaps the serving certificate for new handshakes; open connections keep theirs. */
+  setTls(tls: ServingTls): void;
+  /** Stops accepting connections and waits for open ones to finish. */
+  close(): Promise<void>;
+  readonly fastify: FastifyInstance<HttpsServer>;
+}
+
+const METHODS_NOT_ALLOWED = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+export function createWebhookServer(options: WebhookServerOptions): WebhookServer {
+  const secureOptions = (tls: ServingTls): SecureContextOptions => ({
+    key: tls.key,
+    cert: tls.cert,
+    minVersion: options.tlsMinVersion,
+    ...(options.tlsCiphers !== '' && { ciphers: options.tlsCiphers }),
+  });
+  const app = Fastify<HttpsServer>({
+    // HTTP/1.1 only: the apiserver uses it for service references, and HTTP/2 stays off (CVE-2023-44487).
+    https: secureOptions(options.tls),
+    loggerInstance: options.log.child({ component: 'transport' }),
+    disableRequestLogging: true,
+    bodyLimit: options.maxBodyBytes,
+    connectionTimeout: options.idleTimeoutMs,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    requestTimeout: options.requestTimeoutMs,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
+  });
+  app.server.headersTimeout = options.headersTimeoutMs;
+
+  // The body reaches the pipeline as raw bytes: it is parsed once, there.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  // Refuse a wrong media type before the body is read.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'POST' && !isJsonUtf8(request.headers['content-type'])) {
+      return sendError(reply, 415, 'KADMIT_UNSUPPORTED_MEDIA_TYPE',
+        `Content-Type must be application/json (UTF-8), got ${JSON.stringify(request.headers['content-type'] ?? null)}`);
+    }
+  });
+
+  for (const webhook of options.webhooks) {
+    app.post(webhook.path, async (request: FastifyRequest<{ Querystring: { timeout?: string } }>, reply) => {
+      const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
+      const gone = clientGoneSignal(request.raw, reply.raw);
+      const outcome = await options.reviewer.review(webhook, body, request.query.timeout, gone.signal);
+      gone.dispose();
+      if (outcome === undefined) return reply.hijack();
+      return reply.code(outcome.status).type('application/json').send(outcome.body);
+    });
+    app.route({
+      method: [...METHODS_NOT_ALLOWED],
+      url: webhook.path,
+      handler: (_request, reply) => {
+        reply.header('allow', 'POST');
+        return sendError(reply, 405, 'KADMIT_METHOD_NOT_ALLOWED', `only POST is served on ${webhook.path}`);
+      },
+    });
+  }
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, 'KADMIT_NOT_FOUND', `no webhook is served on ${request.url.split('?')[0]}`));
+
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) options.log.error({ err: error }, 'transport error');
+    const code = status === 413 ? 'KADMIT_BODY_TOO_LARGE' : status === 500 ? 'KADMIT_INTERNAL' : `KADMIT_HTTP_${status}`;
+    const message = status === 413 ? `request body is larger than ${options.maxBodyBytes} bytes` : status === 500 ? 'internal error' : error.message;
+    return sendError(reply, status, code, message);
+  });
+
+  return {
+    fastify: app,
+    async listen(host, port) {
+      await app.listen({ host, port });
+      const address = app.server.address();
+      if (address === null || typeof address === 'string') throw new Error('webhook server has no TCP address');
+      return { host: address.address, port: address.port };
+    },
+    setTls(tls) {
+      app.server.setSecureContext(secureOptions(tls));
+    },
+    close: () => app.close(),
+  };
+}
+
+function sendError(reply: FastifyReply<any>, status: number, code: string, message: string): FastifyReply {
+  return reply.code(status).type('application/json').send(errorBody(code, message));
+}

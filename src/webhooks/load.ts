@@ -1,0 +1,64 @@
+// Loads webhook definitions from modules. A module's default export is a webhook
+// or an array of them; `builtin:<name>` names a module shipped in src/policies.
+// Loading by module URL is what lets a worker thread import the same code.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { KadmitError, errorMessage } from '../errors.ts';
+import { isWebhook, type Webhook } from './define.ts';
+
+const BUILTIN_DIR = new URL('../policies/', import.meta.url);
+const SOURCE_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+export interface LoadedWebhook {
+  webhook: Webhook;
+  /** URL of the module that defines it, and the index in its default export. */
+  moduleUrl: string;
+  index: number;
+}
+
+export function resolveWebhookModule(spec: string, cwd = process.cwd()): string {
+  if (spec.startsWith('builtin:')) {
+    const name = spec.slice('builtin:'.length);
+    const url = new URL(`${name}${SOURCE_EXT}`, BUILTIN_DIR);
+    if (!/^[a-z0-9-]+$/.test(name) || !existsSync(url)) throw new KadmitError('KADMIT_WEBHOOK_MODULE', `unknown built-in webhook "${name}"`);
+    return url.href;
+  }
+  const path = resolve(cwd, spec);
+  if (!existsSync(path)) throw new KadmitError('KADMIT_WEBHOOK_MODULE', `webhook module ${spec} does not exist (resolved to ${path})`);
+  return pathToFileURL(path).href;
+}
+
+export async function importWebhooks(moduleUrl: string): Promise<Webhook[]> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(moduleUrl)) as { default?: unknown };
+  } catch (err) {
+    throw new KadmitError('KADMIT_WEBHOOK_MODULE', `cannot load webhook module ${moduleUrl}: ${errorMessage(err)}`, { cause: err });
+  }
+  const exported = Array.isArray(mod.default) ? mod.default : [mod.default];
+  exported.forEach((w, i) => {
+    if (!isWebhook(w)) {
+      throw new KadmitError('KADMIT_WEBHOOK_MODULE',
+        `${moduleUrl}: default export${Array.isArray(mod.default) ? `[${i}]` : ''} is not a webhook; export defineValidatingWebhook(...) or defineMutatingWebhook(...)`);
+    }
+  });
+  return exported as Webhook[];
+}
+
+export async function loadWebhooks(specs: readonly string[], cwd?: string): Promise<LoadedWebhook[]> {
+  const loaded: LoadedWebhook[] = [];
+  for (const spec of specs) {
+    const moduleUrl = resolveWebhookModule(spec, cwd);
+    (await importWebhooks(moduleUrl)).forEach((webhook, index) => loaded.push({ webhook, moduleUrl, index }));
+  }
+  const names = new Set<string>();
+  const paths = new Set<string>();
+  for (const { webhook } of loaded) {
+    if (names.has(webhook.name)) throw new KadmitError('KADMIT_WEBHOOK_DUPLICATE', `two webhooks are named "${webhook.name}"`);
+    if (paths.has(webhook.path)) throw new KadmitError('KADMIT_WEBHOOK_DUPLICATE', `two webhooks are served on ${webhook.path}`);
+    names.add(webhook.name);
+    paths.add(webhook.path);
+  }
+  return loaded;
+}

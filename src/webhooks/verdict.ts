@@ -1,0 +1,43 @@
+// What a handler answers. Handlers never build HTTP or AdmissionReview bodies:
+// they return one of these and the pipeline turns it into the reply.
+import type { RawObject } from '../admission/request.ts';
+
+export interface VerdictExtras {
+  warnings?: readonly string[];
+  /** Keys become `<webhook name>/<key>` in the audit log; see audit-annotations.ts. */
+  auditAnnotations?: Readonly<Record<string, string>>;
+}
+
+export interface Allowed extends VerdictExtras {
+  readonly verdict: 'allowed';
+}
+
+export interface Denied extends VerdictExtras {
+  readonly verdict: 'denied';
+  message: string;
+  /** HTTP-style status code shown to the user; below 400 the apiserver makes it 400. */
+  code: number;
+  reason: string;
+}
+
+export interface Mutated extends VerdictExtras {
+  readonly verdict: 'mutated';
+  object: RawObject;
+}
+
+export type Verdict = Allowed | Denied;
+export type MutationVerdict = Allowed | Denied | Mutated;
+
+export function allow(extras: VerdictExtras = {}): Allowed {
+  return { ...extras, verdict: 'allowed' };
+}
+
+export function deny(message: string, options: VerdictExtras & { code?: number; reason?: string } = {}): Denied {
+  const { code = 403, reason = 'Forbidden', ...extras } = options;
+  return { ...extras, verdict: 'denied', message, code, reason };
+}
+
+/** The object as the handler wants it stored; kadmit computes the JSON patch. */
+export function mutate(object: RawObject, extras: VerdictExtras = {}): Mutated {
+  return { ...extras, verdict: 'mutated', object };
+}
