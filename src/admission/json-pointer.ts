@@ -1,0 +1,50 @@
+// Addressing inside a JSON document: RFC 6901 pointers (what goes into a patch)
+// and the dotted display form (`spec.containers[0].image`) used in messages
+// meant for people.
+
+export type PathSegment = string | number;
+
+// RFC 6901 section 3: `~` becomes `~0` first, then `/` becomes `~1`.
+export function escapePointerToken(token: string): string {
+  if (token.indexOf('~') === -1 && token.indexOf('/') === -1) return token;
+  return token.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+export function formatPointer(segments: readonly PathSegment[]): string {
+  let out = '';
+  for (const seg of segments) {
+    out += '/' + (typeof seg === 'number' ? String(seg) : escapePointerToken(seg));
+  }
+  return out;
+}
+
+// Returns null for a malformed pointer (no leading `/`, or a `~` not followed
+// by 0 or 1) so callers can name the failing operation in their own error.
+export function parsePointer(pointer: string): string[] | null {
+  if (pointer === '') return [];
+  if (pointer.charCodeAt(0) !== 0x2f /* / */) return null;
+  const tokens = pointer.slice(1).split('/');
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as string;
+    if (token.indexOf('~') === -1) continue;
+    if (/~(?![01])/.test(token)) return null;
+    // `~1` first, then `~0`, so that `~01` decodes to `~1` and not `/`.
+    tokens[i] = token.replaceAll('~1', '/').replaceAll('~0', '~');
+  }
+  return tokens;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+// `spec.containers[0].image`; keys that are not identifiers are quoted
+// (`metadata.labels["app.kubernetes.io/name"]`); the empty path is `(root)`.
+export function formatDisplayPath(segments: readonly PathSegment[]): string {
+  if (segments.length === 0) return '(root)';
+  let out = '';
+  for (const seg of segments) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (IDENTIFIER.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
