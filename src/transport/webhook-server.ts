@@ -3,7 +3,7 @@
 // the Reviewer it is given.
 import type { SecureContextOptions } from 'node:tls';
 import type { Server as HttpsServer } from 'node:https';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Webhook } from '../webhooks/define.ts';
 import type { Reviewer } from '../admission/reviewer.ts';
@@ -52,7 +52,8 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     // HTTP/1.1 only: the apiserver uses it for service references, and HTTP/2 stays off (CVE-2023-44487).
     https: secureOptions(options.tls),
     loggerInstance: options.log.child({ component: 'transport' }),
-    disableRequestLogging: true,
+    // kadmit writes one line per review itself; fastify's per-request lines would double it.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodyBytes,
     connectionTimeout: options.idleTimeoutMs,
     keepAliveTimeout: options.keepAliveTimeoutMs,
