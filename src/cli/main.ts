@@ -1,56 +1,41 @@
 #!/usr/bin/env node
-// kadmit's command line. Usage errors exit 2 with a message naming what is wrong.
-import { loadServeConfig, serveHelp, UsageError } from '../config/load.ts';
-import { createLogger } from '../observability/logger.ts';
+// kadmit's command line. Each command lives in its own module and returns an
+// exit code; usage errors exit 2 with a message naming what is wrong.
+import { UsageError } from '../config/load.ts';
 import { errorMessage, KadmitError } from '../errors.ts';
-import { startServer } from './serve.ts';
 
-const USAGE = `Usage: kadmit <command> [options]
-
-Commands:
-  serve     serve the configured admission webhooks over HTTPS
-  help      show this help
-
-Run 'kadmit <command> --help' for a command's options.`;
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'serve':
-      return serveCommand(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? 2 : 0;
-    default:
-      process.stderr.write(`kadmit: unknown command "${command}"\n\n${USAGE}\n`);
-      return 2;
-  }
+interface Command {
+  summary: string;
+  run(argv: string[]): Promise<number>;
 }
 
-async function serveCommand(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${serveHelp()}\n`);
-    return 0;
+// One line per command; the module is loaded only when the command runs.
+const COMMANDS: Record<string, Command> = {
+  serve: { summary: 'serve the configured admission webhooks over HTTPS', run: async (argv) => (await import('./serve-command.ts')).run(argv) },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 4;
+  return [
+    'Usage: kadmit <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
+    `  ${'help'.padEnd(width)}show this help`,
+    '',
+    "Run 'kadmit <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
   }
-  const config = loadServeConfig(argv, process.env);
-  const log = createLogger(config.logLevel);
-  const server = await startServer(config, log);
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      log.info({ signal }, 'signal received');
-      server.shutdown().then(resolve, (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exitCode = 1;
-        resolve();
-      });
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
-  return 0;
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command "${name}"\n\n${usage()}`);
+  return command.run(rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,0 +1,28 @@
+// `kadmit serve` from the command line: configuration, logger, signals.
+import { loadServeConfig, serveHelp } from '../config/load.ts';
+import { createLogger } from '../observability/logger.ts';
+import { startServer } from './serve.ts';
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${serveHelp()}\n`);
+    return 0;
+  }
+  const config = loadServeConfig(argv, process.env);
+  const log = createLogger(config.logLevel);
+  const server = await startServer(config, log);
+  return new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      log.info({ signal }, 'signal received');
+      server.shutdown().then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+}
