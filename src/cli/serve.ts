@@ -25,7 +25,7 @@ export function splitAddress(address: string): { host: string; port: number } {
 }
 
 export async function startServer(config: ServeConfig, log: Logger): Promise<RunningServer> {
-  const webhooks = (await loadWebhooks(config.webhooks)).map((l) => l.webhook);
+  const webhooks = (await loadWebhooks(config.webhooks, config.settings as Record<string, unknown>)).map((l) => l.webhook);
   const certs = await loadOrCreateFileCertificates({
     dir: config.certDir,
     serviceName: config.serviceName,

@@ -6,13 +6,15 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KadmitError, errorMessage } from '../errors.ts';
 import { isWebhook, type Webhook } from './define.ts';
+import { isPolicy } from './policy.ts';
+import { formatPath } from '../admission/envelope.ts';
 
 const BUILTIN_DIR = new URL('../policies/', import.meta.url);
 const SOURCE_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 export interface LoadedWebhook {
   webhook: Webhook;
-  /** URL of the module that defines it, and the index in its default export. */
+  /** URL of the module that defines it, and the index among the webhooks it makes. */
   moduleUrl: string;
   index: number;
 }
@@ -29,13 +31,26 @@ export function resolveWebhookModule(spec: string, cwd = process.cwd()): string 
   return pathToFileURL(path).href;
 }
 
-export async function importWebhooks(moduleUrl: string): Promise<Webhook[]> {
+/** Settings per webhook spec as written in the configuration, e.g. `{ "builtin:pod-security": {...} }`. */
+export type PolicySettings = Readonly<Record<string, unknown>>;
+
+export async function importWebhooks(moduleUrl: string, settings?: unknown, label = moduleUrl): Promise<Webhook[]> {
   let mod: { default?: unknown };
   try {
     mod = (await import(moduleUrl)) as { default?: unknown };
   } catch (err) {
     throw new KadmitError('KADMIT_WEBHOOK_MODULE', `cannot load webhook module ${moduleUrl}: ${errorMessage(err)}`, { cause: err });
   }
+  if (isPolicy(mod.default)) {
+    const parsed = mod.default.settings.safeParse(settings ?? {});
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `settings["${label}"].${formatPath(i.path)}: ${i.message}`);
+      throw new KadmitError('KADMIT_POLICY_SETTINGS', `invalid policy settings:\n  ${problems.join('\n  ')}`);
+    }
+    const made = mod.default.webhooks(parsed.data);
+    return Array.isArray(made) ? [...made] : [made as Webhook];
+  }
+  if (settings !== undefined) throw new KadmitError('KADMIT_POLICY_SETTINGS', `settings["${label}"] given, but ${label} takes no settings`);
   const exported = Array.isArray(mod.default) ? mod.default : [mod.default];
   exported.forEach((w, i) => {
     if (!isWebhook(w)) {
@@ -46,11 +61,13 @@ export async function importWebhooks(moduleUrl: string): Promise<Webhook[]> {
   return exported as Webhook[];
 }
 
-export async function loadWebhooks(specs: readonly string[], cwd?: string): Promise<LoadedWebhook[]> {
+export async function loadWebhooks(specs: readonly string[], settings: PolicySettings = {}, cwd?: string): Promise<LoadedWebhook[]> {
+  const unknown = Object.keys(settings).filter((key) => !specs.includes(key));
+  if (unknown.length > 0) throw new KadmitError('KADMIT_POLICY_SETTINGS', `settings given for ${unknown.join(', ')}, which is not among the webhooks served`);
   const loaded: LoadedWebhook[] = [];
   for (const spec of specs) {
     const moduleUrl = resolveWebhookModule(spec, cwd);
-    (await importWebhooks(moduleUrl)).forEach((webhook, index) => loaded.push({ webhook, moduleUrl, index }));
+    (await importWebhooks(moduleUrl, settings[spec], spec)).forEach((webhook, index) => loaded.push({ webhook, moduleUrl, index }));
   }
   const names = new Set<string>();
   const paths = new Set<string>();
