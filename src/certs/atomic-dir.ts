@@ -35,8 +35,44 @@ export async function writeFileSetAtomically(dir: string, files: readonly Atomic
     const current = await readlink(join(dir, f.name)).catch(() => undefined);
     if (current !== target) await replaceSymlink(join(dir, f.name), target);
   }
+  await removeStaleLinks(dir, new Set(files.map((f) => f.name)));
   await fsyncDir(dir);
   await removeStaleGenerations(dir, basename(gen));
+}
+
+/** The generation `..data` points to, or undefined when the directory has none. */
+export function currentGeneration(dir: string): Promise<string | undefined> {
+  return readlink(join(dir, DATA)).catch(() => undefined);
+}
+
+/**
+ * Reads the files of a managed directory as one set: the names the current
+ * generation holds plus `extraNames`, each read through its visible path (so a
+ * file a user replaced or deleted counts as such). Retries if `..data` moved
+ * meanwhile. undefined when the directory has no generation.
+ */
+export async function readGeneration(
+  dir: string,
+  extraNames: readonly string[] = [],
+  attempts = 5,
+): Promise<{ generation: string; files: Record<string, string> } | undefined> {
+  for (let i = 1; ; i++) {
+    const generation = await currentGeneration(dir);
+    if (generation === undefined) return undefined;
+    const listed = await readdir(join(dir, generation)).catch(() => undefined);
+    if (listed) {
+      const names = [...new Set([...listed, ...extraNames])];
+      const values = await Promise.all(names.map((n) => readFile(join(dir, n), 'utf8').catch(() => undefined)));
+      if ((await currentGeneration(dir)) === generation) {
+        const files: Record<string, string> = {};
+        names.forEach((n, j) => {
+          if (values[j] !== undefined) files[n] = values[j];
+        });
+        return { generation, files };
+      }
+    }
+    if (i >= attempts) throw new Error(`${dir}: the file set kept changing while being read`);
+  }
 }
 
 async function writeDurably(path: string, data: string, mode: number): Promise<void> {
@@ -67,6 +103,16 @@ async function fsyncDir(dir: string): Promise<void> {
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+// Names of files a previous set had and this one has not (e.g. next-ca.crt
+// after a promotion) would dangle: remove links into ..data that are not ours now.
+async function removeStaleLinks(dir: string, keep: ReadonlySet<string>): Promise<void> {
+  for (const entry of await readdir(dir)) {
+    if (entry.startsWith('..') || keep.has(entry)) continue;
+    const target = await readlink(join(dir, entry)).catch(() => undefined);
+    if (target === join(DATA, entry)) await rm(join(dir, entry), { force: true });
   }
 }
 

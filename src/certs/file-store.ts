@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { KadmitError, errorMessage } from '../errors.ts';
-import { readFileSetConsistently, writeFileSetAtomically } from './atomic-dir.ts';
+import { FileDocumentStore } from './file-document-store.ts';
 import { issueCa, issueServing } from './issue.ts';
 import { servingNames } from './names.ts';
 import { splitPemCertificates } from './pem.ts';
@@ -10,6 +10,7 @@ import { resolveLifetimes } from './types.ts';
 import type { CertAndKey, CertLifetimes, ServingMaterial } from './types.ts';
 import { verifyCa, verifyServing } from './verify.ts';
 import type { CertificateFacts } from './verify.ts';
+import type { VersionedDocument } from './ports.ts';
 
 // The local default: CA and serving pair as files under one directory.
 // Reuse what is there when it verifies; re-issue only the serving pair when
@@ -69,7 +70,14 @@ export async function loadOrCreateFileCertificates(opts: FileCertificatesOptions
     extraNames: opts.extraDnsNames,
   });
   const hosts = [...names.dnsNames, ...names.ipAddresses];
-  const files = await readFileSet(dir);
+  const store = new FileDocumentStore(dir);
+  const doc = await readStore(store);
+  const files: FileSet = {
+    ca: doc?.data[FILE_NAMES.ca],
+    caKey: doc?.data[FILE_NAMES.caKey],
+    cert: doc?.data[FILE_NAMES.cert],
+    key: doc?.data[FILE_NAMES.key],
+  };
 
   const signer = findSigningCa(files, now(), log);
   const current = tryVerifyServing(files, hosts, now(), log);
@@ -92,7 +100,10 @@ export async function loadOrCreateFileCertificates(opts: FileCertificatesOptions
   }
   // Checked before anything is written or served.
   const verified = verifyServing({ cert: next.cert, key: next.key, ca: next.ca, hosts, now: now() });
-  await writeFileSet(dir, next);
+  // Re-issuing the leaf keeps the rest of the directory (rotation state);
+  // a new CA starts a new directory content.
+  const data = action === 'created' ? toData(next) : { ...doc?.data, ...toData(next) };
+  await writeStore(store, doc, data);
   log.info(
     { dir, action, caPath: join(dir, FILE_NAMES.ca), notAfter: verified.leaf.notAfter.toISOString() },
     action === 'created' ? 'created a CA and serving certificate' : 'issued a new serving certificate',
@@ -100,25 +111,32 @@ export async function loadOrCreateFileCertificates(opts: FileCertificatesOptions
   return result(opts, next, action, verified);
 }
 
-/** Writes a complete set (ca.crt, ca.key, tls.crt, tls.key) atomically; keys 0600. */
-export async function writeFileSet(dir: string, set: Required<FileSet>): Promise<void> {
+function toData(set: Required<FileSet>): Record<string, string> {
+  return { [FILE_NAMES.ca]: set.ca, [FILE_NAMES.caKey]: set.caKey, [FILE_NAMES.cert]: set.cert, [FILE_NAMES.key]: set.key };
+}
+
+async function readStore(store: FileDocumentStore): Promise<VersionedDocument | undefined> {
   try {
-    await writeFileSetAtomically(dir, [
-      { name: FILE_NAMES.ca, data: set.ca, mode: 0o644 },
-      { name: FILE_NAMES.caKey, data: set.caKey, mode: 0o600 },
-      { name: FILE_NAMES.cert, data: set.cert, mode: 0o644 },
-      { name: FILE_NAMES.key, data: set.key, mode: 0o600 },
-    ]);
+    return await store.read();
   } catch (err) {
-    throw new KadmitError('KADMIT_CERT_STORE', `writing certificates to ${dir} failed: ${errorMessage(err)}`, {
+    throw new KadmitError('KADMIT_CERT_STORE', `reading certificates from ${store.dir} failed: ${errorMessage(err)}`, {
       cause: err,
     });
   }
 }
 
-async function readFileSet(dir: string): Promise<FileSet> {
-  const f = await readFileSetConsistently(dir, Object.values(FILE_NAMES));
-  return { ca: f[FILE_NAMES.ca], caKey: f[FILE_NAMES.caKey], cert: f[FILE_NAMES.cert], key: f[FILE_NAMES.key] };
+async function writeStore(
+  store: FileDocumentStore,
+  doc: VersionedDocument | undefined,
+  data: Record<string, string>,
+): Promise<void> {
+  try {
+    await (doc ? store.replace(data, doc.version) : store.create(data));
+  } catch (err) {
+    throw new KadmitError('KADMIT_CERT_STORE', `writing certificates to ${store.dir} failed: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
 }
 
 // The CA in ca.crt whose key is ca.key, if it is a valid CA now.

@@ -1,0 +1,490 @@
+import { X509Certificate } from 'node:crypto';
+import type { Logger } from 'pino';
+import { KadmitError, errorMessage } from '../errors.ts';
+import { backoffDelay } from './backoff.ts';
+import type { BackoffOptions } from './backoff.ts';
+import { bundleHolds, editBundle, ownCasIn } from './bundle.ts';
+import { advanceWithTargets, dropRetired, needsNextCa, withNextCa } from './ca-plan.ts';
+import type { PlanConfig, Planned, Transition } from './ca-plan.ts';
+import { caEntry, decodeCaState, mergeCaStateInto, trustedCas } from './ca-state.ts';
+import type { CaState } from './ca-state.ts';
+import { systemClock } from './clock.ts';
+import type { Clock } from './clock.ts';
+import { issueCa, issueServing } from './issue.ts';
+import { servingNames } from './names.ts';
+import { joinPem } from './pem.ts';
+import { noopCertMetrics } from './ports.ts';
+import type {
+  BundleTargets,
+  CertEvents,
+  CertMetrics,
+  CertOperation,
+  ServingSink,
+  StateDocumentStore,
+  VersionedDocument,
+} from './ports.ts';
+import { isDueForRenewal, renewalTime } from './renewal.ts';
+import { isStateRace } from './store-errors.ts';
+import { resolveLifetimes } from './types.ts';
+import type { CertLifetimes, ServingMaterial } from './types.ts';
+import { verifyServing } from './verify.ts';
+import type { CertificateFacts } from './verify.ts';
+
+// The rotation engine. Independent of where the state lives (Secret, files)
+// and of how trust is published (caBundle fields, or nothing locally). One
+// cycle: read the shared state, apply the transitions that need no targets
+// (drop, new next CA) and write them; merge the trusted CAs into every
+// caBundle and read them back; apply the target-dependent transitions
+// (published, promoted) and write them; then make sure this replica serves a
+// leaf from the current CA. Cycles run on a short timer (never one long one),
+// on watch events, and with backoff after errors; serving never stops.
+
+export interface RotatorOptions {
+  store: StateDocumentStore;
+  /** caBundle fields to keep in step; absent in file mode. */
+  targets?: BundleTargets;
+  sink: ServingSink;
+  serviceName: string;
+  namespace: string;
+  local?: boolean;
+  extraDnsNames?: readonly string[];
+  lifetimes?: Partial<CertLifetimes>;
+  /** Time a next CA must have been published everywhere before it signs. Default 30 s. */
+  graceMs?: number;
+  /** Wall-clock check interval; capped at 60 s. Default 30 s. */
+  checkIntervalMs?: number;
+  /** Keep the serving pair in the document too (file mode: tls.crt, tls.key). */
+  persistServing?: boolean;
+  backoff?: Partial<BackoffOptions>;
+  log: Logger;
+  metrics?: CertMetrics;
+  events?: CertEvents;
+  clock?: Clock;
+  modulusLength?: number;
+}
+
+export interface CertSummary {
+  subject: string;
+  fingerprint: string;
+  notBefore: string;
+  notAfter: string;
+}
+
+export interface RotatorStatus {
+  ca?: CertSummary;
+  nextCa?: CertSummary & { publishedAt?: string };
+  retired: Array<{ fingerprint: string; notAfter: string; dropAfter: string }>;
+  serving?: CertSummary & { issuerFingerprint: string; subjectAltName?: string };
+  /** The caBundle fields as last read back, with the kadmit CAs each holds. */
+  targets: Array<{ id: string; holdsAllTrusted: boolean }>;
+  lastError?: { operation: string; message: string; at: string };
+  consecutiveFailures: number;
+}
+
+export interface CertRotator {
+  /** Starts the cycles (first one at once). */
+  start(): void;
+  /** Resolves with the first serving material (rejects only if stopped first). */
+  ready(): Promise<ServingMaterial>;
+  material(): ServingMaterial | undefined;
+  /** Runs one full cycle now; throws what the cycle hit. For tests and tools. */
+  runOnce(): Promise<void>;
+  status(): RotatorStatus;
+  stop(): Promise<void>;
+}
+
+export const SERVING_KEYS = Object.freeze({ cert: 'tls.crt', key: 'tls.key' });
+const MAX_CHECK_MS = 60_000;
+const MIN_WAKE_MS = 200;
+const RACE_RETRIES = 5;
+
+interface Leaf {
+  cert: string;
+  key: string;
+  facts: CertificateFacts;
+  issuerFingerprint: string;
+}
+
+export function createCertRotator(opts: RotatorOptions): CertRotator {
+  const { store, targets, sink, log } = opts;
+  const clock = opts.clock ?? systemClock;
+  const metrics = opts.metrics ?? noopCertMetrics;
+  const lifetimes = resolveLifetimes(opts.lifetimes);
+  const graceMs = opts.graceMs ?? 30_000;
+  const checkMs = Math.min(MAX_CHECK_MS, opts.checkIntervalMs ?? 30_000);
+  const backoff: BackoffOptions = { initialMs: 1_000, maxMs: checkMs, ...opts.backoff };
+  const plan: PlanConfig = { graceMs, servingMs: lifetimes.servingMs };
+  const names = servingNames({
+    serviceName: opts.serviceName,
+    namespace: opts.namespace,
+    local: opts.local ?? false,
+    extraNames: opts.extraDnsNames,
+  });
+  const hosts = [...names.dnsNames, ...names.ipAddresses];
+
+  let state: CaState | undefined; // last state read from or written to the store
+  let stateAt = 0; // when it was last confirmed from the store (ms)
+  let leaf: Leaf | undefined;
+  let emitted: ServingMaterial | undefined;
+  let targetReport: RotatorStatus['targets'] = [];
+  let lastError: RotatorStatus['lastError'];
+  let failures = 0;
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+  let started = false;
+  const unsubscribe: Array<() => void> = [];
+  let resolveReady!: (m: ServingMaterial) => void;
+  let rejectReady!: (e: Error) => void;
+  const readyPromise = new Promise<ServingMaterial>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+  readyPromise.catch(() => {}); // stop() before ready must not be an unhandled rejection
+
+  async function op<T>(name: CertOperation, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isStateRace(err)) {
+        metrics.error(name);
+        lastError = { operation: name, message: errorMessage(err), at: clock().toISOString() };
+      }
+      throw err;
+    }
+  }
+
+  // ---- shared CA state -------------------------------------------------
+
+  async function write(doc: VersionedDocument | undefined, next: CaState): Promise<VersionedDocument> {
+    const data = mergeCaStateInto(doc?.data ?? {}, next);
+    return op('write-state', () => (doc ? store.replace(data, doc.version) : store.create(data)));
+  }
+
+  function changed(doc: VersionedDocument | undefined, next: CaState): boolean {
+    return !sameData(mergeCaStateInto(doc?.data ?? {}, next), doc?.data);
+  }
+
+  function announce(p: Planned): void {
+    for (const t of p.transitions) {
+      const detail = describe(t, p.state);
+      log.info({ transition: t, ...detail }, `CA rotation: ${t}`);
+      opts.events?.emit('CARotationPhase', `CA ${t}: ${detail.subject ?? ''}`.trim());
+      if (t === 'promoted') metrics.rotation('ca');
+    }
+  }
+
+  // One attempt; a lost race (409, AlreadyExists, 404, failed test guard) returns 'race'.
+  async function reconcileCa(): Promise<'done' | 'race'> {
+    const now = clock();
+    let doc = await op('read-state', () => store.read());
+    const decoded = decodeCaState(doc?.data ?? {}, { now, adoptRetiredForMs: lifetimes.servingMs + graceMs });
+    let s = decoded.state;
+    if (decoded.problems.length > 0 && doc) {
+      log.warn({ problems: decoded.problems }, 'CA state document is damaged; repairing it, published CAs stay trusted');
+      opts.events?.emit('CertificateError', `CA state damaged: ${decoded.problems.join('; ')}`);
+    }
+    if (!s.current && !s.next) s = await adoptPublished(s, now);
+
+    // Transitions that need no targets; written before anything is published
+    // so that no caBundle ever holds a CA the state does not know.
+    let p = dropRetired(s, now);
+    announce(p);
+    if (needsNextCa(p.state, now, plan)) {
+      const ca = await op('issue', () =>
+        issueCa({ lifetimeMs: lifetimes.caMs, backdateMs: lifetimes.backdateMs, now, modulusLength: opts.modulusLength }),
+      );
+      p = withNextCa(p.state, caEntry(ca));
+      announce(p);
+    }
+    s = p.state;
+    if (changed(doc, s)) {
+      try {
+        doc = await write(doc, s);
+      } catch (err) {
+        if (isStateRace(err)) return 'race';
+        throw err;
+      }
+    }
+    state = s;
+    stateAt = clock().getTime();
+
+    const holdsNext = await publish(s, now);
+    if (holdsNext === 'race') return 'race';
+    const q = advanceWithTargets(s, clock(), holdsNext, plan);
+    if (changed(doc, q.state)) {
+      try {
+        doc = await write(doc, q.state);
+      } catch (err) {
+        if (isStateRace(err)) return 'race';
+        throw err;
+      }
+      announce(q);
+    }
+    state = q.state;
+    stateAt = clock().getTime();
+    if (opts.persistServing) pendingServingDoc = doc;
+    return 'done';
+  }
+
+  // State lost (missing or corrupt): the kadmit CAs still in the caBundles
+  // stay trusted as retired, so leaves replicas serve keep verifying.
+  async function adoptPublished(s: CaState, now: Date): Promise<CaState> {
+    if (!targets) return s;
+    const fields = await op('read-targets', () => targets.read());
+    const known = new Set([...trustedCas(s).map((c) => c.fingerprint), ...s.dropped.map((d) => d.fingerprint)]);
+    const adopted = ownCasIn(
+      fields.map((f) => f.bundle),
+      now,
+    )
+      .filter((x) => !known.has(x.fingerprint256))
+      .map((x) => ({
+        cert: x.toString(),
+        fingerprint: x.fingerprint256,
+        notAfter: x.validToDate,
+        dropAfter: new Date(Math.min(x.validToDate.getTime(), now.getTime() + lifetimes.servingMs + graceMs)),
+      }));
+    if (adopted.length > 0) log.warn({ adopted: adopted.map((a) => a.fingerprint) }, 'adopted published CAs as retired');
+    return { ...s, retired: [...s.retired, ...adopted] };
+  }
+
+  // Merges the trusted CAs into every caBundle field, then reads them back.
+  // Returns whether every field holds the next CA (vacuously true without
+  // targets: in file mode the document itself is what clients read).
+  async function publish(s: CaState, now: Date): Promise<boolean | 'race'> {
+    if (!targets) return true;
+    const trusted = trustedCas(s);
+    const edit = { trusted, dropped: new Set(s.dropped.map((d) => d.fingerprint)), now };
+    const fields = await op('read-targets', () => targets.read());
+    let lost = false;
+    for (const f of fields) {
+      const next = editBundle(f.bundle, edit);
+      if (next === undefined) continue;
+      const ok = await op('write-targets', () => targets.write(f.id, f.bundle, next));
+      if (ok) log.info({ target: f.id }, 'caBundle updated');
+      else lost = true;
+    }
+    if (lost) return 'race';
+    const back = await op('read-targets', () => targets.read());
+    const all = trusted.map((c) => c.fingerprint);
+    targetReport = back.map((f) => ({ id: f.id, holdsAllTrusted: bundleHolds(f.bundle, all) }));
+    return s.next ? back.every((f) => bundleHolds(f.bundle, [s.next!.fingerprint])) : false;
+  }
+
+  // ---- this replica's serving pair --------------------------------------
+
+  let pendingServingDoc: VersionedDocument | undefined;
+
+  function leafFrom(cert: string, key: string, caCert: string, now: Date): Leaf {
+    const v = verifyServing({ cert, key, ca: caCert, hosts, now });
+    return { cert, key, facts: v.leaf, issuerFingerprint: v.issuer.fingerprint256 };
+  }
+
+  async function ensureServing(s: CaState): Promise<void> {
+    const now = clock();
+    const signer = s.current;
+    if (!leaf && signer && opts.persistServing && pendingServingDoc) {
+      const d = pendingServingDoc.data;
+      const [cert, key] = [d[SERVING_KEYS.cert], d[SERVING_KEYS.key]];
+      if (cert && key) {
+        try {
+          leaf = leafFrom(cert, key, signer.cert, now);
+        } catch (err) {
+          log.info({ reason: errorMessage(err) }, 'stored serving certificate not reused');
+        }
+      }
+    }
+    if (signer && needsLeaf(signer.fingerprint, now)) {
+      const issued = await op('issue', () =>
+        issueServing({
+          ca: signer,
+          ...names,
+          lifetimeMs: lifetimes.servingMs,
+          backdateMs: lifetimes.backdateMs,
+          now,
+          modulusLength: opts.modulusLength,
+        }),
+      );
+      // Checked before use: against the signing CA and the names clients verify.
+      leaf = leafFrom(issued.cert, issued.key, signer.cert, now);
+      metrics.rotation('serving');
+      log.info({ notAfter: leaf.facts.notAfter.toISOString(), issuer: leaf.facts.issuer }, 'serving certificate issued');
+      opts.events?.emit('CertificateRotated', `serving certificate issued, valid until ${leaf.facts.notAfter.toISOString()}`);
+    }
+    if (leaf && leaf.facts.notAfter > now) {
+      const material = { key: leaf.key, cert: leaf.cert, ca: joinPem(trustedCas(s).map((c) => c.cert)) };
+      if (!emitted || emitted.cert !== material.cert || emitted.ca !== material.ca) {
+        emitted = material;
+        sink.update(material);
+        resolveReady(material);
+      }
+    }
+    metrics.notAfter('ca', s.current?.notAfter);
+    metrics.notAfter('next-ca', s.next?.notAfter);
+    metrics.notAfter('serving', leaf?.facts.notAfter);
+    if (opts.persistServing && leaf) await persistLeaf(leaf);
+  }
+
+  function needsLeaf(signerFp: string, now: Date): boolean {
+    if (!leaf || leaf.facts.notAfter <= now) return true;
+    // With a stale view of the state (store unreachable), the signer may have
+    // been retired meanwhile: keep the leaf we have for as long as it is good.
+    const fresh = clock().getTime() - stateAt <= graceMs;
+    if (!fresh) return isDueForRenewal(leaf.facts, now, 0.9);
+    return leaf.issuerFingerprint !== signerFp || isDueForRenewal(leaf.facts, now);
+  }
+
+  async function persistLeaf(l: Leaf): Promise<void> {
+    const doc = pendingServingDoc;
+    if (!doc || (doc.data[SERVING_KEYS.cert] === l.cert && doc.data[SERVING_KEYS.key] === l.key)) return;
+    const data = { ...doc.data, [SERVING_KEYS.cert]: l.cert, [SERVING_KEYS.key]: l.key };
+    try {
+      pendingServingDoc = await op('write-state', () => store.replace(data, doc.version));
+    } catch (err) {
+      pendingServingDoc = undefined;
+      if (!isStateRace(err)) throw err; // a race: the next cycle persists it
+    }
+  }
+
+  // ---- cycles ------------------------------------------------------------
+
+  async function cycle(): Promise<void> {
+    let error: unknown;
+    try {
+      let outcome: 'done' | 'race' = 'race';
+      for (let i = 0; i < RACE_RETRIES && outcome === 'race'; i++) outcome = await reconcileCa();
+      if (outcome === 'race') throw new KadmitError('KADMIT_CERT_CONTENDED', 'the CA state kept changing under us');
+    } catch (err) {
+      error = err;
+    }
+    // Serving goes on with the last good state whatever happened above.
+    if (state) {
+      try {
+        await ensureServing(state);
+      } catch (err) {
+        error ??= err;
+      }
+    }
+    if (error) throw error;
+  }
+
+  function wakeDelay(): number {
+    const now = clock().getTime();
+    const points: number[] = [];
+    if (state?.current && !state.next) points.push(renewalTime(state.current).getTime());
+    if (state?.next?.publishedAt) points.push(state.next.publishedAt.getTime() + graceMs);
+    for (const r of state?.retired ?? []) points.push(r.dropAfter.getTime());
+    if (leaf) points.push(renewalTime(leaf.facts).getTime(), leaf.facts.notAfter.getTime());
+    const future = points.filter((p) => p > now).map((p) => p - now);
+    return Math.max(MIN_WAKE_MS, Math.min(checkMs, ...future));
+  }
+
+  function schedule(delayMs: number): void {
+    if (stopped) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(run, delayMs);
+    timer.unref();
+  }
+
+  function run(): void {
+    timer = undefined;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = cycle()
+      .then(
+        () => {
+          failures = 0;
+          schedule(again ? 0 : wakeDelay());
+        },
+        (err: unknown) => {
+          failures++;
+          log.warn({ err: errorMessage(err), code: (err as { code?: string }).code, failures }, 'certificate cycle failed; retrying');
+          schedule(again ? 0 : backoffDelay(failures, backoff));
+        },
+      )
+      .finally(() => {
+        running = undefined;
+        again = false;
+      });
+  }
+
+  const trigger = () => schedule(0);
+
+  return {
+    start() {
+      if (started || stopped) return;
+      started = true;
+      if (store.watch) unsubscribe.push(store.watch(trigger));
+      if (targets?.watch) unsubscribe.push(targets.watch(trigger));
+      schedule(0);
+    },
+    ready: () => readyPromise,
+    material: () => emitted,
+    async runOnce() {
+      while (running) await running;
+      await cycle();
+    },
+    status() {
+      const sum = (c: { cert: string; fingerprint: string; notBefore: Date; notAfter: Date }) => summary(c);
+      return {
+        ...(state?.current && { ca: sum(state.current) }),
+        ...(state?.next && {
+          nextCa: { ...sum(state.next), ...(state.next.publishedAt && { publishedAt: state.next.publishedAt.toISOString() }) },
+        }),
+        retired: (state?.retired ?? []).map((r) => ({
+          fingerprint: r.fingerprint,
+          notAfter: r.notAfter.toISOString(),
+          dropAfter: r.dropAfter.toISOString(),
+        })),
+        ...(leaf && {
+          serving: {
+            subject: leaf.facts.subject,
+            fingerprint: leaf.facts.fingerprint256,
+            notBefore: leaf.facts.notBefore.toISOString(),
+            notAfter: leaf.facts.notAfter.toISOString(),
+            issuerFingerprint: leaf.issuerFingerprint,
+            ...(leaf.facts.subjectAltName && { subjectAltName: leaf.facts.subjectAltName }),
+          },
+        }),
+        targets: targetReport,
+        ...(lastError && { lastError }),
+        consecutiveFailures: failures,
+      };
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      for (const u of unsubscribe.splice(0)) u();
+      while (running) await running;
+      rejectReady(new KadmitError('KADMIT_CERT_STOPPED', 'certificate rotation stopped'));
+    },
+  };
+}
+
+function summary(c: { cert: string; fingerprint: string; notBefore: Date; notAfter: Date }): CertSummary {
+  return {
+    subject: subjectOf(c.cert),
+    fingerprint: c.fingerprint,
+    notBefore: c.notBefore.toISOString(),
+    notAfter: c.notAfter.toISOString(),
+  };
+}
+
+function subjectOf(pem: string): string {
+  return new X509Certificate(pem).subject.replaceAll('\n', ', ');
+}
+
+function describe(t: Transition, s: CaState): { subject?: string; fingerprint?: string } {
+  const c = t === 'promoted' ? s.current : t === 'dropped' ? undefined : s.next;
+  return c ? { subject: subjectOf(c.cert), fingerprint: c.fingerprint } : {};
+}
+
+function sameData(a: Record<string, string>, b: Record<string, string> | undefined): boolean {
+  if (!b) return false;
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
