@@ -52,7 +52,13 @@ export function dropRetired(state: CaState, now: Date): Planned {
  * back: mark the next CA published, withdraw that mark if a target lost it
  * (the grace period starts again), promote once the grace period has passed.
  */
-export function advanceWithTargets(state: CaState, now: Date, targetsHoldNext: boolean, cfg: PlanConfig): Planned {
+export function advanceWithTargets(
+  state: CaState,
+  now: Date,
+  targets: { holdNext: boolean; addedNext?: boolean },
+  cfg: PlanConfig,
+): Planned {
+  const targetsHoldNext = targets.holdNext;
   const next = state.next;
   if (!next) return { state, transitions: [] };
   if (!targetsHoldNext) {
@@ -62,7 +68,9 @@ export function advanceWithTargets(state: CaState, now: Date, targetsHoldNext: b
   }
   const transitions: Transition[] = [];
   let publishedAt = next.publishedAt;
-  if (!publishedAt) {
+  // This cycle had to (re)add the next CA somewhere (e.g. a GitOps sync had
+  // removed it): the apiserver may not have it yet, so the grace starts over.
+  if (!publishedAt || targets.addedNext) {
     publishedAt = now;
     transitions.push('published');
   }

@@ -79,7 +79,7 @@ export function emptyCaState(): CaState {
 
 export function caEntry(pair: CertAndKey): CaEntry {
   const x = new X509Certificate(pair.cert);
-  return { ...pair, fingerprint: x.fingerprint256, notBefore: x.validFromDate, notAfter: x.validToDate };
+  return { cert: x.toString(), key: pair.key, fingerprint: x.fingerprint256, notBefore: x.validFromDate, notAfter: x.validToDate };
 }
 
 /** Every CA clients must trust, in a stable order: current, next, retired. */

@@ -121,7 +121,9 @@ function validity(now: Date, backdateMs: number, lifetimeMs: number): { notBefor
 
 function done(cert: forge.pki.Certificate, keyPem: string): IssuedCertificate {
   return {
-    cert: forge.pki.certificateToPem(cert),
+    // forge writes CRLF line ends; Node and most tools write LF. One form, so
+    // bundles compare equal byte for byte.
+    cert: forge.pki.certificateToPem(cert).replaceAll('\r\n', '\n'),
     key: keyPem,
     notBefore: cert.validity.notBefore,
     notAfter: cert.validity.notAfter,

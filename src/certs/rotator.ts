@@ -211,9 +211,9 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
     state = s;
     stateAt = clock().getTime();
 
-    const holdsNext = await publish(s, now);
-    if (holdsNext === 'race') return 'race';
-    const q = advanceWithTargets(s, clock(), holdsNext, plan);
+    const published = await publish(s, now);
+    if (published === 'race') return 'race';
+    const q = advanceWithTargets(s, clock(), published, plan);
     if (changed(doc, q.state)) {
       try {
         doc = await write(doc, q.state);
@@ -253,15 +253,17 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
   // Merges the trusted CAs into every caBundle field, then reads them back.
   // Returns whether every field holds the next CA (vacuously true without
   // targets: in file mode the document itself is what clients read).
-  async function publish(s: CaState, now: Date): Promise<boolean | 'race'> {
-    if (!targets) return true;
+  async function publish(s: CaState, now: Date): Promise<{ holdNext: boolean; addedNext: boolean } | 'race'> {
+    if (!targets) return { holdNext: true, addedNext: false };
     const trusted = trustedCas(s);
     const edit = { trusted, dropped: new Set(s.dropped.map((d) => d.fingerprint)), now };
     const fields = await op('read-targets', () => targets.read());
     let lost = false;
+    let addedNext = false;
     for (const f of fields) {
       const next = editBundle(f.bundle, edit);
       if (next === undefined) continue;
+      if (s.next && !bundleHolds(f.bundle, [s.next.fingerprint])) addedNext = true;
       const ok = await op('write-targets', () => targets.write(f.id, f.bundle, next));
       if (ok) log.info({ target: f.id }, 'caBundle updated');
       else lost = true;
@@ -270,7 +272,8 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
     const back = await op('read-targets', () => targets.read());
     const all = trusted.map((c) => c.fingerprint);
     targetReport = back.map((f) => ({ id: f.id, holdsAllTrusted: bundleHolds(f.bundle, all) }));
-    return s.next ? back.every((f) => bundleHolds(f.bundle, [s.next!.fingerprint])) : false;
+    const holdNext = s.next ? back.every((f) => bundleHolds(f.bundle, [s.next!.fingerprint])) : false;
+    return { holdNext, addedNext };
   }
 
   // ---- this replica's serving pair --------------------------------------
