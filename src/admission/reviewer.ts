@@ -29,10 +29,28 @@ export interface ReviewerOptions {
   metrics: Metrics;
 }
 
+export interface InFlightReview {
+  uid: string | undefined;
+  webhook: string;
+  ageMs: number;
+  deadline: string;
+  state: string;
+}
+
+interface InFlightEntry {
+  webhook: string;
+  startedAt: number;
+  deadline: number;
+  signal: AbortSignal;
+  body: Uint8Array;
+}
+
 export class Reviewer {
   readonly #options: ReviewerOptions;
   readonly #shutdown = new AbortController();
   readonly #fallbackLogged = new Set<string>();
+  readonly #inFlight = new Map<number, InFlightEntry>();
+  #nextId = 0;
 
   constructor(options: ReviewerOptions) {
     this.#options = options;
@@ -41,6 +59,22 @@ export class Reviewer {
   /** Aborts every review still running with kind `shutdown`. */
   shutdown(): void {
     this.#shutdown.abort();
+  }
+
+  get inFlightCount(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Every review from arrival to reply, for /debug/inflight: no object bodies. */
+  inFlight(): InFlightReview[] {
+    const now = Date.now();
+    return [...this.#inFlight.values()].map((e) => ({
+      uid: requestUid(e.body),
+      webhook: e.webhook,
+      ageMs: now - e.startedAt,
+      deadline: new Date(e.deadline).toISOString(),
+      state: e.signal.aborted ? `aborting (${(e.signal.reason as ReviewAbortedError).kind})` : 'running',
+    }));
   }
 
   /**
@@ -58,6 +92,8 @@ export class Reviewer {
     }
     const deadline = Date.now() + budget.budgetMs;
     const review = createReviewSignal(deadline, budget.budgetMs, clientGone, this.#shutdown.signal);
+    const entryId = this.#nextId++;
+    this.#inFlight.set(entryId, { webhook: webhook.name, startedAt: Date.now(), deadline, signal: review.signal, body });
     metrics.inFlight.inc({ webhook: webhook.name });
     let outcome: ReviewOutcome | undefined;
     try {
@@ -73,16 +109,19 @@ export class Reviewer {
       outcome = this.#abortedOutcome(webhook, body, undefined, budget.budgetMs, err);
     } finally {
       review.dispose();
+      this.#inFlight.delete(entryId);
       metrics.inFlight.dec({ webhook: webhook.name });
     }
     const seconds = (performance.now() - started) / 1000;
     const abort = review.signal.aborted ? (review.signal.reason as ReviewAbortedError).kind : undefined;
+    if (abort) metrics.aborts.inc({ webhook: webhook.name, kind: abort });
     if (outcome === undefined) {
       log.info({ webhook: webhook.name, abort, durationMs: Math.round(seconds * 1000) }, 'review abandoned: client went away');
       metrics.reviews.inc({ webhook: webhook.name, operation: 'unknown', decision: 'abandoned' });
       return undefined;
     }
     const s = outcome.summary;
+    if (s.decision === 'error') metrics.failureAnswers.inc({ webhook: webhook.name, cause: s.failure ?? 'unknown' });
     metrics.reviews.inc({ webhook: webhook.name, operation: s.operation ?? 'unknown', decision: s.decision });
     metrics.duration.observe({ webhook: webhook.name }, seconds);
     log.info({ webhook: webhook.name, ...s, ...(abort && { abort }), durationMs: Number((seconds * 1000).toFixed(2)) }, 'review');
@@ -113,11 +152,21 @@ export class Reviewer {
   }
 
   #discardLate(work: Promise<ReviewOutcome>, webhook: Webhook, kind: AbortKind): void {
-    work.then(
+    const late = () => this.#options.metrics.lateResults.inc({ webhook: webhook.name });
+    work.finally(late).then(
       (late) => this.#options.log.warn({ webhook: webhook.name, uid: late.summary.uid, abort: kind, lateDecision: late.summary.decision }, 'late handler result discarded'),
       (err) => this.#options.log.warn({ webhook: webhook.name, abort: kind, err }, 'late handler failure discarded'),
     );
   }
+}
+
+/**
+ * The request uid for display, found without parsing the body: the apiserver
+ * writes `request` with `uid` as its first field.
+ */
+function requestUid(body: Uint8Array): string | undefined {
+  const head = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, 4096)).toString('utf8');
+  return /"request"\s*:\s*\{\s*"uid"\s*:\s*"([^"\\]{1,128})"/.exec(head)?.[1];
 }
 
 /** Waits for the work or the abort, whichever is first, leaving no listener behind. */

@@ -5,6 +5,7 @@ import { loadOrCreateFileCertificates } from '../certs/file-store.ts';
 import { loadWebhooks } from '../webhooks/load.ts';
 import { Reviewer } from '../admission/reviewer.ts';
 import { runReview } from '../admission/pipeline.ts';
+import { WorkerPool } from '../workers/pool.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { createWebhookServer } from '../transport/webhook-server.ts';
 import { createOpsServer } from '../transport/ops-server.ts';
@@ -16,6 +17,8 @@ export interface RunningServer {
   caPath: string;
   /** The graceful sequence SIGTERM runs: drain, stop accepting, finish or abort, close. */
   shutdown(): Promise<void>;
+  reviewer: Reviewer;
+  pool: WorkerPool | undefined;
 }
 
 export function splitAddress(address: string): { host: string; port: number } {
@@ -25,7 +28,8 @@ export function splitAddress(address: string): { host: string; port: number } {
 }
 
 export async function startServer(config: ServeConfig, log: Logger): Promise<RunningServer> {
-  const webhooks = (await loadWebhooks(config.webhooks, config.settings as Record<string, unknown>)).map((l) => l.webhook);
+  const settings = config.settings as Record<string, unknown>;
+  const webhooks = (await loadWebhooks(config.webhooks, settings)).map((l) => l.webhook);
   const certs = await loadOrCreateFileCertificates({
     dir: config.certDir,
     serviceName: config.serviceName,
@@ -36,9 +40,23 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   log.info({ caPath: certs.caPath, action: certs.action }, `serving certificate ready; clients trust the CA in ${certs.caPath}`);
 
   const metrics = createMetrics();
+  const pool = config.workers > 0
+    ? new WorkerPool({
+        size: config.workers,
+        webhooks,
+        setup: { webhookSpecs: config.webhooks, settings, cwd: process.cwd(), logLevel: config.logLevel, logObjects: config.logObjects },
+        log: log.child({ component: 'workers' }),
+        events: {
+          workerReplaced: (reason) => metrics.workerReplacements.inc({ reason }),
+          reviewReclaimed: () => metrics.reclaimedReviews.inc(),
+        },
+      })
+    : undefined;
+  await pool?.start();
+  if (pool) metrics.trackPool(() => pool.stats());
   const reviewer = new Reviewer({
     deadlineMarginMs: config.deadlineMarginMs,
-    execute: (webhook, body, ctx) => runReview(webhook, body, { ...ctx, log, logObjects: config.logObjects }),
+    execute: pool?.execute ?? ((webhook, body, ctx) => runReview(webhook, body, { ...ctx, log, logObjects: config.logObjects })),
     log,
     metrics,
   });
@@ -57,7 +75,12 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   });
 
   let notReady: string | undefined = 'starting';
-  const ops = createOpsServer({ registry: metrics.registry, notReadyReason: () => notReady, log });
+  const ops = createOpsServer({
+    registry: metrics.registry,
+    notReadyReason: () => notReady,
+    debugViews: { '/debug/inflight': () => ({ reviews: reviewer.inFlight(), workers: pool?.stats() ?? null }) },
+    log,
+  });
   const opsAt = await ops.listen(splitAddress(config.opsAddress).host, splitAddress(config.opsAddress).port);
   const webhookAt = await webhookServer.listen(splitAddress(config.webhookAddress).host, splitAddress(config.webhookAddress).port);
   notReady = undefined;
@@ -76,10 +99,11 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       await webhookServer.close();
       clearTimeout(abortTimer);
       reviewer.shutdown();
+      await pool?.close();
       await ops.close();
       log.info('shutdown: done');
     })());
-  return { webhookPort: webhookAt.port, opsPort: opsAt.port, caPath: certs.caPath, shutdown };
+  return { webhookPort: webhookAt.port, opsPort: opsAt.port, caPath: certs.caPath, shutdown, reviewer, pool };
 }
 
 function delay(ms: number): Promise<void> {

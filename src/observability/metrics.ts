@@ -8,6 +8,13 @@ export interface Metrics {
   reviews: Counter<'webhook' | 'operation' | 'decision'>;
   duration: Histogram<'webhook'>;
   inFlight: Gauge<'webhook'>;
+  aborts: Counter<'webhook' | 'kind'>;
+  failureAnswers: Counter<'webhook' | 'cause'>;
+  lateResults: Counter<'webhook'>;
+  workerReplacements: Counter<'reason'>;
+  reclaimedReviews: Counter;
+  /** Reports the worker pool's size and state at each scrape. */
+  trackPool(stats: () => { size: number; ready: number; stalled: number }): void;
 }
 
 export function createMetrics(): Metrics {
@@ -34,5 +41,48 @@ export function createMetrics(): Metrics {
       labelNames: ['webhook'],
       registers: [registry],
     }),
+    aborts: new Counter({
+      name: 'kadmit_admission_aborts_total',
+      help: 'Reviews whose signal aborted, by webhook and kind (client-disconnected, deadline-exceeded, shutdown).',
+      labelNames: ['webhook', 'kind'],
+      registers: [registry],
+    }),
+    failureAnswers: new Counter({
+      name: 'kadmit_admission_failure_policy_answers_total',
+      help: "Reviews answered by the webhook's failurePolicy, by cause (deadline-exceeded, shutdown, handler-error, executor-error).",
+      labelNames: ['webhook', 'cause'],
+      registers: [registry],
+    }),
+    lateResults: new Counter({
+      name: 'kadmit_admission_late_results_total',
+      help: 'Handler results that arrived after the review was answered or abandoned, and were discarded.',
+      labelNames: ['webhook'],
+      registers: [registry],
+    }),
+    workerReplacements: new Counter({
+      name: 'kadmit_worker_replacements_total',
+      help: 'Review workers replaced, by reason (stalled: blocked past a deadline; exited).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    reclaimedReviews: new Counter({
+      name: 'kadmit_worker_reclaimed_reviews_total',
+      help: 'Reviews taken back from a stalled worker before it started them, and run on another.',
+      registers: [registry],
+    }),
+    trackPool(stats) {
+      new Gauge({
+        name: 'kadmit_worker_pool_workers',
+        help: 'Review workers by state (configured, ready, stalled).',
+        labelNames: ['state'],
+        registers: [registry],
+        collect() {
+          const s = stats();
+          this.set({ state: 'configured' }, s.size);
+          this.set({ state: 'ready' }, s.ready);
+          this.set({ state: 'stalled' }, s.stalled);
+        },
+      });
+    },
   };
 }

@@ -1,0 +1,307 @@
+// A pool of review workers with a watchdog. Handlers run off the main thread, so
+// a handler that never yields (`while (true) {}`, a pathological regex) stalls
+// only its worker: the main thread still answers that review by its deadline,
+// stops sending work to the stalled worker, takes back the reviews queued behind
+// it, and replaces it once a review it started is past its deadline.
+import { Worker } from 'node:worker_threads';
+import pino, { type Logger } from 'pino';
+import { KadmitError } from '../errors.ts';
+import type { Webhook } from '../webhooks/define.ts';
+import type { ReviewOutcome } from '../admission/reply.ts';
+import type { ExecutionContext } from '../admission/reviewer.ts';
+import { abortKindOf } from '../admission/abort.ts';
+import { FREE, HEARTBEAT, HEARTBEAT_INTERVAL_MS, SLOT_BASE, SLOTS, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
+
+export interface PoolOptions {
+  size: number;
+  setup: Omit<WorkerSetup, 'shared'>;
+  /** The webhooks in the order the workers load them. */
+  webhooks: readonly Webhook[];
+  log: Logger;
+  /** A worker whose heartbeat has not moved for this long gets no new work. */
+  stallAfterMs?: number;
+  events?: PoolEvents;
+}
+
+export interface PoolEvents {
+  workerReplaced?(reason: 'stalled' | 'exited'): void;
+  reviewReclaimed?(): void;
+}
+
+export interface PoolStats {
+  size: number;
+  ready: number;
+  stalled: number;
+  inFlight: number;
+  replaced: number;
+}
+
+interface Job {
+  id: number;
+  webhook: number;
+  body: Uint8Array;
+  deadline: number;
+  slot: number;
+  resolve(outcome: ReviewOutcome): void;
+  reject(err: Error): void;
+  ctx: ExecutionContext;
+  onAbort: () => void;
+}
+
+const WORKER_URL = new URL(`./review-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+const WATCHDOG_INTERVAL_MS = 20;
+
+class WorkerSlot {
+  readonly worker: Worker;
+  readonly words: Int32Array;
+  readonly jobs = new Map<number, Job>();
+  readonly ready: Promise<void>;
+  readonly #freeSlots: number[] = Array.from({ length: SLOTS }, (_, i) => SLOTS - 1 - i);
+  isReady = false;
+  stalled = false;
+  dead = false;
+  #lastBeat = -1;
+  #quietSince: number | undefined;
+
+  constructor(setup: Omit<WorkerSetup, 'shared'>) {
+    const shared = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (SLOT_BASE + SLOTS));
+    this.words = new Int32Array(shared);
+    this.worker = new Worker(WORKER_URL, { workerData: { ...setup, shared } satisfies WorkerSetup });
+    this.ready = new Promise((resolve, reject) => {
+      const onMessage = (m: FromWorker) => {
+        if (m.type !== 'ready') return;
+        this.isReady = true;
+        this.worker.off('message', onMessage);
+        this.worker.off('error', reject);
+        resolve();
+      };
+      this.worker.on('message', onMessage);
+      this.worker.once('error', reject);
+    });
+  }
+
+  hasRoom(): boolean {
+    return this.#freeSlots.length > 0;
+  }
+
+  send(job: Job): void {
+    job.slot = this.#freeSlots.pop()!;
+    Atomics.store(this.words, SLOT_BASE + job.slot, job.id);
+    this.jobs.set(job.id, job);
+    this.worker.postMessage({ type: 'review', id: job.id, slot: job.slot, webhook: job.webhook, body: job.body, deadline: job.deadline } satisfies ToWorker);
+  }
+
+  /** Removes a finished job; the slot is free again. */
+  finish(id: number): Job | undefined {
+    const job = this.jobs.get(id);
+    if (!job) return undefined;
+    this.jobs.delete(id);
+    Atomics.store(this.words, SLOT_BASE + job.slot, FREE);
+    this.#freeSlots.push(job.slot);
+    return job;
+  }
+
+  /** Takes back the jobs the worker has not started. */
+  reclaimQueued(): Job[] {
+    const taken: Job[] = [];
+    for (const job of this.jobs.values()) {
+      if (Atomics.compareExchange(this.words, SLOT_BASE + job.slot, job.id, FREE) === job.id) taken.push(job);
+    }
+    for (const job of taken) {
+      this.jobs.delete(job.id);
+      this.#freeSlots.push(job.slot);
+    }
+    return taken;
+  }
+
+  /** The jobs the worker started and has not finished. */
+  started(): Job[] {
+    return [...this.jobs.values()].filter((job) => Atomics.load(this.words, SLOT_BASE + job.slot) === -job.id);
+  }
+
+  /** Updates `stalled` from the heartbeat; returns true when it changed. */
+  checkHeartbeat(now: number, stallAfterMs: number): boolean {
+    const beat = Atomics.load(this.words, HEARTBEAT);
+    const was = this.stalled;
+    if (beat !== this.#lastBeat) {
+      this.#lastBeat = beat;
+      this.#quietSince = undefined;
+      this.stalled = false;
+    } else {
+      this.#quietSince ??= now;
+      this.stalled = now - this.#quietSince >= stallAfterMs;
+    }
+    return was !== this.stalled;
+  }
+}
+
+export class WorkerPool {
+  readonly #options: PoolOptions;
+  readonly #stallAfterMs: number;
+  readonly #webhookIndex = new Map<string, number>();
+  #slots: WorkerSlot[] = [];
+  readonly #waiting: Job[] = [];
+  #nextId = 1;
+  #replaced = 0;
+  #closed = false;
+  #watchdog: NodeJS.Timeout | undefined;
+
+  constructor(options: PoolOptions) {
+    if (!Number.isInteger(options.size) || options.size < 1) throw new KadmitError('KADMIT_POOL_SIZE', `worker pool size must be a whole number above 0 (got ${options.size})`);
+    this.#options = options;
+    this.#stallAfterMs = options.stallAfterMs ?? 5 * HEARTBEAT_INTERVAL_MS;
+    options.webhooks.forEach((w, i) => this.#webhookIndex.set(w.name, i));
+  }
+
+  async start(): Promise<void> {
+    this.#slots = Array.from({ length: this.#options.size }, () => this.#spawn());
+    await Promise.all(this.#slots.map((s) => s.ready));
+    this.#watchdog = setInterval(() => this.#tick(), WATCHDOG_INTERVAL_MS);
+    this.#watchdog.unref();
+  }
+
+  /** An Executor for the Reviewer. */
+  execute = (webhook: Webhook, body: Uint8Array, ctx: ExecutionContext): Promise<ReviewOutcome> => {
+    const index = this.#webhookIndex.get(webhook.name);
+    if (index === undefined) return Promise.reject(new KadmitError('KADMIT_POOL_WEBHOOK', `webhook "${webhook.name}" is not loaded in the workers`));
+    if (this.#closed) return Promise.reject(new KadmitError('KADMIT_POOL_CLOSED', 'the worker pool is closed'));
+    return new Promise<ReviewOutcome>((resolve, reject) => {
+      const id = this.#nextId;
+      this.#nextId = this.#nextId >= 0x7fffffff ? 1 : this.#nextId + 1;
+      const job: Job = { id, webhook: index, body, deadline: ctx.deadline, slot: -1, resolve, reject, ctx, onAbort: () => this.#abort(job) };
+      ctx.signal.addEventListener('abort', job.onAbort, { once: true });
+      this.#dispatch(job);
+    });
+  };
+
+  stats(): PoolStats {
+    let ready = 0;
+    let stalled = 0;
+    let inFlight = this.#waiting.length;
+    for (const s of this.#slots) {
+      if (s.isReady && !s.dead) ready++;
+      if (s.stalled) stalled++;
+      inFlight += s.jobs.size;
+    }
+    return { size: this.#options.size, ready, stalled, inFlight, replaced: this.#replaced };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#watchdog);
+    const stopped = new KadmitError('KADMIT_POOL_CLOSED', 'the worker pool closed');
+    for (const job of this.#waiting.splice(0)) this.#settle(job, stopped);
+    await Promise.all(this.#slots.map((s) => this.#stop(s, stopped)));
+  }
+
+  #spawn(): WorkerSlot {
+    const slot = new WorkerSlot(this.#options.setup);
+    slot.worker.on('message', (m: FromWorker) => this.#onMessage(slot, m));
+    slot.worker.on('error', (err) => this.#options.log.error({ err }, 'review worker failed'));
+    slot.worker.on('exit', (code) => {
+      if (slot.dead) return;
+      slot.dead = true;
+      this.#options.log.error({ code }, 'review worker exited; replacing it');
+      this.#failJobs(slot, new KadmitError('KADMIT_WORKER_EXITED', `its worker exited (code ${code})`));
+      this.#replace(slot, 'exited');
+    });
+    slot.ready.then(() => this.#flushWaiting(), () => undefined);
+    return slot;
+  }
+
+  #dispatch(job: Job): void {
+    let best: WorkerSlot | undefined;
+    for (const s of this.#slots) {
+      if (!s.isReady || s.dead || s.stalled || !s.hasRoom()) continue;
+      if (best === undefined || s.jobs.size < best.jobs.size) best = s;
+    }
+    if (best) best.send(job);
+    else this.#waiting.push(job);
+  }
+
+  #flushWaiting(): void {
+    const waiting = this.#waiting.splice(0);
+    for (const job of waiting) {
+      if (job.ctx.signal.aborted) this.#settle(job, new KadmitError('KADMIT_POOL_ABORTED', 'aborted before a worker was free'));
+      else this.#dispatch(job);
+    }
+  }
+
+  #onMessage(slot: WorkerSlot, message: FromWorker): void {
+    if (message.type === 'ready') return;
+    if (message.type === 'log') return this.#relayLog(slot, message.line);
+    const job = slot.finish(message.id);
+    if (!job) return;
+    if (message.type === 'done') this.#settle(job, undefined, message.outcome);
+    else this.#settle(job, new KadmitError('KADMIT_WORKER_REVIEW', message.message));
+  }
+
+  #relayLog(slot: WorkerSlot, line: string): void {
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const { level, msg, time: _time, service: _service, ...fields } = entry;
+    const label = pino.levels.labels[Number(level)] as pino.Level | undefined;
+    if (label) this.#options.log[label]({ ...fields, worker: slot.worker.threadId }, String(msg ?? ''));
+  }
+
+  #abort(job: Job): void {
+    const kind = abortKindOf(job.ctx.signal);
+    for (const s of this.#slots) {
+      if (s.jobs.get(job.id) === job && kind) s.worker.postMessage({ type: 'abort', id: job.id, kind } satisfies ToWorker);
+    }
+  }
+
+  #settle(job: Job, err: Error | undefined, outcome?: ReviewOutcome): void {
+    job.ctx.signal.removeEventListener('abort', job.onAbort);
+    if (err) job.reject(err);
+    else job.resolve(outcome!);
+  }
+
+  #tick(): void {
+    const now = Date.now();
+    for (const slot of this.#slots) {
+      if (!slot.isReady || slot.dead) continue;
+      const changed = slot.checkHeartbeat(now, this.#stallAfterMs);
+      if (changed && !slot.stalled) this.#flushWaiting();
+      if (!slot.stalled) continue;
+      const reclaimed = slot.reclaimQueued();
+      for (const job of reclaimed) {
+        this.#options.events?.reviewReclaimed?.();
+        this.#dispatch(job);
+      }
+      const overdue = slot.started().some((job) => now > job.deadline);
+      if (overdue) {
+        this.#options.log.warn({ stalledJobs: slot.jobs.size }, 'review worker blocked past a deadline; replacing it');
+        slot.dead = true;
+        void this.#stop(slot, new KadmitError('KADMIT_WORKER_STOPPED', 'its worker was stopped: a handler blocked it past its deadline'));
+        this.#replace(slot, 'stalled');
+      }
+    }
+  }
+
+  #replace(old: WorkerSlot, reason: 'stalled' | 'exited'): void {
+    if (this.#closed) return;
+    this.#replaced++;
+    this.#options.events?.workerReplaced?.(reason);
+    const fresh = this.#spawn();
+    fresh.ready.catch((err: unknown) => this.#options.log.error({ err }, 'replacement review worker failed to start'));
+    this.#slots = this.#slots.map((s) => (s === old ? fresh : s));
+  }
+
+  #failJobs(slot: WorkerSlot, err: Error): void {
+    for (const job of [...slot.jobs.values()]) {
+      slot.finish(job.id);
+      this.#settle(job, err);
+    }
+  }
+
+  async #stop(slot: WorkerSlot, err: Error): Promise<void> {
+    slot.dead = true;
+    this.#failJobs(slot, err);
+    await slot.worker.terminate();
+  }
+}

@@ -1,0 +1,51 @@
+// Messages between the main thread and review workers, and the shared-memory
+// words they coordinate through. Kept tiny: the body goes in as bytes and the
+// serialised reply comes back, so each review costs one message each way.
+import type { ReviewOutcome } from '../admission/reply.ts';
+import type { AbortKind } from '../admission/abort.ts';
+
+export interface WorkerSetup {
+  webhookSpecs: readonly string[];
+  settings: Readonly<Record<string, unknown>>;
+  cwd: string;
+  logLevel: string;
+  logObjects: boolean;
+  /** Int32 words: [0] heartbeat counter, then one claim word per slot. */
+  shared: SharedArrayBuffer;
+}
+
+export interface ReviewMessage {
+  type: 'review';
+  id: number;
+  slot: number;
+  webhook: number;
+  body: Uint8Array;
+  deadline: number;
+}
+
+export interface AbortMessage {
+  type: 'abort';
+  id: number;
+  kind: AbortKind;
+}
+
+export type ToWorker = ReviewMessage | AbortMessage;
+
+export type FromWorker =
+  | { type: 'ready'; webhooks: string[] }
+  | { type: 'done'; id: number; outcome: ReviewOutcome }
+  | { type: 'failed'; id: number; message: string }
+  /** A log line from the worker, written by the main thread's logger. */
+  | { type: 'log'; line: string };
+
+export const HEARTBEAT = 0;
+export const SLOT_BASE = 1;
+export const SLOTS = 1024;
+
+// A slot's claim word holds 0 when free, the review id while queued, and minus
+// the id once the worker has started it. Whoever moves the word away from the id
+// owns the review, so one taken back from a stalled worker can never also run
+// there, and a late message for a reused slot finds another id and is skipped.
+export const FREE = 0;
+
+export const HEARTBEAT_INTERVAL_MS = 10;
