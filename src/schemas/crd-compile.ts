@@ -1,0 +1,74 @@
+// Validated CRD manifests -> one zod schema per served version. Kept apart from
+// the YAML loading in crd.ts so the registry does not pull a YAML parser in.
+import { KadmitError } from '../errors.ts';
+import { checkBounds } from './bounds.ts';
+import type { DefinitionCompiler, Schema } from './builders.ts';
+import { bundle } from './bundle.ts';
+import { compileCrdSchema } from './crd-schema.ts';
+import type { GroupVersionKind } from './gvk.ts';
+import { formatIssues, formatPath, fromZodIssues } from './issues.ts';
+
+export interface CrdManifest {
+  /** Where it came from, for errors: `crds/guestbook.yaml#1` (document index from 1). */
+  source: string;
+  object: unknown;
+}
+
+export interface CrdVersion {
+  gvk: GroupVersionKind;
+  /** metadata.name of the CRD. */
+  crd: string;
+  source: string;
+  schema: Schema;
+}
+
+const CRD_DEFINITION = bundle.kinds['apiextensions.k8s.io/v1/CustomResourceDefinition']!;
+const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+/** Validates the manifests as CRDs and compiles every served version. */
+export function compileCrds(manifests: readonly CrdManifest[], compiler: DefinitionCompiler): CrdVersion[] {
+  const out: CrdVersion[] = [];
+  for (const m of manifests) out.push(...compileCrd(m, compiler));
+  return out;
+}
+
+interface CrdShape {
+  metadata: { name: string };
+  spec: {
+    group: string;
+    names: { kind: string };
+    versions: Array<{ name: string; served: boolean; schema?: { openAPIV3Schema?: unknown } | null }>;
+  };
+}
+
+function compileCrd(m: CrdManifest, compiler: DefinitionCompiler): CrdVersion[] {
+  const o = m.object as Record<string, unknown> | null;
+  if (typeof o !== 'object' || o === null || o['apiVersion'] !== 'apiextensions.k8s.io/v1' || o['kind'] !== 'CustomResourceDefinition') {
+    const what = typeof o === 'object' && o !== null ? `${String(o['apiVersion'])} ${String(o['kind'])}` : JSON.stringify(o);
+    throw new KadmitError('KADMIT_CRD_INVALID', `${m.source}: expected an apiextensions.k8s.io/v1 CustomResourceDefinition, got ${what}`);
+  }
+  const name = typeof (o['metadata'] as { name?: unknown } | undefined)?.name === 'string' ? (o['metadata'] as { name: string }).name : '(unnamed)';
+  const fail = (detail: string): never => {
+    throw new KadmitError('KADMIT_CRD_INVALID', `CRD ${name} (${m.source}): ${detail}`);
+  };
+  const tooBig = checkBounds(o);
+  if (tooBig !== null) fail(tooBig.message);
+  // The CRD object itself must fit the built-in CustomResourceDefinition schema.
+  const parsed = compiler.ref(CRD_DEFINITION).safeParse(o, { reportInput: true });
+  if (!parsed.success) fail(formatIssues(fromZodIssues(parsed.error.issues, 10)));
+  const crd = o as unknown as CrdShape;
+  const objectMeta = compiler.ref(OBJECT_META);
+  const out: CrdVersion[] = [];
+  crd.spec.versions.forEach((v, i) => {
+    if (!v.served) return;
+    const path: PropertyKey[] = ['spec', 'versions', i, 'schema', 'openAPIV3Schema'];
+    const root = v.schema?.openAPIV3Schema;
+    if (root === undefined || root === null) fail(`${formatPath(path)}: required for a served version`);
+    const schema = compileCrdSchema(root, path, {
+      objectMeta,
+      invalid: (at, reason) => fail(`${formatPath(at)}: ${reason}`),
+    });
+    out.push({ gvk: { group: crd.spec.group, version: v.name, kind: crd.spec.names.kind }, crd: name, source: m.source, schema });
+  });
+  return out;
+}

@@ -1,0 +1,138 @@
+// The schema layer's API for the admission pipeline: is there a schema for this
+// GVK, and does this unstructured object fit it? The object is only read, never
+// copied or converted: whatever passes is handed on exactly as it arrived.
+import { DEFAULT_BOUNDS, checkBounds } from './bounds.ts';
+import type { Bounds } from './bounds.ts';
+import { DefinitionCompiler } from './builders.ts';
+import type { Schema } from './builders.ts';
+import { compileCrds } from './crd-compile.ts';
+import type { CrdManifest } from './crd-compile.ts';
+import { bundle } from './bundle.ts';
+import { apiVersionOf, gvkKey, gvkString } from './gvk.ts';
+import type { GroupVersionKind } from './gvk.ts';
+import { fromZodIssues, issue } from './issues.ts';
+import type { SchemaIssue } from './issues.ts';
+import { renderValue } from './leaves.ts';
+import { KadmitError } from '../errors.ts';
+
+export type { GroupVersionKind } from './gvk.ts';
+export type { SchemaIssue } from './issues.ts';
+export { formatIssues } from './issues.ts';
+export { checkBounds, DEFAULT_BOUNDS } from './bounds.ts';
+export type { Bounds } from './bounds.ts';
+
+const kinds = bundle.kinds;
+
+export { KUBERNETES_VERSION } from './bundle.ts';
+
+export type SchemaCheck = { ok: true } | { ok: false; issues: SchemaIssue[] };
+
+export interface RegistryOptions {
+  /** Reject enum values the pinned release does not list (default: accept any string). */
+  strictEnums?: boolean;
+  /** Limits checked before validation (default DEFAULT_BOUNDS). */
+  bounds?: Partial<Bounds>;
+  /** Most issues one check reports (default 50); the first ones are the useful ones. */
+  maxIssues?: number;
+}
+
+const OK: SchemaCheck = Object.freeze({ ok: true });
+
+export class SchemaRegistry {
+  readonly #compiler: DefinitionCompiler;
+  readonly #crds: ReadonlyMap<string, Schema>;
+  readonly #bounds: Bounds;
+  readonly #maxIssues: number;
+  readonly #options: RegistryOptions;
+
+  private constructor(compiler: DefinitionCompiler, crds: ReadonlyMap<string, Schema>, options: RegistryOptions) {
+    this.#compiler = compiler;
+    this.#crds = crds;
+    this.#options = options;
+    this.#bounds = { ...DEFAULT_BOUNDS, ...options.bounds };
+    this.#maxIssues = options.maxIssues ?? 50;
+  }
+
+  /** Every built-in kind of the pinned release; nothing is compiled until first checked. */
+  static builtin(options: RegistryOptions = {}): SchemaRegistry {
+    return new SchemaRegistry(new DefinitionCompiler(bundle.definitions, { strictEnums: options.strictEnums === true }), new Map(), options);
+  }
+
+  /**
+   * A registry that also knows every served version of these CRDs. Throws a
+   * KadmitError (KADMIT_CRD_INVALID, KADMIT_CRD_CONFLICT) naming the CRD and the
+   * schema path when one cannot be used. Compiled now, so a bad CRD fails start-up.
+   */
+  withCrds(manifests: readonly CrdManifest[]): SchemaRegistry {
+    const crds = new Map(this.#crds);
+    for (const version of compileCrds(manifests, this.#compiler)) {
+      const key = gvkKey(version.gvk);
+      if (crds.has(key) || Object.hasOwn(kinds, key)) {
+        throw new KadmitError('KADMIT_CRD_CONFLICT', `CRD ${version.crd} (${version.source}) defines ${gvkString(version.gvk)}, which already has a schema`);
+      }
+      crds.set(key, version.schema);
+    }
+    return new SchemaRegistry(this.#compiler, crds, this.#options);
+  }
+
+  has(gvk: GroupVersionKind): boolean {
+    const key = gvkKey(gvk);
+    return this.#crds.has(key) || Object.hasOwn(kinds, key);
+  }
+
+  /** GVK keys (`apps/v1/Deployment`) this registry can check, sorted. */
+  keys(): string[] {
+    return [...Object.keys(kinds), ...this.#crds.keys()].sort();
+  }
+
+  /**
+   * Validates `object` as an object of `gvk`: bounds first, then `apiVersion` and
+   * `kind` against the GVK, then the schema. A GVK without a schema fails with one
+   * issue naming it (use has() to decide whether to pass such objects through).
+   */
+  check(gvk: GroupVersionKind, object: unknown): SchemaCheck {
+    const tooBig = checkBounds(object, this.#bounds);
+    if (tooBig !== null) return { ok: false, issues: [tooBig] };
+    const schema = this.#schemaFor(gvk);
+    if (schema === undefined) {
+      const missing = issue('', 'a kind with a schema', gvkString(gvk));
+      missing.message = `no schema for ${gvkString(gvk)}`;
+      return { ok: false, issues: [missing] };
+    }
+    const issues = typeMetaIssues(gvk, object);
+    // Fast path: a boolean validation that stops at the first problem; only a
+    // failure pays for the full parse that collects every issue.
+    if (issues.length === 0 && schema.validate(object)) return OK;
+    const parsed = schema.safeParse(object, { reportInput: true });
+    if (!parsed.success) issues.push(...fromZodIssues(parsed.error.issues, this.#maxIssues - issues.length));
+    return issues.length === 0 ? OK : { ok: false, issues };
+  }
+
+  /** Compiled definitions so far (for metrics and tests: the lazy cache's size). */
+  get compiledDefinitions(): number {
+    return this.#compiler.size;
+  }
+
+  #schemaFor(gvk: GroupVersionKind): Schema | undefined {
+    const key = gvkKey(gvk);
+    const crd = this.#crds.get(key);
+    if (crd !== undefined) return crd;
+    return Object.hasOwn(kinds, key) ? this.#compiler.ref(kinds[key]!) : undefined;
+  }
+}
+
+// The API server always sets apiVersion and kind on the objects it sends; a
+// mismatch with request.kind means the object is not what the review claims.
+function typeMetaIssues(gvk: GroupVersionKind, object: unknown): SchemaIssue[] {
+  if (typeof object !== 'object' || object === null || Array.isArray(object)) return [];
+  const o = object as Record<string, unknown>;
+  const out: SchemaIssue[] = [];
+  const apiVersion = apiVersionOf(gvk);
+  if (o['apiVersion'] !== apiVersion) out.push(issue('apiVersion', JSON.stringify(apiVersion), received(o['apiVersion'])));
+  if (o['kind'] !== gvk.kind) out.push(issue('kind', JSON.stringify(gvk.kind), received(o['kind'])));
+  return out;
+}
+
+function received(v: unknown): string {
+  return v === undefined ? 'missing' : renderValue(v);
+}
