@@ -62,7 +62,6 @@ export function withTimeout(parent: { signal: AbortSignal; deadline: number }, t
     () => finish(new ReviewAbortedError('deadline-exceeded', `nested work got no result within ${formatSeconds(timeoutMs)}`)),
     Math.max(0, deadline - Date.now()),
   );
-  timer.unref();
   function dispose() {
     clearTimeout(timer);
     parent.signal.removeEventListener('abort', onParent);

@@ -20,3 +20,30 @@ t.test('serve, answer, and stop on SIGTERM', async (t) => {
   t.equal(result.code, 0, result.stderr);
   t.match(result.stdout, /shutdown: done/);
 });
+
+t.test('SIGTERM: readiness off at once, serving through the drain, in-flight reviews finish, exit 0 in the grace period', async (t) => {
+  const dir = t.testdir({});
+  const sleepy = new URL('../fixtures/webhooks/misbehaving.ts', import.meta.url).pathname;
+  const child = startCli(['serve', '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', join(dir, 'certs'),
+    '--webhook', sleepy, '--drain-delay-ms', '600', '--shutdown-grace-ms', '4000', '--workers', '1'], { cwd: dir });
+  const exited = finished(child);
+  const serving = await waitForLog(child, (l) => l.msg === 'kadmit serving');
+  const ca = readFileSync(join(dir, 'certs', 'ca.crt'), 'utf8');
+  const readyz = async () => (await fetch(`http://127.0.0.1:${serving.ops.port}/readyz`)).status;
+  t.equal(await readyz(), 200);
+  // In flight across the whole drain: a 2 s budget outlives the 600 ms drain.
+  const inFlight = httpsRequest(serving.webhook.port, ca, '/ignore-signal?timeout=2s', JSON.stringify(review({ uid: 'in-flight' })));
+  await new Promise((r) => setTimeout(r, 100));
+  const signalledAt = Date.now();
+  child.kill('SIGTERM');
+  await waitForLog(child, (l) => l.msg === 'shutdown: readiness off, draining');
+  t.equal(await readyz(), 503, 'readyz fails at once');
+  const duringDrain = await httpsRequest(serving.webhook.port, ca, '/quick', JSON.stringify(review({ uid: 'during-drain' })));
+  t.equal(duringDrain.json().response.allowed, true, 'still serving during the drain');
+  const answered = (await inFlight).json();
+  t.equal(answered.response.uid, 'in-flight');
+  t.equal(answered.response.allowed, true, 'the in-flight review got its answer');
+  const result = await exited;
+  t.equal(result.code, 0, result.stderr);
+  t.ok(Date.now() - signalledAt < 4_000, 'exited within the grace period');
+});
