@@ -61,6 +61,11 @@ export class Reviewer {
     this.#shutdown.abort();
   }
 
+  /** The long-lived signal every review listens to; exposed for the leak check. */
+  get shutdownSignal(): AbortSignal {
+    return this.#shutdown.signal;
+  }
+
   get inFlightCount(): number {
     return this.#inFlight.size;
   }
