@@ -1,0 +1,19 @@
+// A server's CPU time, read from /proc. On a shared machine req/s drops
+// whenever another process takes the server's core; CPU time per review does
+// not, so it is the steadier measure of what a review costs.
+import { readFileSync } from 'node:fs';
+
+// USER_HZ: the unit of utime/stime in /proc, 100 on every Linux ABI in use.
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds of all the process's threads; undefined off Linux or once it has exited. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name (which may contain spaces); utime and stime are fields 14 and 15.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,118 @@
+// Starts the servers under test, each pinned to the server core, with output
+// to temp files (kadmit's per-review log lines land there, as they would in a
+// container's log file) so a failure can show what the server said.
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { BenchError } from './errors.ts';
+import { REPO_ROOT, type SharedBench } from './paths.ts';
+import { runCaptured, spawnTracked } from './procs.ts';
+import type { ServerSpec } from './scenarios.ts';
+
+export interface ServerContext {
+  tmp: string;
+  certDir: string;
+  shared: SharedBench;
+  goBinary: string | undefined;
+  cpu: number | undefined;
+}
+
+export interface RunningServer {
+  key: string;
+  port: number;
+  command: string[];
+  child: ChildProcess;
+  stdoutFile: string;
+  stderrFile: string;
+  /** Requests sent by wrk (warm-up included), to turn log bytes into bytes per review. */
+  requestsServed: number;
+}
+
+export function serverKey(spec: ServerSpec): string {
+  return spec.kind === 'kadmit' ? ['kadmit', ...spec.flags].join(' ') : spec.kind;
+}
+
+/** A port the kernel just handed out on loopback; free again by the time the server binds it. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+// Scenario flags are the whole configuration: a KADMIT_* variable in the
+// caller's shell would silently change what is measured.
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KADMIT_')));
+}
+
+async function commandFor(spec: ServerSpec, port: number, ctx: ServerContext): Promise<string[]> {
+  const addr = `127.0.0.1:${port}`;
+  const cert = join(ctx.certDir, 'tls.crt');
+  const key = join(ctx.certDir, 'tls.key');
+  switch (spec.kind) {
+    case 'kadmit':
+      return [process.execPath, join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'serve',
+        '--webhook-address', addr, '--ops-address', `127.0.0.1:${await freePort()}`, '--cert-dir', ctx.certDir, ...spec.flags];
+    case 'nodelimit':
+      return [process.execPath, ctx.shared.nodelimit, addr, cert, key];
+    case 'go':
+      if (!ctx.goBinary) throw new BenchError('the Go peer was not built');
+      return [ctx.goBinary, addr, cert, key];
+  }
+}
+
+export async function launchServer(spec: ServerSpec, index: number, ctx: ServerContext): Promise<RunningServer> {
+  if (spec.kind !== 'kadmit' && !existsSync(join(ctx.certDir, 'tls.crt'))) {
+    throw new BenchError('a peer needs the certificate kadmit creates: start a kadmit scenario first');
+  }
+  const port = await freePort();
+  const command = await commandFor(spec, port, ctx);
+  const stdoutFile = join(ctx.tmp, `server-${index}.stdout`);
+  const stderrFile = join(ctx.tmp, `server-${index}.stderr`);
+  const out = openSync(stdoutFile, 'w');
+  const err = openSync(stderrFile, 'w');
+  const pinned = ctx.cpu === undefined ? command : ['taskset', '-c', String(ctx.cpu), ...command];
+  const child = spawnTracked(pinned[0]!, pinned.slice(1), { cwd: REPO_ROOT, env: cleanEnv(), stdio: ['ignore', out, err] });
+  closeSync(out);
+  closeSync(err);
+  child.once('error', () => {}); // reported by the readiness wait as an early exit
+  return { key: serverKey(spec), port, command, child, stdoutFile, stderrFile, requestsServed: 0 };
+}
+
+export function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+export function describeFailure(s: RunningServer): string {
+  return `  command: ${s.command.join(' ')}\n  stderr:\n${tail(s.stderrFile)}\n  stdout:\n${tail(s.stdoutFile)}`;
+}
+
+export function bytesLogged(s: RunningServer): number {
+  try {
+    return statSync(s.stdoutFile).size;
+  } catch {
+    return 0;
+  }
+}
+
+export const GO = '/usr/lib/go-1.19/bin/go';
+
+/** Builds ../shared/bench/gopeer into the temp dir; undefined (with the reason) when it cannot. */
+export async function buildGoPeer(ctx: { tmp: string; shared: SharedBench }): Promise<{ binary?: string; note: string }> {
+  if (!existsSync(GO)) return { note: `skipped: ${GO} not found (apt-get install -y golang-1.19-go adds it)` };
+  const binary = join(ctx.tmp, 'gopeer');
+  // Output goes to the temp dir: the shared tree is read-only.
+  const built = await runCaptured(GO, ['build', '-o', binary, '.'], { cwd: ctx.shared.gopeerDir }, 300_000);
+  if (built.code !== 0) return { note: `skipped: go build failed: ${(built.stderr || built.stdout).trim()}` };
+  return { binary, note: `built with ${GO}` };
+}

@@ -1,0 +1,59 @@
+// `npm run bench`: kadmit's HTTPS throughput side by side with the raw
+// node:https peer (and the Go peer when Go is installed) in one run, then the
+// micro-benchmarks. See bench/README.md for how to read the numbers.
+import { BenchError } from './lib/errors.ts';
+import { runHttp } from './lib/http.ts';
+import { runMicro, type MicroResult } from './lib/micro.ts';
+import { parseOptions, USAGE } from './lib/options.ts';
+import { sharedBench } from './lib/paths.ts';
+import { cleanupAll, installCleanupHandlers } from './lib/procs.ts';
+import { printSummary, ratios, writeJson } from './lib/report.ts';
+import { SCENARIOS } from './lib/scenarios.ts';
+
+async function main(): Promise<number> {
+  const opts = parseOptions(process.argv.slice(2));
+  if (opts.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const unknown = (opts.only ?? []).filter((n) => !SCENARIOS.some((s) => s.name === n));
+  if (unknown.length > 0) throw new BenchError(`--only: unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  const scenarios = opts.only ? SCENARIOS.filter((s) => opts.only!.includes(s.name)) : SCENARIOS;
+  if (!scenarios.some((s) => s.server.kind === 'kadmit')) throw new BenchError('--only must include a kadmit scenario (it creates the certificate the peers use)');
+
+  sharedBench(); // fail before anything starts if the peers are missing
+  installCleanupHandlers();
+  const settings = { rounds: opts.rounds, seconds: opts.seconds, conns: opts.conns, warmupSeconds: opts.warmupSeconds };
+  console.log(`kadmit bench: ${opts.rounds} round(s) x ${opts.seconds} s per scenario, ${opts.conns} keep-alive TLS connections, ` +
+    `warm-up ${opts.warmupSeconds} s; node ${process.version}`);
+  console.log('servers pinned to cpu 0, wrk to cpu 1; kadmit logs at its default level (info, one JSON line per review) to a temp file unless a scenario says otherwise');
+  for (const s of scenarios) console.log(`  ${s.name.padEnd(18)} ${s.description}`);
+  console.log('');
+
+  const http = await runHttp(scenarios, settings);
+  const rs = ratios(scenarios, http.scenarios);
+  printSummary(http, rs);
+
+  let micro: MicroResult[] = [];
+  if (opts.micro) {
+    console.log('\nmicro-benchmarks');
+    micro = await runMicro();
+  }
+  if (opts.json) {
+    writeJson(opts.json, { settings, http, ratios: rs, micro });
+    console.log(`\nresults written to ${opts.json}`);
+  }
+  return http.errors > 0 || micro.some((m) => m.exitCode !== undefined && m.exitCode !== 0) ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    cleanupAll();
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    cleanupAll();
+    process.stderr.write(err instanceof BenchError ? `bench: ${err.message}\n` : `bench: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
