@@ -41,7 +41,7 @@ export const SERVE_OPTIONS = [
   { key: 'shutdownGraceMs', flag: 'shutdown-grace-ms', env: 'KADMIT_SHUTDOWN_GRACE_MS', schema: positiveInt, default: 25_000, help: 'on SIGTERM, exit within this time (keep it below terminationGracePeriodSeconds)' },
   { key: 'headersTimeoutMs', flag: 'headers-timeout-ms', env: 'KADMIT_HEADERS_TIMEOUT_MS', schema: positiveInt, default: 10_000, help: 'a client must send all request headers within this time' },
   { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'KADMIT_REQUEST_TIMEOUT_MS', schema: positiveInt, default: 30_000, help: 'a client must send the whole request within this time' },
-  { key: 'keepAliveTimeoutMs', flag: 'keep-alive-timeout-ms', env: 'KADMIT_KEEP_ALIVE_TIMEOUT_MS', schema: positiveInt, default: 95_000, help: "idle keep-alive connections close after this (above the apiserver's 90 s, so it closes first)" },
+  { key: 'keepAliveTimeoutMs', flag: 'keep-alive-timeout-ms', env: 'KADMIT_KEEP_ALIVE_TIMEOUT_MS', schema: positiveInt, default: 95_000, help: "idle keep-alive connections close after this (above the apiserver's 90 s idle timeout, so the apiserver closes them first)" },
   { key: 'idleTimeoutMs', flag: 'idle-timeout-ms', env: 'KADMIT_IDLE_TIMEOUT_MS', schema: positiveInt, default: 120_000, help: 'a socket with no traffic at all is closed after this' },
   { key: 'tlsMinVersion', flag: 'tls-min-version', env: 'KADMIT_TLS_MIN_VERSION', schema: z.enum(['TLSv1.2', 'TLSv1.3']), default: 'TLSv1.2', help: 'lowest TLS version accepted (TLSv1.2 or TLSv1.3)' },
   { key: 'tlsCiphers', flag: 'tls-ciphers', env: 'KADMIT_TLS_CIPHERS', schema: z.string(), default: '', help: "OpenSSL cipher list for TLS 1.2 (empty: Node's defaults)" },
