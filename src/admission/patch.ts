@@ -170,9 +170,10 @@ function copyJson(value: unknown, walk: JsonWalk): unknown {
   throw notJson(walk, describeNonJson(value));
 }
 
-// JSON equality of a JSON value `a` and an arbitrary value `b`: `b` counts as
-// equal only if it is JSON too (a Map with no entries is not `{}`), and its
-// `undefined` members count as absent. Recursion is bounded by `a`.
+// JSON equality of a JSON value `a` (not checked: it is parsed JSON or a
+// copy) and an arbitrary value `b`: `b` counts as equal only if it is JSON too
+// (a Map with no entries is not `{}`), and its `undefined` members count as
+// absent. Recursion is bounded by `a`, so a cycle in `b` cannot loop.
 function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
@@ -181,14 +182,19 @@ function jsonEqual(a: unknown, b: unknown): boolean {
     for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
     return true;
   }
-  if (Array.isArray(b) || !isPlainObject(a) || !isPlainObject(b)) return false;
-  let count = 0;
-  for (const key of Object.keys(a)) {
-    if (!Object.hasOwn(b, key) || !jsonEqual(a[key], b[key])) return false;
-    count++;
+  if (Array.isArray(b) || !isPlainObject(b)) return false;
+  const aObj = a as JsonObject;
+  const aKeys = Object.keys(aObj);
+  const bKeys = Object.keys(b);
+  if (bKeys.length < aKeys.length) return false;
+  for (const key of aKeys) {
+    if (!Object.hasOwn(b, key) || !jsonEqual(aObj[key], b[key])) return false;
   }
-  for (const key of Object.keys(b)) if (b[key] !== undefined) count--;
-  return count === 0;
+  if (bKeys.length === aKeys.length) return true;
+  // Extra members in `b` are fine only if they are undefined.
+  let defined = 0;
+  for (const key of bKeys) if (b[key] !== undefined) defined++;
+  return defined === aKeys.length;
 }
 
 // ---------------------------------------------------------------------------

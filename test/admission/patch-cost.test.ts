@@ -1,0 +1,82 @@
+// Bounded cost on long lists. The timing bounds are deliberately generous
+// sanity checks (an O(n^2) diff takes seconds at n=1000 and runs out of memory
+// at n=3000); bench/patch-diff.ts measures the real numbers.
+import { performance } from 'node:perf_hooks';
+import t from 'tap';
+import { applyPatch, createPatch } from '../../src/admission/patch.ts';
+import type { PatchOperation } from '../../src/admission/patch.ts';
+
+function container(i: number) {
+  return {
+    name: `app-${i}`,
+    image: `registry.example.com/team/app-${i}:v1.${i % 17}`,
+    imagePullPolicy: 'IfNotPresent',
+    ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+    env: [
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'IDX', value: String(i) },
+    ],
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+    volumeMounts: [{ name: 'data', mountPath: '/data' }],
+  };
+}
+
+function cases(n: number) {
+  const before = { spec: { containers: Array.from({ length: n }, (_, i) => container(i)) } };
+  const middle = structuredClone(before);
+  (middle.spec.containers[n >> 1] as ReturnType<typeof container>).image = 'registry.example.com/team/patched:v2';
+  const front = structuredClone(before);
+  front.spec.containers.unshift(container(-1));
+  const reversed = structuredClone(before);
+  reversed.spec.containers.reverse();
+  return { before, middle, front, reversed };
+}
+
+function medianMs(fn: () => void, runs: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    fn();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[runs >> 1] as number;
+}
+
+t.test('5,000 containers: a change in the middle, an insert at the front, a reversal', async (t) => {
+  const n = 5000;
+  const { before, middle, front, reversed } = cases(n);
+  let ops: PatchOperation[] = [];
+
+  const middleMs = medianMs(() => (ops = createPatch(before, middle)), 5);
+  t.same(ops, [{ op: 'replace', path: `/spec/containers/${n >> 1}/image`, value: 'registry.example.com/team/patched:v2' }]);
+  t.ok(middleMs < 500, `change in the middle: median ${middleMs.toFixed(1)} ms`);
+
+  const frontMs = medianMs(() => (ops = createPatch(before, front)), 5);
+  t.same(ops, [{ op: 'add', path: '/spec/containers/0', value: container(-1) }]);
+  t.ok(frontMs < 500, `insert at the front: median ${frontMs.toFixed(1)} ms`);
+
+  const reversedMs = medianMs(() => (ops = createPatch(before, reversed)), 5);
+  // Index by index: at most name, image and the IDX env value per element.
+  t.ok(ops.length <= 3 * n, `${ops.length} ops for a reversal`);
+  t.same(applyPatch(before, ops), reversed);
+  t.ok(reversedMs < 500, `reversal: median ${reversedMs.toFixed(1)} ms`);
+});
+
+t.test('20,000 containers do not blow up time or memory', async (t) => {
+  const n = 20000;
+  const { before, middle, front, reversed } = cases(n);
+  const baseline = process.memoryUsage().heapUsed;
+  let peak = 0;
+  for (const [label, after] of [['middle', middle], ['front', front], ['reversed', reversed]] as const) {
+    const start = performance.now();
+    const ops = createPatch(before, after);
+    const ms = performance.now() - start;
+    peak = Math.max(peak, process.memoryUsage().heapUsed - baseline);
+    t.ok(ms < 5000, `${label}: ${ms.toFixed(1)} ms, ${ops.length} ops`);
+    if (label !== 'reversed') t.equal(ops.length, 1, `${label}: one operation`);
+    else t.same(applyPatch(before, ops), after, 'the reversal patch applies');
+  }
+  // An n x n table would be 400 million cells; the lists themselves are ~30 MB.
+  t.ok(peak < 512 * 1024 * 1024, `heap growth ${(peak / 1048576).toFixed(0)} MB`);
+});
