@@ -108,9 +108,15 @@ phases.disconnectMs = await run(N, 100, (i) => post('/sleep?timeout=10s', 5 + (i
 phases.overrunAsyncMs = await run(N - SPINNING, 200, (i) => post(i % 2 === 0 ? '/sleep?timeout=100ms' : '/overrun?timeout=100ms'));
 // One at a time on a full pool, so each spin really blocks a worker and costs a replacement.
 const replacedBefore = server.pool!.stats().replaced;
+const poolIs = async (ok: (s: ReturnType<NonNullable<typeof server.pool>['stats']>) => boolean) => {
+  const until = Date.now() + 10_000;
+  while (!ok(server.pool!.stats()) && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+};
 phases.overrunSpinningMs = await run(SPINNING, 1, async () => {
-  while (server.pool!.stats().ready < server.pool!.stats().size) await new Promise((r) => setTimeout(r, 5));
+  await poolIs((s) => s.ready === s.size && s.stalled === 0);
+  const replaced = server.pool!.stats().replaced;
   await post('/spin?timeout=100ms');
+  await poolIs((s) => s.replaced > replaced);
 });
 phases.normalMs = await run(N, 50, () => post('/quick?timeout=10s'));
 await settle();

@@ -20,6 +20,12 @@ export interface PoolOptions {
   log: Logger;
   /** A worker whose heartbeat has not moved for this long gets no new work. */
   stallAfterMs?: number;
+  /**
+   * A worker is replaced only when its heartbeat has not moved for this long and a
+   * review it started is past its deadline: a busy worker (a burst of messages, a
+   * GC pause) is not mistaken for a blocked one.
+   */
+  replaceAfterMs?: number;
   events?: PoolEvents;
 }
 
@@ -119,6 +125,11 @@ class WorkerSlot {
     return [...this.jobs.values()].filter((job) => Atomics.load(this.words, SLOT_BASE + job.slot) === -job.id);
   }
 
+  /** How long the heartbeat has not moved. */
+  quietFor(now: number): number {
+    return this.#quietSince === undefined ? 0 : now - this.#quietSince;
+  }
+
   /** Updates `stalled` from the heartbeat; returns true when it changed. */
   checkHeartbeat(now: number, stallAfterMs: number): boolean {
     const beat = Atomics.load(this.words, HEARTBEAT);
@@ -138,6 +149,7 @@ class WorkerSlot {
 export class WorkerPool {
   readonly #options: PoolOptions;
   readonly #stallAfterMs: number;
+  readonly #replaceAfterMs: number;
   readonly #webhookIndex = new Map<string, number>();
   #slots: WorkerSlot[] = [];
   readonly #waiting: Job[] = [];
@@ -150,6 +162,7 @@ export class WorkerPool {
     if (!Number.isInteger(options.size) || options.size < 1) throw new KadmitError('KADMIT_POOL_SIZE', `worker pool size must be a whole number above 0 (got ${options.size})`);
     this.#options = options;
     this.#stallAfterMs = options.stallAfterMs ?? 5 * HEARTBEAT_INTERVAL_MS;
+    this.#replaceAfterMs = Math.max(this.#stallAfterMs, options.replaceAfterMs ?? 250);
     options.webhooks.forEach((w, i) => this.#webhookIndex.set(w.name, i));
   }
 
@@ -273,8 +286,8 @@ export class WorkerPool {
         this.#options.events?.reviewReclaimed?.();
         this.#dispatch(job);
       }
-      const overdue = slot.started().some((job) => now > job.deadline);
-      if (overdue) {
+      const blocked = slot.quietFor(now) >= this.#replaceAfterMs && slot.started().some((job) => now > job.deadline);
+      if (blocked) {
         this.#options.log.warn({ stalledJobs: slot.jobs.size }, 'review worker blocked past a deadline; replacing it');
         slot.dead = true;
         void this.#stop(slot, new KadmitError('KADMIT_WORKER_STOPPED', 'its worker was stopped: a handler blocked it past its deadline'));
