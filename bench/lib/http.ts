@@ -1,7 +1,7 @@
 // The HTTP rounds: start every server once, check each answers its review,
 // warm each up, then drive the scenarios in turn, round after round, so slow
 // drift on a shared machine hits all of them alike.
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BenchError } from './errors.ts';
@@ -46,10 +46,14 @@ export interface ScenarioResult {
 export interface HttpResults {
   serverCpu: number | undefined;
   wrkCpu: number | undefined;
+  /** 1-minute load average before and after the HTTP rounds. */
+  loadAverage: [number, number];
   scenarios: ScenarioResult[];
   errors: number;
   notes: string[];
 }
+
+const BUSY_FLOOR = 0.8;
 
 interface Body {
   file: string;
@@ -88,6 +92,7 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
   const wrkCpu = twoCores ? 1 : undefined;
   if (!twoCores) notes.push('fewer than 2 CPUs: servers and wrk share the CPU, numbers are not comparable with pinned runs');
 
+  const loadStart = loadavg()[0]!;
   const tmp = mkdtempSync(join(tmpdir(), 'kadmit-bench-'));
   trackDir(tmp);
   await ensureWrk();
@@ -194,5 +199,15 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
     const server = serverOf(s);
     if (s.server.kind === 'kadmit' && server.requestsServed > 0) res.logBytesPerReview = bytesLogged(server) / server.requestsServed;
   }
-  return { serverCpu, wrkCpu, scenarios: [...results.values()], errors, notes };
+  // A server well short of its core was not what limited req/s (wrk or other load was).
+  const starved = measured.filter((s) => results.get(s.name)!.median!.cpuBusy < BUSY_FLOOR);
+  if (starved.length > 0) {
+    notes.push(`server core busy under ${BUSY_FLOOR * 100}% of the run for ${starved.map((s) => s.name).join(', ')}: ` +
+      'the load generator or other processes set the pace, so req/s ratios understate the difference; read the by-CPU ratios');
+  }
+  const loadEnd = loadavg()[0]!;
+  if (Math.max(loadStart, loadEnd) > availableParallelism()) {
+    notes.push(`the machine was busy with other work (1-min load average ${loadStart.toFixed(1)} at start, ${loadEnd.toFixed(1)} at end, ${availableParallelism()} CPUs)`);
+  }
+  return { serverCpu, wrkCpu, loadAverage: [loadStart, loadEnd], scenarios: [...results.values()], errors, notes };
 }

@@ -73,6 +73,7 @@ export function writeJson(file: string, data: {
     node: process.version,
     machine: { cpus: availableParallelism(), model: cpus()[0]?.model ?? 'unknown' },
     settings: { ...data.settings, serverCpu: data.http.serverCpu, wrkCpu: data.http.wrkCpu },
+    loadAverage: data.http.loadAverage,
     scenarios: data.http.scenarios,
     ratios: data.ratios,
     errors: data.http.errors,
