@@ -1,0 +1,100 @@
+// pod-security's rules called directly: messages name the container and the
+// field, settings change what is allowed, and no input makes it throw.
+import t from 'tap';
+import fc from 'fast-check';
+import { checkPodSpec } from '../../src/policies/pod-security/checks.ts';
+import { podSecuritySettings } from '../../src/policies/pod-security/settings.ts';
+import { denialMessage, formatViolation } from '../../src/policies/pod-security/violation.ts';
+import { podSpec } from './arbitraries.ts';
+
+const SEED = 20261126;
+const defaults = podSecuritySettings.parse({});
+const good = () => ({
+  securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+  containers: [{ name: 'app', image: 'nginx:1.27', resources: { limits: { memory: '1Gi' } }, securityContext: { allowPrivilegeEscalation: false } }],
+});
+const check = (spec: unknown, settings = defaults) => checkPodSpec(spec as Record<string, unknown>, 'spec', settings).map(formatViolation);
+
+t.test('a compliant pod has no violations', async (t) => {
+  t.same(check(good()), []);
+});
+
+t.test('every rule names the field and the container', async (t) => {
+  const cases: [string, (s: any) => void, string][] = [
+    ['privileged', (s) => (s.containers[0].securityContext.privileged = true), 'spec.containers[0].securityContext.privileged (container "app"): privileged containers are not allowed'],
+    ['hostIPC', (s) => (s.hostIPC = true), "spec.hostIPC: sharing the host's IPC namespace is not allowed"],
+    ['hostProcess', (s) => (s.containers[0].securityContext.windowsOptions = { hostProcess: true }), 'spec.containers[0].securityContext.windowsOptions.hostProcess (container "app"): Windows HostProcess containers are not allowed'],
+    ['capability ALL', (s) => (s.containers[0].securityContext.capabilities = { add: ['ALL'] }), 'spec.containers[0].securityContext.capabilities.add[0] (container "app"): adding capability "ALL" is not allowed (allowed: NET_BIND_SERVICE)'],
+    ['non-string capability', (s) => (s.containers[0].securityContext.capabilities = { add: [7] }), 'spec.containers[0].securityContext.capabilities.add[0] (container "app"): adding capability 7 is not allowed (allowed: NET_BIND_SERVICE)'],
+    ['pod uid 0', (s) => (s.securityContext.runAsUser = 0), 'spec.securityContext.runAsUser: running as UID 0 (root) is not allowed'],
+    ['container seccomp', (s) => (s.containers[0].securityContext.seccompProfile = { type: 'Unconfined' }), 'spec.containers[0].securityContext.seccompProfile.type (container "app"): Unconfined is not allowed; use RuntimeDefault or Localhost'],
+    ['memory limit zero', (s) => (s.containers[0].resources.limits.memory = ''), 'spec.containers[0].resources.limits.memory (container "app"): a memory limit is required'],
+    ['no image', (s) => delete s.containers[0].image, 'spec.containers[0].image (container "app"): an image is required'],
+    ['bad image', (s) => (s.containers[0].image = 'Nginx:1'), 'spec.containers[0].image (container "app"): "Nginx:1" is not a valid image reference: it has an invalid repository "Nginx"'],
+    ['unnamed container', (s) => delete s.containers[0].name, ''],
+  ];
+  for (const [label, edit, expected] of cases) {
+    const spec = good();
+    edit(spec);
+    if (label === 'unnamed container') t.same(check(spec), [], label);
+    else t.same(check(spec), [expected], label);
+  }
+});
+
+t.test('ephemeral containers are checked, but cannot carry resources so need no memory limit', async (t) => {
+  const spec = good() as any;
+  spec.ephemeralContainers = [{ name: 'debug', image: 'busybox:1.37', securityContext: { allowPrivilegeEscalation: false } }];
+  t.same(check(spec), []);
+  spec.ephemeralContainers[0].securityContext.capabilities = { add: ['SYS_PTRACE'] };
+  t.same(check(spec), ['spec.ephemeralContainers[0].securityContext.capabilities.add[0] (container "debug"): adding capability "SYS_PTRACE" is not allowed (allowed: NET_BIND_SERVICE)']);
+});
+
+t.test('requireExplicit: unset settings are violations unless turned off, and never for Windows pods', async (t) => {
+  const bare = { containers: [{ name: 'a', image: 'nginx:1.27', resources: { limits: { memory: '1Gi' } } }] };
+  t.same(check(bare).map((m) => m.split(' (')[0]), [
+    'spec.containers[0].securityContext.allowPrivilegeEscalation',
+    'spec.containers[0].securityContext.runAsNonRoot',
+    'spec.containers[0].securityContext.seccompProfile.type',
+  ]);
+  t.same(check(bare, podSecuritySettings.parse({ requireExplicit: false })), []);
+  t.same(check({ ...bare, os: { name: 'windows' } }), []);
+  const uid = { securityContext: { runAsUser: 1000, seccompProfile: { type: 'Localhost', localhostProfile: 'p.json' } }, containers: [{ ...bare.containers[0], securityContext: { allowPrivilegeEscalation: false } }] };
+  t.same(check(uid), [], 'a non-zero runAsUser is as good as runAsNonRoot');
+  const override = structuredClone(uid) as any;
+  override.containers[0].securityContext.runAsUser = 0;
+  t.same(check(override), ['spec.containers[0].securityContext.runAsUser (container "a"): running as UID 0 (root) is not allowed']);
+});
+
+t.test('settings: capabilities, host ports, memory limits, mutable images, registries', async (t) => {
+  const spec = good() as any;
+  spec.containers[0].securityContext.capabilities = { add: ['CAP_CHOWN', 'net_bind_service'] };
+  spec.containers[0].ports = [{ containerPort: 53, hostPort: 53 }];
+  spec.containers[0].image = 'nginx';
+  delete spec.containers[0].resources;
+  t.equal(check(spec).length, 4);
+  const relaxed = podSecuritySettings.parse({ allowedCapabilities: ['chown', 'NET_BIND_SERVICE'], allowedHostPorts: [53], requireMemoryLimits: false, denyMutableImages: false });
+  t.same(check(spec, relaxed), []);
+  const registries = podSecuritySettings.parse({ allowedRegistries: ['index.docker.io/library'], denyMutableImages: false, requireMemoryLimits: false, allowedCapabilities: ['CHOWN', 'NET_BIND_SERVICE'], allowedHostPorts: [53] });
+  t.same(check(spec, registries), [], 'index.docker.io means docker.io');
+});
+
+t.test('the denial message is bounded', async (t) => {
+  const spec = { containers: Array.from({ length: 40 }, (_, i) => ({ name: `c${i}`, image: 'nginx', securityContext: { privileged: true } })) };
+  const violations = checkPodSpec(spec, 'spec', defaults);
+  t.ok(violations.length > 100);
+  const message = denialMessage('Pod "big"', violations);
+  t.match(message, new RegExp(`^Pod "big" breaks pod security \\(${violations.length} violations\\): .*; and ${violations.length - 10} more$`));
+  t.ok(message.length < 2_000, `${message.length} characters`);
+});
+
+t.test('no input makes the rules throw, and every violation has a path under the spec', async (t) => {
+  fc.assert(
+    fc.property(podSpec, (spec) => {
+      for (const v of checkPodSpec(spec as Record<string, unknown>, 'spec.template.spec', defaults)) {
+        if (!v.path.startsWith('spec.template.spec.') || v.message === '') throw new Error(`bad violation ${JSON.stringify(v)}`);
+      }
+    }),
+    { seed: SEED, numRuns: 2_000 },
+  );
+  t.pass('2000 generated pod specs');
+});
