@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { applyPodDefaults } from '../../src/policies/pod-defaults/apply.ts';
 import { podDefaultsSettings } from '../../src/policies/pod-defaults/settings.ts';
 import { reviewPodDefaults } from '../../src/policies/pod-defaults.ts';
+import type { MutationInput } from '../../src/webhooks/define.ts';
 import { at, podSpec, setLeaves } from './arbitraries.ts';
 
 const SEED = 20261126;
@@ -74,16 +75,17 @@ t.test('each default can be switched off', async (t) => {
 });
 
 t.test('reviewPodDefaults: scope per operation', async (t) => {
-  const base = { signal: new AbortController().signal, deadline: Date.now() + 5000, log: undefined as never };
   const request = (operation: string, kind: string, group = '', extra: Record<string, unknown> = {}) =>
-    ({ uid: 'u', kind: { group, version: 'v1', kind }, resource: { group, version: 'v1', resource: 'x' }, operation, userInfo: {}, dryRun: false, options: null, namespace: 'ns', ...extra }) as never;
+    ({ uid: 'u', kind: { group, version: 'v1', kind }, resource: { group, version: 'v1', resource: 'x' }, operation, userInfo: {}, dryRun: false, options: null, namespace: 'ns', ...extra });
+  const review = (r: ReturnType<typeof request>, object: unknown, oldObject: unknown) =>
+    reviewPodDefaults({ signal: new AbortController().signal, deadline: Date.now() + 5000, request: r, object, oldObject } as unknown as MutationInput, settings);
   const pod = () => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'x:1' }] } });
-  const connect = reviewPodDefaults({ ...base, request: request('CONNECT', 'Pod'), object: pod(), oldObject: null }, settings);
+  const connect = review(request('CONNECT', 'Pod'), pod(), null);
   t.equal(connect.verdict, 'allowed', 'CONNECT is never mutated');
-  const status = reviewPodDefaults({ ...base, request: request('UPDATE', 'Pod', '', { subResource: 'status' }), object: pod(), oldObject: pod() }, settings);
+  const status = review(request('UPDATE', 'Pod', '', { subResource: 'status' }), pod(), pod());
   t.equal(status.verdict, 'allowed', 'a pod subresource other than ephemeralcontainers is not mutated');
-  const other = reviewPodDefaults({ ...base, request: request('CREATE', 'ConfigMap'), object: { data: {} }, oldObject: null }, settings);
+  const other = review(request('CREATE', 'ConfigMap'), { data: {} }, null);
   t.equal(other.verdict, 'allowed', 'a kind without pods is passed');
-  const noSpec = reviewPodDefaults({ ...base, request: request('CREATE', 'Deployment', 'apps'), object: { spec: null }, oldObject: null }, settings);
+  const noSpec = review(request('CREATE', 'Deployment', 'apps'), { spec: null }, null);
   t.equal(noSpec.verdict, 'allowed', 'a workload without a template is passed (schema validation reports it)');
 });
