@@ -1,9 +1,13 @@
 // RFC 6902 JSON patch, with the error wording of evanphx/json-patch (what
 // kube-apiserver uses), because clients may match on "test failed".
-import { clone, deepEqual, isObject, type Json } from './json.ts';
+import { clone, deepEqual, isObject, setKey, type Json } from './json.ts';
 
-export class PatchDecodeError extends Error {}
-export class PatchApplyError extends Error {}
+export class PatchDecodeError extends Error {
+  override name = 'PatchDecodeError';
+}
+export class PatchApplyError extends Error {
+  override name = 'PatchApplyError';
+}
 
 interface Op {
   op: string;
@@ -78,7 +82,7 @@ function add(doc: Json, path: string, value: Json): Json {
   if (parts.length === 0) return value;
   const { parent, key } = parentOf(doc, parts, 'add', path);
   if (Array.isArray(parent)) parent.splice(arrayIndex(parent, key, true, path), 0, value);
-  else parent[key] = value;
+  else setKey(parent, key, value);
   return doc;
 }
 

@@ -22,3 +22,8 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   return false;
 }
+
+// Set an own property, even "__proto__" (plain assignment would set the prototype).
+export function setKey(o: JsonObject, key: string, value: Json): void {
+  Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
+}

@@ -98,7 +98,7 @@ export class RemoteTestApiServer {
   // Stop the child process (when this object started it).
   async close(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
     child.kill('SIGTERM');
     await exited;

@@ -122,16 +122,14 @@ export class RequestLog {
     }
   }
 
-  route(record: RequestRecord, r: Route): void {
+  // Routed (and its fault, if any, chosen): waiters see it now.
+  route(record: RequestRecord, r: Route, fault: FaultSpec | undefined): void {
+    if (fault) record.fault = fault;
     record.verb = r.verb;
     record.resource = r.res.plural;
     if (r.namespace !== undefined) record.namespace = r.namespace;
     if (r.name) record.name = r.name;
     for (const w of [...this.#waiters]) if (w.pred(record)) w.ok(record);
-  }
-
-  fault(record: RequestRecord, f: FaultSpec): void {
-    record.fault = f;
   }
 
   watching(record: RequestRecord): void {

@@ -105,6 +105,12 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://apiserver.invalid');
+    if (opts.control && url.pathname.startsWith('/testapi/v1/')) {
+      // Control traffic is not API traffic: authenticated, never logged or faulted.
+      const body = await readBody(req, maxBody);
+      if (req.headers.authorization !== `Bearer ${token}`) return sendStatus(res, S.unauthorized());
+      return handleControl({ store, faults, log }, req.method ?? 'GET', url, body ?? '', res);
+    }
     const record = log.begin(req, url, socketIds.get(req.socket) ?? 0, req.socket);
     res.once('finish', () => log.finish(record, res.statusCode));
     const raw = await readBody(req, maxBody);
@@ -117,16 +123,12 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       return void res.end('ok');
     }
-    if (opts.control && url.pathname.startsWith('/testapi/v1/')) {
-      return handleControl({ store, faults, log }, req.method ?? 'GET', url, raw, res);
-    }
 
     const routed = route(req.method ?? 'GET', url.pathname, url.searchParams);
     if ('error' in routed) {
       return sendStatus(res, routed.error === 'not-found' ? S.forCode(404, 'the server could not find the requested resource') : S.methodNotAllowed());
     }
     const r = routed.route;
-    log.route(record, r);
     const restReq: rest.RestRequest = {
       route: r,
       query: url.searchParams,
@@ -136,10 +138,10 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
     };
 
     const fault = faults.take({ verb: r.verb, resource: r.res.plural, namespace: r.namespace ?? '', name: r.name });
+    log.route(record, r, fault?.spec);
     let closeAfterMs: number | undefined;
     if (fault) {
       const f = fault.spec;
-      log.fault(record, f);
       if (f.hang) {
         faults.trackHung(res);
         return;
