@@ -12,6 +12,7 @@ import { sanitizeWarnings } from './warnings.ts';
 import { checkAuditAnnotations } from './audit-annotations.ts';
 import { createPatch, encodePatch } from './patch.ts';
 import { errorMessage } from '../errors.ts';
+import { handlerKubeClients } from '../kube/for-handlers.ts';
 import type { Webhook } from '../webhooks/define.ts';
 import type { MutationVerdict } from '../webhooks/verdict.ts';
 
@@ -40,16 +41,17 @@ export async function runReview(webhook: Webhook, body: Uint8Array, ctx: Pipelin
   }
 
   const summary = summarize(review.request);
+  const handlerContext = { signal: ctx.signal, deadline: ctx.deadline, log: ctx.log, request: review.request, kube: () => handlerKubeClients(ctx.signal) };
   if (ctx.logObjects) ctx.log.debug({ uid: review.request.uid, object: review.request.object, oldObject: review.request.oldObject }, 'review objects');
   let verdict: MutationVerdict;
   let handlerObject: RawObject | null = null;
   try {
     if (webhook.type === 'validating') {
-      verdict = await webhook.validate({ ...ctx, request: review.request, object: review.request.object, oldObject: review.request.oldObject });
+      verdict = await webhook.validate({ ...handlerContext, object: review.request.object, oldObject: review.request.oldObject });
     } else {
       // The handler gets a private copy so the raw object stays the base of the diff.
       handlerObject = review.request.object === null ? null : structuredClone(review.request.object);
-      verdict = await webhook.mutate({ ...ctx, request: review.request, object: handlerObject, oldObject: review.request.oldObject });
+      verdict = await webhook.mutate({ ...handlerContext, object: handlerObject, oldObject: review.request.oldObject });
     }
     assertVerdict(verdict);
     return respond(webhook, review, verdict, handlerObject, summary, ctx.log);

@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { loadWebhooks } from '../webhooks/load.ts';
+import { preloadKubeClients } from '../kube/for-handlers.ts';
 import { runReview } from '../admission/pipeline.ts';
 import { ReviewAbortedError } from '../admission/abort.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -21,6 +22,8 @@ const controllers = new Map<number, AbortController>();
 setInterval(() => Atomics.add(words, HEARTBEAT, 1), HEARTBEAT_INTERVAL_MS);
 
 const webhooks = (await loadWebhooks(setup.webhookSpecs, setup.settings, setup.cwd)).map((l) => l.webhook);
+// Without a kubeconfig the worker still serves; kube() then fails with the reason.
+if (webhooks.some((w) => w.kubeApi)) await preloadKubeClients().catch((err: unknown) => log.warn({ err }, 'Kubernetes client not available to handlers'));
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'abort') {
