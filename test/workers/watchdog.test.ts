@@ -5,7 +5,7 @@ import { Agent } from 'node:https';
 import { httpsRequest, review } from '../helpers/https-client.ts';
 import { startTestServer, fixtureWebhook } from '../helpers/server.ts';
 
-const server = await startTestServer({ webhooks: [fixtureWebhook('misbehaving')], workers: 2, logLevel: 'warn' });
+const server = await startTestServer({ webhooks: [fixtureWebhook('misbehaving')], workers: 2, logLevel: 'info' });
 t.teardown(() => server.close());
 const agent = new Agent({ keepAlive: true, maxSockets: 128 });
 t.teardown(() => agent.destroy());
@@ -33,8 +33,11 @@ t.test('a spinning handler is answered by failurePolicy within deadline + 100 ms
   t.equal(body.response.allowed, false);
   t.equal(body.response.status.code, 504);
   t.match(body.response.status.message, /webhook "spin\.test\.kadmit\.dev" did not decide within 1\.5s/);
-  // budget = 2 s - 500 ms margin; answered within deadline + 100 ms.
-  t.ok(elapsed <= 1_500 + 100 + 50, `answered after ${elapsed} ms`);
+  // budget = 2 s - 500 ms margin; answered within deadline + 100 ms of arriving
+  // (the server's own measure; the client's adds the TLS handshake on a busy machine).
+  const line = server.logs.find((l) => l.msg === 'review' && l.uid === 'spin-1');
+  t.ok(line && line.durationMs <= 1_500 + 100, `answered ${line?.durationMs} ms after arrival`);
+  t.ok(elapsed <= 1_500 + 500, `client saw the answer after ${elapsed} ms`);
   t.ok(await waitFor(() => server.pool!.stats().replaced >= 1 && server.pool!.stats().ready === 2, 5_000), 'the stalled worker was replaced; pool back to 2');
 });
 
