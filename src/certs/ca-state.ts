@@ -119,7 +119,8 @@ export function decodeCaState(data: Record<string, string>, opts: DecodeOptions)
       }
     }
     if (!current) problems.push(`${STATE_KEYS.key} matches no valid CA in ${STATE_KEYS.bundle}`);
-  } else if (bundle.length > 0) {
+  } else if (bundle.length > 0 && data[STATE_KEYS.nextCert] === undefined) {
+    // (No current CA while a next one is rolled out is a normal recovery state.)
     problems.push(`${STATE_KEYS.key} is missing`);
   }
 

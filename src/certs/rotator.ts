@@ -16,6 +16,7 @@ import { joinPem } from './pem.ts';
 import { noopCertMetrics } from './ports.ts';
 import type {
   BundleTargets,
+  CaBundleField,
   CertEvents,
   CertMetrics,
   CertOperation,
@@ -186,6 +187,7 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
       log.warn({ problems: decoded.problems }, 'CA state document is damaged; repairing it, published CAs stay trusted');
       opts.events?.emit('CertificateError', `CA state damaged: ${decoded.problems.join('; ')}`);
     }
+    if (!s.current) s = restoreFromMemory(s, now);
     if (!s.current && !s.next) s = await adoptPublished(s, now);
 
     // Transitions that need no targets; written before anything is published
@@ -211,7 +213,24 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
     state = s;
     stateAt = clock().getTime();
 
-    const published = await publish(s, now);
+    const fields = targets ? await op('read-targets', () => targets.read()) : [];
+    // A target lost the published next CA (another writer reset it): record
+    // that in the state BEFORE restoring it, so no replica can promote on the
+    // old publication time even if our later writes fail.
+    const nextFp = s.next?.fingerprint;
+    if (s.next?.publishedAt && nextFp && fields.some((f) => !bundleHolds(f.bundle, [nextFp]))) {
+      const u = advanceWithTargets(s, clock(), { holdNext: false }, plan);
+      try {
+        doc = await write(doc, u.state);
+      } catch (err) {
+        if (isStateRace(err)) return 'race';
+        throw err;
+      }
+      announce(u);
+      s = u.state;
+      state = s;
+    }
+    const published = await publish(s, fields, now);
     if (published === 'race') return 'race';
     const q = advanceWithTargets(s, clock(), published, plan);
     if (changed(doc, q.state)) {
@@ -227,6 +246,25 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
     stateAt = clock().getTime();
     if (opts.persistServing) pendingServingDoc = doc;
     return 'done';
+  }
+
+  // The document lost its current CA (deleted, corrupted) but this replica
+  // still holds a recent copy: put it back rather than start a new CA, so no
+  // replica is left without a signer for the length of a grace period. Only
+  // a copy younger than a serving lifetime: its CAs cannot have been dropped
+  // from the caBundles yet (see the drop rule in ca-plan.ts).
+  function restoreFromMemory(s: CaState, now: Date): CaState {
+    const c = state;
+    if (!c?.current || now.getTime() - stateAt > lifetimes.servingMs || c.current.notAfter <= now) return s;
+    const cur = c.current;
+    if (s.dropped.some((d) => d.fingerprint === cur.fingerprint) || s.next?.fingerprint === cur.fingerprint) return s;
+    const next = s.next ?? c.next;
+    const taken = new Set([cur.fingerprint, next?.fingerprint]);
+    const retired = [...s.retired, ...c.retired.filter((r) => !s.retired.some((x) => x.fingerprint === r.fingerprint))].filter(
+      (r) => !taken.has(r.fingerprint),
+    );
+    log.warn({ fingerprint: cur.fingerprint }, 'CA state lost its current CA; restoring it from this replica');
+    return { ...s, current: cur, ...(next && { next }), retired };
   }
 
   // State lost (missing or corrupt): the kadmit CAs still in the caBundles
@@ -253,11 +291,14 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
   // Merges the trusted CAs into every caBundle field, then reads them back.
   // Returns whether every field holds the next CA (vacuously true without
   // targets: in file mode the document itself is what clients read).
-  async function publish(s: CaState, now: Date): Promise<{ holdNext: boolean; addedNext: boolean } | 'race'> {
+  async function publish(
+    s: CaState,
+    fields: CaBundleField[],
+    now: Date,
+  ): Promise<{ holdNext: boolean; addedNext: boolean } | 'race'> {
     if (!targets) return { holdNext: true, addedNext: false };
     const trusted = trustedCas(s);
     const edit = { trusted, dropped: new Set(s.dropped.map((d) => d.fingerprint)), now };
-    const fields = await op('read-targets', () => targets.read());
     let lost = false;
     let addedNext = false;
     for (const f of fields) {

@@ -168,24 +168,49 @@ t.test('replicas sharing the state converge on one CA', async (t) => {
   t.equal(serving.size, 3, 'each replica has its own serving certificate');
 });
 
-t.test('the state document lost or corrupt: published CAs stay trusted, serving continues', async (t) => {
-  for (const damage of ['deleted', 'corrupt'] as const) {
+const damages = {
+  deleted: undefined,
+  corrupt: { 'ca.crt': 'garbage', 'ca.key': 'junk', 'rotation.json': '{' },
+};
+
+t.test('the state document lost or corrupt: a replica that remembers it restores it', async (t) => {
+  for (const [damage, data] of Object.entries(damages)) {
+    const { clock, store, targets, sink, rotator } = setup();
+    await rotator.runOnce();
+    const before = rotator.status().ca!.fingerprint;
+    store.external(data);
+    clock.advance(MIN);
+    await rotator.runOnce();
+    t.equal(rotator.status().ca?.fingerprint, before, `${damage}: same CA`);
+    t.notOk(rotator.status().nextCa, `${damage}: no new CA needed`);
+    t.ok(store.doc?.data['ca.key'], `${damage}: document repaired`);
+    for (const bundle of targets.fields.values()) t.ok(trusts(bundle, sink.last, clock.now()), `${damage}: still trusted`);
+  }
+});
+
+t.test('the state document lost or corrupt, no replica remembers it: published CAs stay trusted, a new CA rolls out', async (t) => {
+  for (const [damage, data] of Object.entries(damages)) {
     const { clock, store, targets, sink, rotator } = setup();
     await rotator.runOnce();
     const served = sink.last;
     const oldCa = issuerOf(served)!;
-    store.external(damage === 'deleted' ? undefined : { 'ca.crt': 'garbage', 'ca.key': 'junk', 'rotation.json': '{' });
+    store.external(data);
     clock.advance(MIN);
-    await rotator.runOnce();
-    t.equal(sink.last?.cert, served?.cert, `${damage}: the served leaf is kept`);
-    const st = rotator.status();
+    // A replica that started after the damage.
+    const sink2 = new RecordingSink();
+    const fresh = createCertRotator({ store, targets, sink: sink2, serviceName: SVC, namespace: NS, lifetimes, graceMs, log: silentLogger(), clock: clock.now });
+    await fresh.runOnce();
+    const st = fresh.status();
     t.notOk(st.ca, `${damage}: no current CA until the next one is promoted`);
     t.ok(st.nextCa?.publishedAt, `${damage}: a next CA is published`);
     t.same(st.retired.map((r) => r.fingerprint), [oldCa], `${damage}: the published CA was adopted`);
-    for (const bundle of targets.fields.values()) t.ok(trusts(bundle, served, clock.now()), `${damage}: still trusted`);
+    t.equal(sink2.updates.length, 0, `${damage}: nothing to serve yet for the new replica`);
+    for (const bundle of targets.fields.values()) t.ok(trusts(bundle, served, clock.now()), `${damage}: the old leaf is still trusted`);
     clock.advance(graceMs);
+    await fresh.runOnce();
     await rotator.runOnce();
-    t.not(issuerOf(sink.last), oldCa, `${damage}: serving from the new CA after the grace`);
+    t.equal(issuerOf(sink2.last), st.nextCa!.fingerprint, `${damage}: the new replica serves from the new CA after the grace`);
+    t.equal(issuerOf(sink.last), st.nextCa!.fingerprint, `${damage}: so does the old one`);
     for (const bundle of targets.fields.values()) t.ok(trusts(bundle, sink.last, clock.now()));
   }
 });
