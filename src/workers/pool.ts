@@ -262,6 +262,12 @@ export class WorkerPool {
   }
 
   #abort(job: Job): void {
+    const waiting = this.#waiting.indexOf(job);
+    if (waiting >= 0) {
+      this.#waiting.splice(waiting, 1);
+      this.#settle(job, new KadmitError('KADMIT_POOL_ABORTED', 'aborted before a worker was free'));
+      return;
+    }
     const kind = abortKindOf(job.ctx.signal);
     for (const s of this.#slots) {
       if (s.jobs.get(job.id) === job && kind) s.worker.postMessage({ type: 'abort', id: job.id, kind } satisfies ToWorker);

@@ -31,6 +31,8 @@ port.on('message', (message: ToWorker) => {
     return;
   }
   if (Atomics.compareExchange(words, SLOT_BASE + message.slot, message.id, -message.id) !== message.id) return; // taken back
+  // Already answered by failurePolicy on the main thread: running it would be wasted work.
+  if (Date.now() > message.deadline) return post({ type: 'failed', id: message.id, message: 'the review expired before a worker started it' });
   const webhook = webhooks[message.webhook]!;
   const controller = new AbortController();
   controllers.set(message.id, controller);
