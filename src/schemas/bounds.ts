@@ -13,12 +13,19 @@ export interface Bounds {
 }
 
 // Kubernetes objects are shallow: a Pod with managedFields nests ~15 levels, large CRD
-// schemas ~60. 1M nodes is well above a 3 MiB object of realistic shape and still
-// validates in well under a second.
-export const DEFAULT_BOUNDS: Readonly<Bounds> = Object.freeze({ maxDepth: 128, maxNodes: 1_000_000 });
+// schemas ~60. A stored object is at most ~1.5 MiB, and 200k values is that much of
+// the tiniest entries; the costliest shape at the limit (a 200k-key map) checks in
+// ~0.2 s of CPU, arrays and typical objects far less (bench/schema-validate.ts).
+export const DEFAULT_BOUNDS: Readonly<Bounds> = Object.freeze({ maxDepth: 128, maxNodes: 200_000 });
 
 /** `null` when `value` is within bounds, else the issue to report (path `''`). */
 export function checkBounds(value: unknown, bounds: Bounds = DEFAULT_BOUNDS): SchemaIssue | null {
+  const n = countNodes(value, bounds);
+  return typeof n === 'number' ? null : n;
+}
+
+/** The number of values in `value`, or the issue when it exceeds `bounds`. */
+export function countNodes(value: unknown, bounds: Bounds): number | SchemaIssue {
   const { maxDepth, maxNodes } = bounds;
   // Two parallel stacks avoid an allocation per visited value.
   const values: unknown[] = [value];
@@ -42,5 +49,5 @@ export function checkBounds(value: unknown, bounds: Bounds = DEFAULT_BOUNDS): Sc
       }
     }
   }
-  return null;
+  return nodes;
 }

@@ -23,22 +23,73 @@ export function leafSchema(leaf: Leaf): Schema {
   return z.custom(leaf.test, { params: { leaf } });
 }
 
+const objectLeaf: Leaf = {
+  test: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  expected: () => 'object',
+  accepts: ['object'],
+};
+
+// Formats checked by one function each (leaves.ts).
+const FORMAT_LEAVES = {
+  int32: leaves.int32,
+  int64: leaves.int64,
+  byte: leaves.base64,
+  dateTime: leaves.dateTime,
+  microTime: leaves.microTime,
+  intOrString: leaves.intOrString,
+  quantity: leaves.quantity,
+  anyObject: objectLeaf,
+} as const;
+
 // Schemas are immutable, so scalars and their optional forms are shared by every
 // compiler: memory grows with the definitions compiled, not with their uses.
 const LEAVES: Readonly<Record<IrLeaf, Schema>> = {
   string: z.string(),
   boolean: z.boolean(),
   double: z.number(),
-  int32: leafSchema(leaves.int32),
-  int64: leafSchema(leaves.int64),
-  byte: leafSchema(leaves.base64),
-  dateTime: leafSchema(leaves.dateTime),
-  microTime: leafSchema(leaves.microTime),
-  intOrString: leafSchema(leaves.intOrString),
-  quantity: leafSchema(leaves.quantity),
   any: z.unknown(),
-  anyObject: z.record(z.string(), z.unknown()),
+  ...(Object.fromEntries(Object.entries(FORMAT_LEAVES).map(([name, leaf]) => [name, leafSchema(leaf)])) as Record<keyof typeof FORMAT_LEAVES, Schema>),
 };
+
+/** Any JSON object, its content unchecked (RawExtension, preserve-unknown-fields). */
+export const anyObject = LEAVES.anyObject;
+
+// What a map value must pass, as a plain function where one exists: maps can
+// hold hundreds of thousands of entries, and a per-entry zod call is the cost.
+const fastTests = new Map<Schema, (v: unknown) => boolean>([
+  [LEAVES.string, (v) => typeof v === 'string'],
+  [LEAVES.any, () => true],
+  ...Object.entries(FORMAT_LEAVES).map(([name, leaf]) => [LEAVES[name as keyof typeof FORMAT_LEAVES], leaf.test] as const),
+]);
+
+/** Most issues one map reports: enough to act on, bounded however many entries are bad. */
+const MAX_MAP_ISSUES = 64;
+
+/**
+ * A JSON object whose every value passes `values` (Swagger additionalProperties).
+ * Unlike z.record it builds no output copy, which made 900k-entry maps take seconds.
+ */
+export function mapOf(values: Schema): Schema {
+  const fast = fastTests.get(values) ?? ((v: unknown) => values.validate(v));
+  return leafSchema(objectLeaf).check((payload) => {
+    const map = payload.value as Record<string, unknown>;
+    let issues = 0;
+    for (const key in map) {
+      const v = map[key];
+      if (fast(v)) continue;
+      issues += pushNested(payload, values, v, [key]);
+      if (issues >= MAX_MAP_ISSUES) return;
+    }
+  });
+}
+
+/** Runs `schema` on a value inside the one being checked; its issues join the payload under `prefix`. Returns how many. */
+export function pushNested(payload: z.core.ParsePayload<unknown>, schema: Schema, value: unknown, prefix: readonly PropertyKey[]): number {
+  const r = schema.safeParse(value, { reportInput: true });
+  if (r.success) return 0;
+  for (const iss of r.error.issues) payload.issues.push({ ...iss, path: [...prefix, ...iss.path], input: iss.input } as z.core.$ZodRawIssue);
+  return r.error.issues.length;
+}
 
 const optionalForms = new WeakMap<Schema, Schema>();
 
@@ -103,7 +154,7 @@ export class DefinitionCompiler {
     if (typeof node === 'string') return LEAVES[node];
     if ('ref' in node) return this.ref(node.ref);
     if ('array' in node) return z.array(this.#build(node.array));
-    if ('map' in node) return z.record(z.string(), this.#build(node.map));
+    if ('map' in node) return mapOf(this.#build(node.map));
     if ('enum' in node) return this.#strictEnums ? z.enum(node.enum) : LEAVES.string;
     if ('union' in node) return z.union(node.union.map((n) => this.#build(n)));
     const required = node.required ?? [];

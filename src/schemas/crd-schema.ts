@@ -7,6 +7,7 @@
 // Not evaluated: x-kubernetes-validations (CEL), list-type uniqueness, defaults
 // (kadmit does not mutate). See README.
 import * as z from 'zod';
+import { anyObject, leafSchema, mapOf, pushNested } from './builders.ts';
 import type { Schema } from './builders.ts';
 import { FORMATS } from './formats.ts';
 import { formatPath } from './issues.ts';
@@ -134,12 +135,12 @@ function compilePattern(pattern: unknown, path: readonly PropertyKey[], ctx: Crd
 }
 
 function baseSchema(node: Node, path: readonly PropertyKey[], level: Level, ctx: CrdSchemaContext, embedded: boolean): Schema {
-  if (node['x-kubernetes-int-or-string'] === true) return z.custom(intOrString64.test, { params: { leaf: intOrString64 } });
+  if (node['x-kubernetes-int-or-string'] === true) return leafSchema(intOrString64);
   switch (node['type']) {
     case 'string':
       return z.string();
     case 'integer':
-      return z.custom(integer.test, { params: { leaf: integer } });
+      return leafSchema(integer);
     case 'number':
       return z.number();
     case 'boolean':
@@ -163,7 +164,7 @@ function objectSchema(node: Node, path: readonly PropertyKey[], ctx: CrdSchemaCo
   const required = requiredList(node, path, ctx);
   let schema: Schema;
   if (props === undefined) {
-    schema = isNode(ap) ? z.record(z.string(), orNull(compileNode(ap, [...path, 'additionalProperties'], 'field', ctx))) : z.record(z.string(), z.unknown());
+    schema = isNode(ap) ? mapOf(orNull(compileNode(ap, [...path, 'additionalProperties'], 'field', ctx))) : anyObject;
   } else {
     const shape: Record<string, Schema> = {};
     for (const [key, sub] of Object.entries(props)) {
@@ -222,12 +223,6 @@ type Check = (payload: Payload) => void;
 
 function customIssue(leaf: Leaf, input: unknown, path: PropertyKey[] = []): z.core.$ZodRawIssue {
   return { code: 'custom', input, path, params: { leaf }, message: leaf.expected(input) };
-}
-
-function pushNested(payload: Payload, schema: Schema, value: unknown, prefix: PropertyKey[]): void {
-  const r = schema.safeParse(value, { reportInput: true });
-  if (r.success) return;
-  for (const iss of r.error.issues) payload.issues.push({ ...iss, path: [...prefix, ...iss.path], input: iss.input } as z.core.$ZodRawIssue);
 }
 
 function leafCheck(leaf: Leaf): Check {

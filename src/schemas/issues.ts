@@ -95,12 +95,12 @@ function describe(iss: z.core.$ZodIssue): { expected: string; received: string }
 }
 
 /** Converts zod issues (parsed with `reportInput: true`) into at most `limit` kadmit issues. */
-export function fromZodIssues(issues: readonly z.core.$ZodIssue[], limit: number, prefix: readonly PropertyKey[] = []): SchemaIssue[] {
+export function fromZodIssues(issues: readonly z.core.$ZodIssue[], limit: number): SchemaIssue[] {
   const out: SchemaIssue[] = [];
   for (const iss of issues) {
     if (out.length >= limit) break;
     const { expected, received } = describe(iss);
-    out.push(issue(formatPath([...prefix, ...iss.path]), expected, received));
+    out.push(issue(formatPath(iss.path), expected, received));
   }
   return out;
 }

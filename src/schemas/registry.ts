@@ -1,7 +1,7 @@
 // The schema layer's API for the admission pipeline: is there a schema for this
 // GVK, and does this unstructured object fit it? The object is only read, never
 // copied or converted: whatever passes is handed on exactly as it arrived.
-import { DEFAULT_BOUNDS, checkBounds } from './bounds.ts';
+import { DEFAULT_BOUNDS, countNodes } from './bounds.ts';
 import type { Bounds } from './bounds.ts';
 import { DefinitionCompiler } from './builders.ts';
 import type { Schema } from './builders.ts';
@@ -14,6 +14,7 @@ import { fromZodIssues, issue } from './issues.ts';
 import type { SchemaIssue } from './issues.ts';
 import { renderValue } from './leaves.ts';
 import { KadmitError } from '../errors.ts';
+import type * as z from 'zod';
 
 export type { GroupVersionKind } from './gvk.ts';
 export type { SchemaIssue } from './issues.ts';
@@ -37,6 +38,14 @@ export interface RegistryOptions {
 }
 
 const OK: SchemaCheck = Object.freeze({ ok: true });
+
+// Up to this size a failing object gets every issue listed (then capped by
+// maxIssues); above it the report stops at the first issue, so a million bad
+// values cost neither a million issues nor a stack overflow in zod's collection.
+const FULL_REPORT_NODES = 10_000;
+const FULL_REPORT: z.core.ParseContext<z.core.$ZodIssue> = { reportInput: true };
+// abortEarly is zod's internal flag behind validate(); safeParse passes it through.
+const FIRST_ISSUE = { reportInput: true, abortEarly: true } as z.core.ParseContext<z.core.$ZodIssue>;
 
 export class SchemaRegistry {
   readonly #compiler: DefinitionCompiler;
@@ -91,19 +100,17 @@ export class SchemaRegistry {
    * issue naming it (use has() to decide whether to pass such objects through).
    */
   check(gvk: GroupVersionKind, object: unknown): SchemaCheck {
-    const tooBig = checkBounds(object, this.#bounds);
-    if (tooBig !== null) return { ok: false, issues: [tooBig] };
+    const nodes = countNodes(object, this.#bounds);
+    if (typeof nodes !== 'number') return { ok: false, issues: [nodes] };
     const schema = this.#schemaFor(gvk);
     if (schema === undefined) {
-      const missing = issue('', 'a kind with a schema', gvkString(gvk));
-      missing.message = `no schema for ${gvkString(gvk)}`;
-      return { ok: false, issues: [missing] };
+      return { ok: false, issues: [{ ...issue('', 'a kind with a schema', gvkString(gvk)), message: `no schema for ${gvkString(gvk)}` }] };
     }
     const issues = typeMetaIssues(gvk, object);
     // Fast path: a boolean validation that stops at the first problem; only a
     // failure pays for the full parse that collects every issue.
     if (issues.length === 0 && schema.validate(object)) return OK;
-    const parsed = schema.safeParse(object, { reportInput: true });
+    const parsed = schema.safeParse(object, nodes <= FULL_REPORT_NODES ? FULL_REPORT : FIRST_ISSUE);
     if (!parsed.success) issues.push(...fromZodIssues(parsed.error.issues, this.#maxIssues - issues.length));
     return issues.length === 0 ? OK : { ok: false, issues };
   }

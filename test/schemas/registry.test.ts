@@ -205,3 +205,18 @@ t.test('issues are capped', async (t) => {
   t.equal(issues.length, 5);
   t.equal(issuesOf(registry.check(POD, pod)).length, 50, 'default cap');
 });
+
+t.test('large objects: many bad values cost neither a crash nor a flood of issues', async (t) => {
+  const pod = { apiVersion: 'v1', kind: 'Pod', spec: { containers: [{ name: 'a', args: Array.from({ length: 150_000 }, (_, i) => i) }] } };
+  // zod collects issues by spreading arrays; 150k of them overflowed the stack before
+  // large objects were switched to first-issue reports.
+  t.same(issuesOf(registry.check(POD, pod)).map((i) => i.path), ['spec.containers[0].args[0]']);
+  const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: {} as Record<string, unknown> };
+  for (let i = 0; i < 150_000; i++) cm.data[`k${i}`] = i % 2 === 0 ? i : 'v';
+  const issues = issuesOf(registry.check({ group: '', version: 'v1', kind: 'ConfigMap' }, cm));
+  t.equal(issues.length, 50, 'capped at maxIssues');
+  t.same(issues[0], { path: 'data.k0', expected: 'string', received: 'integer', message: 'expected string, got integer' });
+  const small = pod5k();
+  small['spec'].containers[0].args = ['a', 1, 'b', 2];
+  t.same(issuesOf(registry.check(POD, small)).map((i) => i.path), ['spec.containers[0].args[1]', 'spec.containers[0].args[3]'], 'small objects get every issue');
+});
