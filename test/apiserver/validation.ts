@@ -62,7 +62,7 @@ export function validate(res: ResourceInfo, obj: JsonObject, old: JsonObject | u
       else for (const [k, v] of Object.entries(obj.data)) if (typeof v !== 'string' || !BASE64.test(v)) errs.push(invalidValue(`data[${k}]`, v, 'illegal base64 data'));
     }
     if (old) {
-      if (old.type !== obj.type) errs.push({ field: 'type', message: 'Invalid value: field is immutable', reason: 'FieldValueInvalid' });
+      if (old.type !== undefined && old.type !== obj.type) errs.push({ field: 'type', message: 'Invalid value: field is immutable', reason: 'FieldValueInvalid' });
       if (old.immutable === true) {
         if (JSON.stringify(old.data ?? {}) !== JSON.stringify(obj.data ?? {})) errs.push({ field: 'data', message: 'Forbidden: field is immutable when `immutable` is set', reason: 'FieldValueForbidden' });
         if (obj.immutable !== true) errs.push({ field: 'immutable', message: 'Forbidden: field is immutable when `immutable` is set', reason: 'FieldValueForbidden' });
