@@ -1,0 +1,80 @@
+// What `kadmit manifests` renders from: where kadmit runs (namespace, service,
+// replicas, image), which webhooks it serves with which settings, and the
+// serve settings to pass on to the Deployment.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parse as parseYaml } from 'yaml';
+import { UsageError } from '../config/load.ts';
+import { SERVE_OPTIONS, serveConfigSchema } from '../config/options.ts';
+import { errorMessage } from '../errors.ts';
+import { formatPath } from '../admission/envelope.ts';
+import { parseImageRef } from '../policies/support/image-ref.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+export const KADMIT_VERSION = pkg.version;
+export const DEFAULT_IMAGE = `ghcr.io/kadmit/kadmit:${KADMIT_VERSION}`;
+/** The built-in pair a cluster gets by default: defaults first (mutating), then the check. */
+export const DEFAULT_WEBHOOKS = ['builtin:pod-security', 'builtin:pod-defaults'];
+
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a DNS label (lowercase letters, digits, "-")').max(63);
+const image = z.string().refine((s) => !('error' in parseImageRef(s)), 'expected an image reference such as ghcr.io/org/kadmit:1.0');
+
+export const manifestConfigSchema = z.strictObject({
+  namespace: dnsLabel.default('kadmit'),
+  serviceName: dnsLabel.default('kadmit'),
+  replicas: z.coerce.number().int('expected a whole number').min(1, 'expected at least 1').max(50).default(2),
+  image: image.default(DEFAULT_IMAGE),
+  webhooks: z.array(z.string().min(1)).min(1, 'expected at least one webhook').default(DEFAULT_WEBHOOKS),
+  settings: z.record(z.string(), z.unknown()).default({}),
+  /** Other serve settings, as written in the config file; each becomes an environment variable. */
+  serve: z.record(z.string(), z.unknown()).default({}),
+});
+export type ManifestConfig = z.output<typeof manifestConfigSchema>;
+
+/** Serve settings the manifests decide themselves: where certificates live, the namespace (downward API). */
+const OWNED_BY_MANIFESTS = new Set(['namespace', 'serviceName', 'webhooks', 'settings', 'certDir']);
+
+/**
+ * Reads a `kadmit serve` config file: namespace, serviceName, webhooks and
+ * settings shape the manifests; every other key set in it is passed on to the
+ * Deployment. Checked with the serve schema, so a typo fails here, not in the cluster.
+ */
+export function readServeConfigFile(path: string): Partial<ManifestConfig> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`cannot read config file ${path}: ${errorMessage(err)}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`config file ${path} must be a mapping of settings`);
+  const raw = doc as Record<string, unknown>;
+  const checked = serveConfigSchema.safeParse(raw);
+  if (!checked.success) {
+    const lines = checked.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown setting(s) ${i.keys.join(', ')}` : `${formatPath(i.path)}: ${i.message}`));
+    throw new UsageError(`invalid configuration in ${path}:\n  ${lines.join('\n  ')}`);
+  }
+  const out: Partial<ManifestConfig> = { serve: {} };
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === 'namespace' || key === 'serviceName') out[key] = value as string;
+    else if (key === 'webhooks') out.webhooks = value as string[];
+    else if (key === 'settings') out.settings = checked.data.settings as Record<string, unknown>;
+    else if (!OWNED_BY_MANIFESTS.has(key)) out.serve![key] = value;
+  }
+  return out;
+}
+
+/** The environment variable and text value a serve setting travels as. */
+export function serveEnv(key: string, value: unknown): { name: string; value: string } {
+  const option = SERVE_OPTIONS.find((o) => o.key === key);
+  if (!option) throw new UsageError(`unknown serve setting "${key}"`);
+  const text = Array.isArray(value) ? value.join(',') : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+  return { name: option.env, value: text };
+}
+
+/** The port of a `host:port` serve address. */
+export function portOf(address: unknown, fallback: number): number {
+  if (typeof address !== 'string') return fallback;
+  const port = Number(address.slice(address.lastIndexOf(':') + 1));
+  return Number.isInteger(port) && port > 0 ? port : fallback;
+}
