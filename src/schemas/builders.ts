@@ -62,8 +62,8 @@ const fastTests = new Map<Schema, (v: unknown) => boolean>([
   ...Object.entries(FORMAT_LEAVES).map(([name, leaf]) => [LEAVES[name as keyof typeof FORMAT_LEAVES], leaf.test] as const),
 ]);
 
-/** Most issues one map reports: enough to act on, bounded however many entries are bad. */
-const MAX_MAP_ISSUES = 64;
+/** Most issues one map or list check reports: enough to act on, bounded however many entries are bad. */
+export const MAX_NESTED_ISSUES = 64;
 
 /**
  * A JSON object whose every value passes `values` (Swagger additionalProperties).
@@ -78,7 +78,7 @@ export function mapOf(values: Schema): Schema {
       const v = map[key];
       if (fast(v)) continue;
       issues += pushNested(payload, values, v, [key]);
-      if (issues >= MAX_MAP_ISSUES) return;
+      if (issues >= MAX_NESTED_ISSUES) return;
     }
   });
 }

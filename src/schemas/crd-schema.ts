@@ -7,7 +7,7 @@
 // Not evaluated: x-kubernetes-validations (CEL), list-type uniqueness, defaults
 // (kadmit does not mutate). See README.
 import * as z from 'zod';
-import { anyObject, leafSchema, mapOf, pushNested } from './builders.ts';
+import { MAX_NESTED_ISSUES, anyObject, leafSchema, mapOf, pushNested } from './builders.ts';
 import type { Schema } from './builders.ts';
 import { FORMATS } from './formats.ts';
 import { formatPath } from './issues.ts';
@@ -96,7 +96,6 @@ function checkStructure(node: Node, path: readonly PropertyKey[], level: Level, 
   if (level === 'root' && type !== undefined && type !== 'object') ctx.invalid([...path, 'type'], 'must be object at the root');
   if (intOrString && preserve) ctx.invalid([...path, 'x-kubernetes-preserve-unknown-fields'], 'must be false if x-kubernetes-int-or-string is true');
   if (intOrString && embedded) ctx.invalid([...path, 'x-kubernetes-embedded-resource'], 'must be false if x-kubernetes-int-or-string is true');
-  if (intOrString && type !== undefined) ctx.invalid([...path, 'type'], 'must be empty if x-kubernetes-int-or-string is true');
   if (embedded && type !== 'object') ctx.invalid([...path, 'type'], 'must be object if x-kubernetes-embedded-resource is true');
   if (embedded && !preserve && !isNode(node['properties'])) ctx.invalid([...path, 'properties'], 'must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields');
   const ap = node['additionalProperties'];
@@ -112,8 +111,6 @@ function checkStructure(node: Node, path: readonly PropertyKey[], level: Level, 
   if (type === 'array' && node['items'] === undefined) ctx.invalid([...path, 'items'], 'must be specified');
   if (node['x-kubernetes-list-type'] !== undefined && type !== 'array' && level !== 'nested') ctx.invalid([...path, 'type'], 'must be array if x-kubernetes-list-type is specified');
   if (node['x-kubernetes-map-type'] !== undefined && type !== 'object' && level !== 'nested') ctx.invalid([...path, 'type'], 'must be object if x-kubernetes-map-type is specified');
-  const pattern = node['pattern'];
-  if (pattern !== undefined) compilePattern(pattern, [...path, 'pattern'], ctx);
 }
 
 // Go's RE2 and JavaScript agree on the patterns CRDs use; a leading (?i)/(?s)
@@ -213,7 +210,10 @@ function shapeIfMatching(node: Node, path: readonly PropertyKey[], ctx: CrdSchem
       missing(payload);
       for (const [k, s] of fields) if (v[k] !== undefined && v[k] !== null) pushNested(payload, s, v[k], [k]);
     } else if (Array.isArray(v) && items !== undefined) {
-      v.forEach((item, i) => pushNested(payload, items, item, [i]));
+      let issues = 0;
+      for (let i = 0; i < v.length && issues < MAX_NESTED_ISSUES; i++) {
+        if (!items.validate(v[i])) issues += pushNested(payload, items, v[i], [i]);
+      }
     }
   });
 }
@@ -298,7 +298,7 @@ function valueChecks(node: Node, path: readonly PropertyKey[], ctx: CrdSchemaCon
   if (minProps !== undefined) leafs.push(when(['object'], `at least ${minProps} properties`, (v: object) => Object.keys(v).length >= minProps));
   if (node['pattern'] !== undefined) {
     const re = compilePattern(node['pattern'], [...path, 'pattern'], ctx);
-    leafs.push(when(['string'], `string matching /${re.source}/`, (v: string) => re.test(v)));
+    leafs.push(when(['string'], `string matching /${re.source}/${re.flags.replace('u', '')}`, (v: string) => re.test(v)));
   }
   const format = typeof node['format'] === 'string' ? FORMATS[node['format']] : undefined;
   if (format !== undefined) {

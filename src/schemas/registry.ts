@@ -21,10 +21,9 @@ export type { SchemaIssue } from './issues.ts';
 export { formatIssues } from './issues.ts';
 export { checkBounds, DEFAULT_BOUNDS } from './bounds.ts';
 export type { Bounds } from './bounds.ts';
+export { KUBERNETES_VERSION } from './bundle.ts';
 
 const kinds = bundle.kinds;
-
-export { KUBERNETES_VERSION } from './bundle.ts';
 
 export type SchemaCheck = { ok: true } | { ok: false; issues: SchemaIssue[] };
 

@@ -236,6 +236,20 @@ t.test('x-kubernetes-preserve-unknown-fields: anything goes, and is kept', async
   t.equal(check(reg, widget({ raw: 'str' })), 'spec.raw: expected object, got string');
 });
 
+t.test('untyped preserve-unknown-fields with properties; RE2 flag groups', async (t) => {
+  const reg = withSpec({
+    type: 'object',
+    properties: {
+      loose: { 'x-kubernetes-preserve-unknown-fields': true, properties: { a: { type: 'integer' } } },
+      name: { type: 'string', pattern: '(?i)^abc$' },
+    },
+  });
+  t.equal(check(reg, widget({ loose: { a: 1, b: 'x' }, name: 'ABC' })), '');
+  t.equal(check(reg, widget({ loose: 'a string is fine: no type' })), '');
+  t.equal(check(reg, widget({ loose: { a: 'x' } })), 'spec.loose.a: expected integer, got string');
+  t.equal(check(reg, widget({ name: 'abd' })), 'spec.name: expected string matching /^abc$/i, got "abd"');
+});
+
 t.test('x-kubernetes-embedded-resource: apiVersion, kind, and ObjectMeta metadata', async (t) => {
   const reg = withSpec({ type: 'object', properties: { template: { type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true } } });
   t.equal(check(reg, widget({ template: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { a: 'b' } }, data: { k: 'v' } } })), '');
