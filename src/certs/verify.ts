@@ -50,8 +50,9 @@ export function verifyServing(input: VerifyServingInput): VerifiedServing {
   const now = input.now ?? new Date();
   const leaf = parse(input.cert, 'serving');
   if (leaf.ca) invalid('the serving certificate is a CA certificate');
-  const eku = leaf.keyUsage ?? [];
-  if (!eku.includes(SERVER_AUTH)) invalid('the serving certificate lacks extKeyUsage serverAuth');
+  // No extKeyUsage means any purpose (RFC 5280); if present it must allow TLS servers.
+  const eku = leaf.keyUsage;
+  if (eku && eku.length > 0 && !eku.includes(SERVER_AUTH)) invalid('the serving certificate lacks extKeyUsage serverAuth');
   checkWindow(leaf, now, 'serving');
   checkKey(leaf, input.key, 'serving');
   for (const host of input.hosts) {
@@ -64,6 +65,33 @@ export function verifyServing(input: VerifyServingInput): VerifiedServing {
   if (!issuer) invalid(`the serving certificate (issuer ${leaf.issuer}) was not signed by any CA in the bundle`);
   checkWindow(issuer, now, 'issuing CA');
   return { leaf: facts(leaf), issuer: facts(issuer) };
+}
+
+export interface VerifyPairInput {
+  /** Leaf first; intermediates may follow (they are served as the chain). */
+  cert: string;
+  key: string;
+  hosts?: readonly string[];
+  now?: Date;
+}
+
+/**
+ * Checks a serving pair whose issuer kadmit does not manage (external mode):
+ * parses, key matches, valid now, names covered. The chain is the provider's.
+ */
+export function verifyPair(input: VerifyPairInput): CertificateFacts {
+  const now = input.now ?? new Date();
+  const leaf = parse(input.cert, 'serving');
+  if (leaf.ca) invalid('the serving certificate is a CA certificate');
+  const eku = leaf.keyUsage;
+  if (eku && eku.length > 0 && !eku.includes(SERVER_AUTH)) invalid('the serving certificate lacks extKeyUsage serverAuth');
+  checkWindow(leaf, now, 'serving');
+  checkKey(leaf, input.key, 'serving');
+  for (const host of input.hosts ?? []) {
+    const ok = isIP(host) ? leaf.checkIP(host) !== undefined : leaf.checkHost(host, { subject: 'never' }) !== undefined;
+    if (!ok) invalid(`the serving certificate is not valid for ${host}`);
+  }
+  return facts(leaf);
 }
 
 /** Facts about a certificate, for logs, metrics and rotation decisions. */
