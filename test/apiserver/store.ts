@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { clone, deepEqual, isObject, type JsonObject } from './json.ts';
 import { recordUpdate, renderManagedFields, type Managers } from './managed-fields.ts';
 import { apiVersionOf, resolveResource, type ResourceInfo } from './resources.ts';
+import { normalize } from './validation.ts';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -91,7 +92,8 @@ export class Store {
     return this.listRaw(res, namespace).map((o) => clone(o));
   }
 
-  // Create or overwrite an object as some other writer would (a GitOps sync, kubectl).
+  // Create or overwrite an object as some other writer would (a GitOps sync,
+  // kubectl), or as a broken one could: defaulted, but not validated.
   put(resource: string, obj: JsonObject, opts: PutOptions = {}): JsonObject {
     const res = resolveResource(resource);
     const meta = isObject(obj.metadata) ? obj.metadata : {};
@@ -101,6 +103,8 @@ export class Store {
     const existing = this.entry(res, namespace, name);
     const body = clone(obj);
     if (res.namespaced) (body.metadata as JsonObject).namespace = namespace;
+    // Defaults as any API writer would get them; validation is what is bypassed.
+    normalize(res, body);
     const manager = opts.manager ?? 'out-of-band';
     return existing
       ? this.commitUpdate(res, existing, body, manager, opts.silent)
