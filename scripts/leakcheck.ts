@@ -6,6 +6,7 @@
 // a failed check. Needs --expose-gc (npm run leakcheck passes it).
 //   node --expose-gc scripts/leakcheck.ts [--requests 10000] [--spinning 100] [--json]
 import { parseArgs } from 'node:util';
+import pino from 'pino';
 import { Agent, request } from 'node:https';
 import { getEventListeners } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,7 +29,8 @@ if (!gc) {
 const certDir = mkdtempSync(join(tmpdir(), 'kadmit-leak-'));
 const misbehaving = fileURLToPath(new URL('../test/fixtures/webhooks/misbehaving.ts', import.meta.url));
 const config = serveConfigSchema.parse({ webhookAddress: '127.0.0.1:0', opsAddress: '127.0.0.1:0', certDir, webhooks: [misbehaving], workers: 2, logLevel: 'error', drainDelayMs: 0 }) as ServeConfig;
-const server = await startServer(config, createLogger('error'));
+// Errors go to stderr: stdout carries the report.
+const server = await startServer(config, createLogger('error', pino.destination(2)));
 const ca = readFileSync(server.caPath, 'utf8');
 const body = readFileSync(new URL('../test/fixtures/pod-create-5k.json', import.meta.url));
 

@@ -12,6 +12,8 @@ import { sanitizeWarnings } from './warnings.ts';
 import { checkAuditAnnotations } from './audit-annotations.ts';
 import { createPatch, encodePatch } from './patch.ts';
 import { errorMessage } from '../errors.ts';
+import { checkObjects, type ObjectProblem } from './object-check.ts';
+import type { SchemaRegistry } from '../schemas/registry.ts';
 import { handlerKubeClients } from '../kube/for-handlers.ts';
 import type { Webhook } from '../webhooks/define.ts';
 import type { MutationVerdict } from '../webhooks/verdict.ts';
@@ -22,6 +24,8 @@ export interface PipelineContext {
   log: Logger;
   /** Log the objects at debug (the logger's serializers redact Secret data). */
   logObjects?: boolean;
+  /** Schemas of the kinds kadmit knows; without it only size and depth are checked. */
+  schemas?: SchemaRegistry;
 }
 
 export async function runReview(webhook: Webhook, body: Uint8Array, ctx: PipelineContext): Promise<ReviewOutcome> {
@@ -41,6 +45,8 @@ export async function runReview(webhook: Webhook, body: Uint8Array, ctx: Pipelin
   }
 
   const summary = summarize(review.request);
+  const problem = checkObjects(webhook, review.request, ctx.schemas);
+  if (problem) return objectRejected(review, summary, problem, ctx.log);
   const handlerContext = { signal: ctx.signal, deadline: ctx.deadline, log: ctx.log, request: review.request, kube: () => handlerKubeClients(ctx.signal) };
   if (ctx.logObjects) ctx.log.debug({ uid: review.request.uid, object: review.request.object, oldObject: review.request.oldObject }, 'review objects');
   let verdict: MutationVerdict;
@@ -124,6 +130,16 @@ function handlerFailed(webhook: Webhook, review: DecodedReview, summary: ReviewS
   summary.code = response.status?.code ?? 200;
   summary.errorId = errorId;
   summary.failure = 'handler-error';
+  return { status: 200, body: reviewBody(review.version, response), summary };
+}
+
+/** An object that does not fit its schema is denied with 422; the handler is not called. */
+function objectRejected(review: DecodedReview, summary: ReviewSummary, problem: ObjectProblem, log: Logger): ReviewOutcome {
+  log.debug({ uid: review.request.uid, issues: problem.issues }, 'object rejected by schema');
+  summary.decision = 'denied';
+  summary.code = 422;
+  summary.failure = 'schema';
+  const response: AdmissionResponse = { uid: review.request.uid, allowed: false, status: { code: 422, message: problem.message, reason: 'Invalid' } };
   return { status: 200, body: reviewBody(review.version, response), summary };
 }
 

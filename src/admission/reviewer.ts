@@ -110,8 +110,11 @@ export class Reviewer {
         outcome = first.kind === 'client-disconnected' ? undefined : this.#abortedOutcome(webhook, body, first.kind, budget.budgetMs);
       }
     } catch (err) {
-      // The executor itself failed (not the handler: the pipeline turns handler errors into answers).
-      outcome = this.#abortedOutcome(webhook, body, undefined, budget.budgetMs, err);
+      // The executor itself failed (not the handler: the pipeline turns handler errors
+      // into answers). Past the deadline that is a deadline answer whichever came first.
+      outcome = Date.now() >= deadline
+        ? this.#abortedOutcome(webhook, body, 'deadline-exceeded', budget.budgetMs)
+        : this.#abortedOutcome(webhook, body, undefined, budget.budgetMs, err);
     } finally {
       review.dispose();
       this.#inFlight.delete(entryId);

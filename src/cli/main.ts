@@ -12,6 +12,9 @@ interface Command {
 // One line per command; the module is loaded only when the command runs.
 const COMMANDS: Record<string, Command> = {
   serve: { summary: 'serve the configured admission webhooks over HTTPS', run: async (argv) => (await import('./serve-command.ts')).run(argv) },
+  replay: { summary: 'replay AdmissionReview fixtures through the webhooks and check expectations', run: async (argv) => (await import('./replay-command.ts')).run(argv) },
+  bench: { summary: 'measure per-webhook latency on fixtures, and compare with a baseline', run: async (argv) => (await import('./bench-command.ts')).run(argv) },
+  manifests: { summary: 'render the Kubernetes manifests that install kadmit (stdout, or files with --out)', run: async (argv) => (await import('./manifests-command.ts')).run(argv) },
 };
 
 function usage(): string {

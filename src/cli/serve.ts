@@ -5,6 +5,7 @@ import { loadOrCreateFileCertificates } from '../certs/file-store.ts';
 import { loadWebhooks } from '../webhooks/load.ts';
 import { Reviewer } from '../admission/reviewer.ts';
 import { runReview } from '../admission/pipeline.ts';
+import { loadSchemaRegistry } from '../admission/schemas.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { createWebhookServer } from '../transport/webhook-server.ts';
@@ -30,6 +31,8 @@ export function splitAddress(address: string): { host: string; port: number } {
 export async function startServer(config: ServeConfig, log: Logger): Promise<RunningServer> {
   const settings = config.settings as Record<string, unknown>;
   const webhooks = (await loadWebhooks(config.webhooks, settings)).map((l) => l.webhook);
+  // Loaded here even with workers: a bad CRD fails start-up once, with its name.
+  const schemas = await loadSchemaRegistry(config.crds);
   const certs = await loadOrCreateFileCertificates({
     dir: config.certDir,
     serviceName: config.serviceName,
@@ -44,7 +47,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     ? new WorkerPool({
         size: config.workers,
         webhooks,
-        setup: { webhookSpecs: config.webhooks, settings, cwd: process.cwd(), logLevel: config.logLevel, logObjects: config.logObjects },
+        setup: { webhookSpecs: config.webhooks, crdFiles: config.crds, settings, cwd: process.cwd(), logLevel: config.logLevel, logObjects: config.logObjects },
         log: log.child({ component: 'workers' }),
         events: {
           workerReplaced: (reason) => metrics.workerReplacements.inc({ reason }),
@@ -56,7 +59,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   if (pool) metrics.trackPool(() => pool.stats());
   const reviewer = new Reviewer({
     deadlineMarginMs: config.deadlineMarginMs,
-    execute: pool?.execute ?? ((webhook, body, ctx) => runReview(webhook, body, { ...ctx, log, logObjects: config.logObjects })),
+    execute: pool?.execute ?? ((webhook, body, ctx) => runReview(webhook, body, { ...ctx, log, logObjects: config.logObjects, schemas })),
     log,
     metrics,
   });

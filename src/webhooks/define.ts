@@ -9,6 +9,7 @@ import type { MutationVerdict, Verdict } from './verdict.ts';
 export type FailurePolicy = 'Fail' | 'Ignore';
 export type SideEffects = 'None' | 'NoneOnDryRun';
 export type Scope = 'Cluster' | 'Namespaced' | '*';
+export type SchemaValidation = 'when-available' | 'required' | 'off';
 
 /** Mirrors admissionregistration.k8s.io/v1 RuleWithOperations. */
 export interface Rule {
@@ -55,6 +56,14 @@ interface WebhookCommon {
   /** 1..30; the apiserver's default is 10. */
   timeoutSeconds?: number;
   /**
+   * How objects are checked before the handler sees them:
+   * - `when-available` (default): against the schema of their kind when kadmit has one,
+   *   else passed on raw;
+   * - `required`: a kind without a schema is denied, naming the GVK;
+   * - `off`: the handler receives unvalidated objects (size and depth are still bounded).
+   */
+  schemaValidation?: SchemaValidation;
+  /**
    * Set when the handler calls `kube()`: workers then load the Kubernetes client
    * before they take reviews, instead of on the first call (about a second).
    */
@@ -78,6 +87,7 @@ interface WebhookResolved {
   readonly sideEffects: SideEffects;
   readonly timeoutSeconds: number;
   readonly kubeApi: boolean;
+  readonly schemaValidation: SchemaValidation;
 }
 
 export interface ValidatingWebhook extends WebhookResolved {
@@ -126,7 +136,9 @@ function resolveCommon(spec: WebhookCommon): WebhookResolved {
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 30) {
     invalid(name, 'timeoutSeconds', `must be a whole number from 1 to 30 (got ${timeoutSeconds})`);
   }
-  return { name, path: spec.path, rules: spec.rules, failurePolicy, sideEffects, timeoutSeconds, kubeApi: spec.kubeApi === true };
+  const schemaValidation = spec.schemaValidation ?? 'when-available';
+  if (!['when-available', 'required', 'off'].includes(schemaValidation)) invalid(name, 'schemaValidation', 'must be when-available, required or off');
+  return { name, path: spec.path, rules: spec.rules, failurePolicy, sideEffects, timeoutSeconds, kubeApi: spec.kubeApi === true, schemaValidation };
 }
 
 export function defineValidatingWebhook(spec: ValidatingWebhookSpec): ValidatingWebhook {

@@ -6,6 +6,7 @@ import type { AbortKind } from '../admission/abort.ts';
 
 export interface WorkerSetup {
   webhookSpecs: readonly string[];
+  crdFiles: readonly string[];
   settings: Readonly<Record<string, unknown>>;
   cwd: string;
   logLevel: string;

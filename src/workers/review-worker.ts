@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { loadWebhooks } from '../webhooks/load.ts';
+import { loadSchemaRegistry } from '../admission/schemas.ts';
 import { preloadKubeClients } from '../kube/for-handlers.ts';
 import { runReview } from '../admission/pipeline.ts';
 import { ReviewAbortedError } from '../admission/abort.ts';
@@ -22,6 +23,7 @@ const controllers = new Map<number, AbortController>();
 setInterval(() => Atomics.add(words, HEARTBEAT, 1), HEARTBEAT_INTERVAL_MS);
 
 const webhooks = (await loadWebhooks(setup.webhookSpecs, setup.settings, setup.cwd)).map((l) => l.webhook);
+const schemas = await loadSchemaRegistry(setup.crdFiles);
 // Without a kubeconfig the worker still serves; kube() then fails with the reason.
 if (webhooks.some((w) => w.kubeApi)) await preloadKubeClients().catch((err: unknown) => log.warn({ err }, 'Kubernetes client not available to handlers'));
 
@@ -36,7 +38,7 @@ port.on('message', (message: ToWorker) => {
   const webhook = webhooks[message.webhook]!;
   const controller = new AbortController();
   controllers.set(message.id, controller);
-  runReview(webhook, message.body, { signal: controller.signal, deadline: message.deadline, log, logObjects: setup.logObjects }).then(
+  runReview(webhook, message.body, { signal: controller.signal, deadline: message.deadline, log, logObjects: setup.logObjects, schemas }).then(
     (outcome) => post({ type: 'done', id: message.id, outcome }),
     (err: unknown) => post({ type: 'failed', id: message.id, message: errorMessage(err) }),
   ).finally(() => controllers.delete(message.id));

@@ -8,6 +8,7 @@ const server = await startTestServer({ webhooks: ['builtin:require-memory-limits
 t.teardown(() => server.close());
 const post = (path: string, body: unknown, headers?: Record<string, string>) =>
   httpsRequest(server.webhookPort, server.ca, path, typeof body === 'string' ? body : JSON.stringify(body), headers ? { headers } : {});
+const EXEC_KIND = { group: '', version: 'v1', kind: 'PodExecOptions' };
 const decodePatch = (p: string) => JSON.parse(Buffer.from(p, 'base64').toString('utf8'));
 function annotated(annotations: Record<string, string>, base = pod()) {
   return { ...base, metadata: { ...(base.metadata as object), annotations } };
@@ -120,7 +121,7 @@ t.test('no patch on DELETE or CONNECT', async (t) => {
   t.equal(del.response.allowed, true);
   t.notOk('patch' in del.response);
   const exec = { kind: 'PodExecOptions', apiVersion: 'v1', metadata: { annotations: { 'probe/set': '{"x":"1"}' } }, command: ['sh'] };
-  const connect = (await post('/probe/mutate', review({ operation: 'CONNECT', subResource: 'exec', object: exec, options: null }))).json();
+  const connect = (await post('/probe/mutate', review({ operation: 'CONNECT', kind: EXEC_KIND, subResource: 'exec', object: exec, options: null }))).json();
   t.equal(connect.response.allowed, true);
   t.notOk('patch' in connect.response);
 });
@@ -128,7 +129,7 @@ t.test('no patch on DELETE or CONNECT', async (t) => {
 t.test('DELETE, CONNECT, subresources and dryRun reach handlers with the right fields', async (t) => {
   const del = (await post('/probe/fail', review({ operation: 'DELETE', object: null, oldObject: pod(), options: { kind: 'DeleteOptions' } }))).json();
   t.match(del.response.auditAnnotations, { operation: 'DELETE', object: 'null', oldObject: 'object', options: 'DeleteOptions' });
-  const connect = (await post('/probe/fail', review({ operation: 'CONNECT', subResource: 'exec', requestSubResource: 'exec', object: { kind: 'PodExecOptions', apiVersion: 'v1' }, options: null }))).json();
+  const connect = (await post('/probe/fail', review({ operation: 'CONNECT', kind: EXEC_KIND, subResource: 'exec', requestSubResource: 'exec', object: { kind: 'PodExecOptions', apiVersion: 'v1' }, options: null }))).json();
   t.match(connect.response.auditAnnotations, { operation: 'CONNECT', subResource: 'exec', object: 'object', oldObject: 'null', options: 'null' });
   const status = (await post('/probe/fail', review({ operation: 'UPDATE', subResource: 'status', oldObject: pod(), options: { kind: 'UpdateOptions' } }))).json();
   t.match(status.response.auditAnnotations, { operation: 'UPDATE', subResource: 'status', oldObject: 'object', options: 'UpdateOptions' });

@@ -1,0 +1,45 @@
+// The schema step of the pipeline: `object` and `oldObject` are checked against
+// the schema of request.kind before any handler reads them. Size and depth are
+// bounded for every webhook; the schema check follows the webhook's choice.
+import { checkBounds, formatIssues, type SchemaIssue, type SchemaRegistry } from '../schemas/registry.ts';
+import { formatGvk, type AdmissionRequest } from './request.ts';
+import type { Webhook } from '../webhooks/define.ts';
+
+export const MAX_MESSAGE_LENGTH = 1024;
+
+export interface ObjectProblem {
+  message: string;
+  /** Every issue, for the debug log; the message lists the first ones. */
+  issues: SchemaIssue[];
+}
+
+export function checkObjects(webhook: Webhook, request: AdmissionRequest, schemas: SchemaRegistry | undefined): ObjectProblem | undefined {
+  const issues: SchemaIssue[] = [];
+  for (const slot of ['object', 'oldObject'] as const) {
+    const value = request[slot];
+    if (value === null) continue;
+    const tooBig = checkBounds(value);
+    if (tooBig) {
+      issues.push(prefixed(slot, tooBig));
+      continue;
+    }
+    if (webhook.schemaValidation === 'off' || schemas === undefined) continue;
+    if (!schemas.has(request.kind)) {
+      if (webhook.schemaValidation === 'required') {
+        return { message: `webhook "${webhook.name}" requires a schema, and kadmit has none for ${formatGvk(request.kind)}`, issues: [] };
+      }
+      continue;
+    }
+    const result = schemas.check(request.kind, value);
+    if (!result.ok) issues.push(...result.issues.map((i) => prefixed(slot, i)));
+  }
+  if (issues.length === 0) return undefined;
+  const what = `${formatGvk(request.kind)} does not match its schema: `;
+  return { message: what + formatIssues(issues, MAX_MESSAGE_LENGTH - what.length), issues };
+}
+
+// `object.spec.replicas` for the new object; the old one is named as such.
+function prefixed(slot: 'object' | 'oldObject', issue: SchemaIssue): SchemaIssue {
+  if (slot === 'object') return issue;
+  return { ...issue, path: issue.path === '' ? 'oldObject' : `oldObject.${issue.path}` };
+}
