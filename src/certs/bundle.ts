@@ -11,9 +11,9 @@ interface BundleCert {
   x509: X509Certificate | undefined;
 }
 
-const OWN_CA_CN = /(^|\n|, ?)CN=kadmit-ca@\d+($|\n|,)/;
+const OWN_CA_CN = /(^|\n|, ?)CN=kadmit-ca-\d+($|\n|,)/;
 
-/** kadmit's CAs carry the CN `kadmit-ca@<unix seconds>` (see issueCa). */
+/** kadmit's CAs carry the CN `kadmit-ca-<unix seconds>` (see issueCa). */
 export function isOwnCa(x: X509Certificate): boolean {
   return x.ca && OWN_CA_CN.test(x.subject);
 }

@@ -18,7 +18,7 @@ export interface IssuedCertificate extends CertAndKey {
 export interface CaSpec {
   lifetimeMs: number;
   backdateMs: number;
-  /** Default: `kadmit-ca@<unix seconds>`, so successive CAs have distinct subjects. */
+  /** Default: `kadmit-ca-<unix seconds>` (no `@`: Go parses CN as PrintableString), so successive CAs have distinct subjects. */
   commonName?: string;
   now?: Date;
   modulusLength?: number;
@@ -49,7 +49,7 @@ export async function issueCa(spec: CaSpec): Promise<IssuedCertificate> {
     cert.validity.notAfter = notAfter;
     const name = [
       { shortName: 'O', value: 'kadmit' },
-      { shortName: 'CN', value: spec.commonName ?? `kadmit-ca@${Math.floor(now.getTime() / 1000)}` },
+      { shortName: 'CN', value: spec.commonName ?? `kadmit-ca-${Math.floor(now.getTime() / 1000)}` },
     ];
     cert.setSubject(name);
     cert.setIssuer(name);
