@@ -1,0 +1,70 @@
+// No Docker engine runs here, so the Dockerfile is checked as text for what a
+// security review asks of the image: multi-stage on Node 24, compiled output,
+// production dependencies only, no shell or package manager at run time,
+// a numeric non-root user, an exec-form entrypoint that serves; and
+// .dockerignore keeps everything but the build inputs out of the context.
+import t from 'tap';
+import { existsSync } from 'node:fs';
+import { inContext, parseCopy, readDockerfile, readDockerignore, readInstructions, resolveImage, ROOT } from './dockerfile.ts';
+
+const { args, stages } = readDockerfile();
+const build = stages[0]!;
+const runtime = stages.at(-1)!;
+const of = (stage: typeof build, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword);
+
+t.test('the reader joins continuation lines and skips comments', async (t) => {
+  const ins = readInstructions('# c\nRUN a \\\n  # inner comment\n  && b\nUSER 1\n');
+  t.same(ins.map((i) => [i.keyword, i.args, i.line]), [['RUN', 'a && b', 2], ['USER', '1', 5]]);
+});
+
+t.test('two stages: a Node 24 build, a distroless Node 24 runtime', async (t) => {
+  t.equal(stages.length, 2);
+  t.match(resolveImage(build.from, args), /^node:24(-|$)/, 'build stage on Node 24');
+  t.ok(build.name, 'the build stage is named');
+  t.match(resolveImage(runtime.from, args), /^gcr\.io\/distroless\/nodejs24-debian1\d(:nonroot)?(@sha256:[0-9a-f]{64})?$/, 'runtime: distroless nodejs24');
+});
+
+t.test('the build stage installs from the lockfile, compiles, and prunes dev dependencies', async (t) => {
+  const runs = of(build, 'RUN').map((i) => i.args).join('\n');
+  t.match(runs, /\bnpm ci\b/);
+  t.notMatch(runs, /\bnpm install\b/);
+  t.match(runs, /\bnpm run build\b/);
+  t.match(runs, /npm prune --omit=dev|npm ci --omit=dev/);
+  t.ok(runs.indexOf('npm run build') < runs.search(/--omit=dev/), 'pruned after the build');
+});
+
+t.test('the runtime stage: no RUN (no shell), copies only build output, numeric non-root user, exec-form entrypoint', async (t) => {
+  t.same(of(runtime, 'RUN'), [], 'nothing runs in the runtime stage');
+  const copies = of(runtime, 'COPY').map(parseCopy);
+  for (const c of copies) t.equal(c.from, build.name, `COPY ${c.sources.join(' ')} comes from the build stage`);
+  t.same(copies.map((c) => c.sources).flat().sort(), ['/app/bin', '/app/dist', '/app/node_modules', '/app/package.json']);
+  t.notOk(copies.some((c) => c.sources.some((s) => /\/src\b|\.ts$|test|certs/.test(s))), 'no sources, tests or certificates');
+  const users = of(runtime, 'USER');
+  t.equal(users.length, 1);
+  t.match(users[0]!.args, /^[1-9]\d*(:[1-9]\d*)?$/, 'numeric uid (and gid), not root');
+  t.equal(Number(users[0]!.args.split(':')[0]), 65532);
+  t.ok(runtime.instructions.indexOf(users[0]!) > runtime.instructions.indexOf(of(runtime, 'COPY').at(-1)!), 'USER after the last COPY');
+  const entrypoints = of(runtime, 'ENTRYPOINT');
+  t.equal(entrypoints.length, 1);
+  const argv = JSON.parse(entrypoints[0]!.args) as string[];
+  t.ok(Array.isArray(argv), 'exec form (no shell needed)');
+  t.match(argv[0], /(^|\/)node$/);
+  t.same(argv.slice(1), ['/app/bin/kadmit.js', 'serve']);
+  t.same(of(runtime, 'CMD'), [], 'no CMD to append');
+  t.same(of(runtime, 'EXPOSE').map((i) => i.args), ['8443 8080']);
+});
+
+t.test('.dockerignore lets in the build inputs and nothing else', async (t) => {
+  const patterns = readDockerignore();
+  for (const c of of(build, 'COPY').map(parseCopy)) {
+    for (const source of c.sources) {
+      t.ok(inContext(source, patterns), `${source} is in the build context`);
+      t.ok(existsSync(`${ROOT}${source}`), `${source} exists`);
+    }
+  }
+  for (const path of ['node_modules', 'node_modules/zod/package.json', 'dist/cli/main.js', 'certs/ca.key', '.git/config', 'test/policies/fixtures.test.ts', 'deploy/rbac.yaml', '.env', 'npm-debug.log']) {
+    t.notOk(inContext(path, patterns), `${path} stays out`);
+  }
+  t.ok(inContext('src/cli/main.ts', patterns));
+  t.notOk(inContext('srcx/evil.ts', patterns), 'patterns match whole path segments');
+});

@@ -1,0 +1,104 @@
+// The image's start path without a Docker engine: the runtime filesystem laid
+// out as the Dockerfile's final stage copies it (compiled dist/, production
+// dependencies only), read-only, then `node bin/kadmit.js serve` started with
+// the environment deploy/deployment.yaml gives the container, as uid 65532
+// when the test runs as root. It must serve the built-in policies over HTTPS
+// and stop cleanly on SIGTERM.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { assembleRuntime, productionPackages, setWritable } from './assemble.ts';
+import { readDockerfile, ROOT } from './dockerfile.ts';
+import { finished, waitForLog } from '../helpers/process.ts';
+import { httpsRequest, review } from '../helpers/https-client.ts';
+
+const UID = 65532;
+// Switching to uid 65532 needs root and setpriv (util-linux); otherwise the current user runs it.
+const asRoot = process.getuid?.() === 0 && ['/usr/bin/setpriv', '/bin/setpriv'].some((p) => existsSync(p));
+const tmp = mkdtempSync(join(tmpdir(), 'kadmit-image-'));
+// mkdtemp makes it 0700; the unprivileged user must be able to reach the app inside.
+chmodSync(tmp, 0o755);
+const app = join(tmp, 'app');
+const certDir = join(tmp, 'run', 'certs');
+t.teardown(() => {
+  if (existsSync(app)) setWritable(app, true);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const started = Date.now();
+const sources = await assembleRuntime(app);
+t.comment(`runtime assembled in ${Date.now() - started} ms: ${sources.join(', ')}`);
+setWritable(app, false);
+mkdirSync(certDir, { recursive: true });
+if (asRoot) chownSync(certDir, UID, UID);
+
+t.test('production dependencies only, compiled code only', async (t) => {
+  const installed = readdirSync(join(app, 'node_modules'));
+  for (const dev of ['typescript', 'tap', 'fast-check', 'node']) t.notOk(installed.includes(dev), `${dev} is not installed`);
+  t.ok(installed.includes('fastify') && installed.includes('@kubernetes'), 'runtime dependencies are');
+  t.equal(productionPackages().length > 10, true);
+  t.ok(existsSync(join(app, 'dist/cli/main.js')), 'dist/cli/main.js');
+  t.ok(existsSync(join(app, 'dist/policies/pod-security.js')), 'built-in policies compiled');
+  t.ok(existsSync(join(app, 'dist/schemas/generated/schemas.json')), 'schema bundle next to the code');
+  t.notOk(existsSync(join(app, 'src')), 'no sources');
+});
+
+/** The container's environment from deploy/, pointed at local ports and the temp cert dir. */
+function containerEnv(): Record<string, string> {
+  const deployment = parseAllDocuments(readFileSync(join(ROOT, 'deploy/deployment.yaml'), 'utf8')).map((d) => d.toJS()).find((o) => o?.kind === 'Deployment');
+  const env: Record<string, string> = {};
+  for (const e of deployment.spec.template.spec.containers[0].env) env[e.name] = e.valueFrom ? 'kadmit' : e.value;
+  // A file store here: the Secret store needs a cluster.
+  delete env.KADMIT_CERT_STORE;
+  return { ...env, KADMIT_CERT_DIR: certDir, KADMIT_WEBHOOK_ADDRESS: '127.0.0.1:0', KADMIT_OPS_ADDRESS: '127.0.0.1:0', KADMIT_DRAIN_DELAY_MS: '0', KADMIT_WORKERS: '1' };
+}
+
+t.test('kadmit serve starts from the image layout and serves the default policies', async (t) => {
+  const entrypoint = JSON.parse(readDockerfile().stages.at(-1)!.instructions.find((i) => i.keyword === 'ENTRYPOINT')!.args) as string[];
+  const argv = entrypoint.slice(1).map((a) => a.replace(/^\/app\//, `${app}/`));
+  const command = asRoot
+    ? ['setpriv', `--reuid=${UID}`, `--regid=${UID}`, '--clear-groups', '--no-new-privs', process.execPath, ...argv]
+    : [process.execPath, ...argv];
+  if (!asRoot) t.comment('not root or no setpriv: running as the current user (the uid switch is not tested)');
+  const child = spawn(command[0]!, command.slice(1), {
+    cwd: app,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/home/nonroot', NODE_ENV: 'production', ...containerEnv() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const done = finished(child);
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let serving: Record<string, any>;
+  try {
+    serving = await waitForLog(child, (l) => l.msg === 'kadmit serving', 30_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    const out = await done;
+    throw new Error(`${(err as Error).message}\nstdout: ${out.stdout}\nstderr: ${out.stderr}`);
+  }
+  if (asRoot) {
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    t.match(status, new RegExp(`^Uid:\\s+${UID}\\s+${UID}\\s+${UID}\\s+${UID}$`, 'm'), 'runs as uid 65532');
+  }
+  t.same(serving.webhooks, ['validating pod-security.kadmit.dev /validate/pod-security', 'mutating pod-defaults.kadmit.dev /mutate/pod-defaults']);
+
+  const ca = readFileSync(join(certDir, 'ca.crt'), 'utf8');
+  const port = serving.webhook.port as number;
+  const privileged = review({
+    object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: { containers: [{ name: 'app', image: 'nginx:1.27', securityContext: { privileged: true } }] } },
+  });
+  const denied = (await httpsRequest(port, ca, '/validate/pod-security?timeout=10s', JSON.stringify(privileged))).json();
+  t.equal(denied.response.allowed, false);
+  t.match(denied.response.status.message, /spec\.containers\[0\]\.securityContext\.privileged \(container "app"\): privileged containers are not allowed/);
+  const defaulted = (await httpsRequest(port, ca, '/mutate/pod-defaults?timeout=10s', JSON.stringify(review({})))).json();
+  t.equal(defaulted.response.patchType, 'JSONPatch');
+
+  child.kill('SIGTERM');
+  const exit = await done;
+  t.equal(exit.code, 0, `exits 0 on SIGTERM (stderr: ${exit.stderr})`);
+  t.notMatch(exit.stdout, /EACCES|EROFS/, 'never tried to write outside the cert dir');
+});
