@@ -50,7 +50,8 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   });
   const app = Fastify<HttpsServer>({
     // HTTP/1.1 only: the apiserver uses it for service references, and HTTP/2 stays off (CVE-2023-44487).
-    https: secureOptions(options.tls),
+    // connectionsCheckingInterval: how often Node enforces headersTimeout/requestTimeout (default 30 s).
+    https: { ...secureOptions(options.tls), connectionsCheckingInterval: 1_000 } as SecureContextOptions,
     loggerInstance: options.log.child({ component: 'transport' }),
     // kadmit writes one line per review itself; fastify's per-request lines would double it.
     logController: new LogController({ disableRequestLogging: true }),
