@@ -36,7 +36,7 @@ interface CrdShape {
   metadata: { name: string };
   spec: {
     group: string;
-    names: { kind: string };
+    names: { kind: string; plural: string };
     versions: Array<{ name: string; served: boolean; schema?: { openAPIV3Schema?: unknown } | null }>;
   };
 }
@@ -47,7 +47,8 @@ function compileCrd(m: CrdManifest, compiler: DefinitionCompiler): CrdVersion[] 
     const what = typeof o === 'object' && o !== null ? `${String(o['apiVersion'])} ${String(o['kind'])}` : JSON.stringify(o);
     throw new KadmitError('KADMIT_CRD_INVALID', `${m.source}: expected an apiextensions.k8s.io/v1 CustomResourceDefinition, got ${what}`);
   }
-  const name = typeof (o['metadata'] as { name?: unknown } | undefined)?.name === 'string' ? (o['metadata'] as { name: string }).name : '(unnamed)';
+  const metaName = (o['metadata'] as { name?: unknown } | null | undefined)?.name;
+  const name = typeof metaName === 'string' ? metaName : '(unnamed)';
   const fail = (detail: string): never => {
     throw new KadmitError('KADMIT_CRD_INVALID', `CRD ${name} (${m.source}): ${detail}`);
   };
@@ -57,6 +58,8 @@ function compileCrd(m: CrdManifest, compiler: DefinitionCompiler): CrdVersion[] 
   const parsed = compiler.ref(CRD_DEFINITION).safeParse(o, { reportInput: true });
   if (!parsed.success) fail(formatIssues(fromZodIssues(parsed.error.issues, 10)));
   const crd = o as unknown as CrdShape;
+  const expectedName = `${crd.spec.names.plural}.${crd.spec.group}`;
+  if (name !== expectedName) fail(`metadata.name: must be spec.names.plural + "." + spec.group (${expectedName})`);
   const objectMeta = compiler.ref(OBJECT_META);
   const out: CrdVersion[] = [];
   crd.spec.versions.forEach((v, i) => {

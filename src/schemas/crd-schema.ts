@@ -11,7 +11,7 @@ import { MAX_NESTED_ISSUES, anyObject, leafSchema, mapOf, pushNested } from './b
 import type { Schema } from './builders.ts';
 import { FORMATS } from './formats.ts';
 import { formatPath } from './issues.ts';
-import { isInt64, jsonTypeOf } from './leaves.ts';
+import { int64, isInt64, jsonTypeOf } from './leaves.ts';
 import type { JsonTypeName, Leaf } from './leaves.ts';
 
 export interface CrdSchemaContext {
@@ -137,7 +137,7 @@ function baseSchema(node: Node, path: readonly PropertyKey[], level: Level, ctx:
     case 'string':
       return z.string();
     case 'integer':
-      return leafSchema(integer);
+      return leafSchema(int64);
     case 'number':
       return z.number();
     case 'boolean':
@@ -241,11 +241,6 @@ function when(types: readonly JsonTypeName[], expected: string, test: (v: never)
 }
 
 const present: Leaf = { test: (v) => v !== undefined, expected: () => 'a value (required)', accepts: [] };
-const integer: Leaf = {
-  test: isInt64,
-  expected: (v) => (Number.isInteger(v) ? 'integer in int64 range' : 'integer'),
-  accepts: ['integer'],
-};
 const intOrString64: Leaf = {
   test: (v) => typeof v === 'string' || isInt64(v),
   expected: () => 'integer or string',

@@ -95,12 +95,15 @@ t.test('a CRD must fit the CustomResourceDefinition schema itself', async (t) =>
   (bad['spec'] as Record<string, unknown>)['versions'] = 'v1';
   t.throws(() => builtin.withCrds([manifest(bad)]), { code: 'KADMIT_CRD_INVALID', message: /CRD widgets\.example\.com \(test\): spec\.versions: expected array, got string/ });
   t.throws(() => builtin.withCrds([manifest(crd(undefined))]), { message: /spec\.versions\[0\]\.schema\.openAPIV3Schema: required for a served version/ });
+  t.throws(() => builtin.withCrds([manifest(crd({ type: 'object' }, { name: 'widget.example.com' }))]), {
+    message: 'CRD widget.example.com (test): metadata.name: must be spec.names.plural + "." + spec.group (widgets.example.com)',
+  });
 });
 
 t.test('conflicts: a GVK is defined once', async (t) => {
   const reg = builtin.withCrds([manifest(crd({ type: 'object' }))]);
   t.throws(() => reg.withCrds([manifest(crd({ type: 'object' }), 'again.yaml#1')]), { code: 'KADMIT_CRD_CONFLICT', message: /again\.yaml#1.*example\.com\/v1, Kind=Widget/ });
-  const shadow = crd({ type: 'object' });
+  const shadow = crd({ type: 'object' }, { name: 'deployments.apps' });
   Object.assign(shadow['spec'] as object, { group: 'apps', names: { kind: 'Deployment', plural: 'deployments' } });
   t.throws(() => builtin.withCrds([manifest(shadow)]), { code: 'KADMIT_CRD_CONFLICT' });
   t.notOk(builtin.has(WIDGET), 'withCrds returns a new registry; the original is unchanged');
