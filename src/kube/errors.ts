@@ -19,6 +19,8 @@ export const KubeErrorCode = {
   Failed: 'KADMIT_KUBE_REQUEST_FAILED',
   Config: 'KADMIT_KUBE_CONFIG',
   Precondition: 'KADMIT_KUBE_PRECONDITION',
+  // The abort reason when a Reflector is stopped.
+  Stopped: 'KADMIT_KUBE_STOPPED',
 } as const;
 export type KubeErrorCode = (typeof KubeErrorCode)[keyof typeof KubeErrorCode];
 

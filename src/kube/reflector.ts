@@ -2,7 +2,6 @@
 // closed or broken stream (jittered backoff on failures), relist on 410 Gone,
 // and keep a local copy of the objects. A relist reports what changed while
 // the watch was down, so no ADDED/MODIFIED/DELETED is lost across outages.
-import { KadmitError } from '../errors.ts';
 import { linkSignals, sleep } from './abort.ts';
 import { fromHttpStatus, isKubeError, KubeApiError, KubeErrorCode, type KubeStatus } from './errors.ts';
 import type { Kube } from './kube.ts';
@@ -65,7 +64,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
 
   // Stop watching; resolves once the stream is closed.
   async stop(): Promise<void> {
-    this.#stop.abort(new KadmitError('KADMIT_KUBE_STOPPED', `reflector for ${this.#opts.path} stopped`));
+    this.#stop.abort(new KubeApiError(KubeErrorCode.Stopped, `reflector for ${this.#opts.path} stopped`));
     await this.#running;
   }
 
