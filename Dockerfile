@@ -14,6 +14,8 @@ RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
+# The example CRD that builtin:guestbook validates against (serve --crd examples/crds/guestbook.yaml).
+COPY examples/crds ./examples/crds
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${RUNTIME_IMAGE}
@@ -23,6 +25,7 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/examples/crds ./examples/crds
 # 65532 is distroless' "nonroot"; numeric so the kubelet can verify runAsNonRoot.
 USER 65532:65532
 EXPOSE 8443 8080

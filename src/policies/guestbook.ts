@@ -68,6 +68,8 @@ export default definePolicy({
       rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['webapp.example.com'], apiVersions: ['v1'], resources: ['guestbooks'], scope: 'Namespaced' }],
       failurePolicy: settings.failurePolicy,
       sideEffects: 'None',
+      // The handler only ever sees objects that fit their schema (for a Guestbook, the CRD given in `crds`).
+      schemaValidation: 'required',
       timeoutSeconds: settings.timeoutSeconds,
       validate: (input) => reviewGuestbook(input, settings),
     }),

@@ -59,6 +59,8 @@ export default definePolicy({
       rules,
       failurePolicy: settings.failurePolicy,
       sideEffects: 'None',
+      // The handler only ever sees objects that fit their kind's schema.
+      schemaValidation: 'required',
       timeoutSeconds: settings.timeoutSeconds,
       // Runs again after later webhooks (sidecar injectors) add containers.
       reinvocationPolicy: 'IfNeeded',

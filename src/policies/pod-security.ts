@@ -42,6 +42,8 @@ export default definePolicy({
       rules: workloadRules(['CREATE', 'UPDATE'], ['pods/ephemeralcontainers']),
       failurePolicy: settings.failurePolicy,
       sideEffects: 'None',
+      // The handler only ever sees objects that fit their kind's schema.
+      schemaValidation: 'required',
       timeoutSeconds: settings.timeoutSeconds,
       validate: (input) => reviewPodSecurity(input, settings),
     }),

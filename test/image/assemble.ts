@@ -31,6 +31,7 @@ export function productionPackages(): string[] {
 const LAYOUT: Record<string, (app: string) => Promise<void>> = {
   '/app/package.json': async (app) => cpSync(join(ROOT, 'package.json'), join(app, 'package.json')),
   '/app/bin': async (app) => cpSync(join(ROOT, 'bin'), join(app, 'bin'), { recursive: true }),
+  '/app/examples/crds': async (app) => cpSync(join(ROOT, 'examples/crds'), join(app, 'examples/crds'), { recursive: true }),
   '/app/dist': (app) => run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(app, 'dist')], ROOT),
   '/app/node_modules': async (app) => {
     for (const pkg of productionPackages()) cpSync(join(ROOT, pkg), join(app, pkg), { recursive: true, dereference: true });

@@ -37,7 +37,7 @@ t.test('the runtime stage: no RUN (no shell), copies only build output, numeric 
   t.same(of(runtime, 'RUN'), [], 'nothing runs in the runtime stage');
   const copies = of(runtime, 'COPY').map(parseCopy);
   for (const c of copies) t.equal(c.from, build.name, `COPY ${c.sources.join(' ')} comes from the build stage`);
-  t.same(copies.map((c) => c.sources).flat().sort(), ['/app/bin', '/app/dist', '/app/node_modules', '/app/package.json']);
+  t.same(copies.map((c) => c.sources).flat().sort(), ['/app/bin', '/app/dist', '/app/examples/crds', '/app/node_modules', '/app/package.json']);
   t.notOk(copies.some((c) => c.sources.some((s) => /\/src\b|\.ts$|test|certs/.test(s))), 'no sources, tests or certificates');
   const users = of(runtime, 'USER');
   t.equal(users.length, 1);
@@ -66,5 +66,7 @@ t.test('.dockerignore lets in the build inputs and nothing else', async (t) => {
     t.notOk(inContext(path, patterns), `${path} stays out`);
   }
   t.ok(inContext('src/cli/main.ts', patterns));
+  t.ok(inContext('examples/crds/guestbook.yaml', patterns));
+  t.notOk(inContext('examples/other.yaml', patterns), 'only the CRDs of examples/');
   t.notOk(inContext('srcx/evil.ts', patterns), 'patterns match whole path segments');
 });

@@ -53,7 +53,9 @@ function containerEnv(): Record<string, string> {
   for (const e of deployment.spec.template.spec.containers[0].env) env[e.name] = e.valueFrom ? 'kadmit' : e.value;
   // A file store here: the Secret store needs a cluster.
   delete env.KADMIT_CERT_STORE;
-  return { ...env, KADMIT_CERT_DIR: certDir, KADMIT_WEBHOOK_ADDRESS: '127.0.0.1:0', KADMIT_OPS_ADDRESS: '127.0.0.1:0', KADMIT_DRAIN_DELAY_MS: '0', KADMIT_WORKERS: '1' };
+  // The example CRD ships in the image: serve builtin:guestbook too, validating against it.
+  env.KADMIT_WEBHOOKS = `${env.KADMIT_WEBHOOKS},builtin:guestbook`;
+  return { ...env, KADMIT_CRDS: 'examples/crds/guestbook.yaml', KADMIT_CERT_DIR: certDir, KADMIT_WEBHOOK_ADDRESS: '127.0.0.1:0', KADMIT_OPS_ADDRESS: '127.0.0.1:0', KADMIT_DRAIN_DELAY_MS: '0', KADMIT_WORKERS: '1' };
 }
 
 t.test('kadmit serve starts from the image layout and serves the default policies', async (t) => {
@@ -84,7 +86,11 @@ t.test('kadmit serve starts from the image layout and serves the default policie
     const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
     t.match(status, new RegExp(`^Uid:\\s+${UID}\\s+${UID}\\s+${UID}\\s+${UID}$`, 'm'), 'runs as uid 65532');
   }
-  t.same(serving.webhooks, ['validating pod-security.kadmit.dev /validate/pod-security', 'mutating pod-defaults.kadmit.dev /mutate/pod-defaults']);
+  t.same(serving.webhooks, [
+    'validating pod-security.kadmit.dev /validate/pod-security',
+    'mutating pod-defaults.kadmit.dev /mutate/pod-defaults',
+    'validating guestbook.kadmit.dev /validate/guestbook',
+  ]);
 
   const ca = readFileSync(join(certDir, 'ca.crt'), 'utf8');
   const port = serving.webhook.port as number;
@@ -96,6 +102,16 @@ t.test('kadmit serve starts from the image layout and serves the default policie
   t.match(denied.response.status.message, /spec\.containers\[0\]\.securityContext\.privileged \(container "app"\): privileged containers are not allowed/);
   const defaulted = (await httpsRequest(port, ca, '/mutate/pod-defaults?timeout=10s', JSON.stringify(review({})))).json();
   t.equal(defaulted.response.patchType, 'JSONPatch');
+  const gvk = { group: 'webapp.example.com', version: 'v1', kind: 'Guestbook' };
+  const guestbook = review({
+    kind: gvk,
+    requestKind: gvk,
+    resource: { group: 'webapp.example.com', version: 'v1', resource: 'guestbooks' },
+    requestResource: { group: 'webapp.example.com', version: 'v1', resource: 'guestbooks' },
+    object: { apiVersion: 'webapp.example.com/v1', kind: 'Guestbook', metadata: { name: 'gb', namespace: 'default' }, spec: { image: 'ghcr.io/kadmit/guestbook:1.0', replicas: 'two' } },
+  });
+  const invalid = (await httpsRequest(port, ca, '/validate/guestbook?timeout=10s', JSON.stringify(guestbook))).json();
+  t.match(invalid.response.status, { code: 422, message: /spec\.replicas: expected integer, got string/ }, 'validated against the CRD shipped in the image');
 
   child.kill('SIGTERM');
   const exit = await done;

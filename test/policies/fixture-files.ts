@@ -30,7 +30,7 @@ export interface FixtureCase {
 
 export interface PolicyDir {
   policy: string;
-  config: { webhooks: string[]; settings?: Record<string, unknown> };
+  config: { webhooks: string[]; crds?: string[]; settings?: Record<string, unknown> };
   cases: FixtureCase[];
 }
 
