@@ -11,6 +11,8 @@ import type { CertAndKey, CertLifetimes, ServingMaterial } from './types.ts';
 import { verifyCa, verifyServing } from './verify.ts';
 import type { CertificateFacts } from './verify.ts';
 import type { VersionedDocument } from './ports.ts';
+import { createCertRotator } from './rotator.ts';
+import type { CertRotator, RotatorOptions } from './rotator.ts';
 
 // The local default: CA and serving pair as files under one directory.
 // Reuse what is there when it verifies; re-issue only the serving pair when
@@ -185,4 +187,17 @@ function result(
     serving: verified.leaf,
     ca: verified.issuer,
   };
+}
+
+export type FileRotatorOptions = Omit<RotatorOptions, 'store' | 'persistServing'> & { dir: string };
+
+/**
+ * The file store under the rotation engine: CA state and the serving pair in
+ * `dir` (ca.crt is the trust bundle, also during a CA rollover), rotated in
+ * place. Reads the phase-1 layout (ca.crt, ca.key, tls.crt, tls.key) as is.
+ */
+export function createFileCertRotator(opts: FileRotatorOptions): CertRotator & { caPath: string } {
+  const { dir, ...rest } = opts;
+  const rotator = createCertRotator({ ...rest, local: opts.local ?? true, store: new FileDocumentStore(dir), persistServing: true });
+  return Object.assign(rotator, { caPath: join(dir, FILE_NAMES.ca) });
 }

@@ -115,8 +115,13 @@ export function subjectKeyIdOf(cert: forge.pki.Certificate): string {
 
 function validity(now: Date, backdateMs: number, lifetimeMs: number): { notBefore: Date; notAfter: Date } {
   // X.509 times have whole seconds; truncate so what we report is what is encoded.
-  const sec = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
-  return { notBefore: sec(now.getTime() - backdateMs), notAfter: sec(now.getTime() + lifetimeMs) };
+  // NotBefore rounds down and NotAfter up: the certificate covers at least the
+  // requested interval (rounding both down could cut a short life by a second).
+  const t = now.getTime();
+  return {
+    notBefore: new Date(Math.floor((t - backdateMs) / 1000) * 1000),
+    notAfter: new Date(Math.ceil((t + lifetimeMs) / 1000) * 1000),
+  };
 }
 
 function done(cert: forge.pki.Certificate, keyPem: string): IssuedCertificate {

@@ -7,7 +7,7 @@ import { bundleHolds, editBundle, ownCasIn } from './bundle.ts';
 import { advanceWithTargets, dropRetired, needsNextCa, withNextCa } from './ca-plan.ts';
 import type { PlanConfig, Planned, Transition } from './ca-plan.ts';
 import { caEntry, decodeCaState, mergeCaStateInto, trustedCas } from './ca-state.ts';
-import type { CaState } from './ca-state.ts';
+import type { CaEntry, CaState } from './ca-state.ts';
 import { systemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
 import { issueCa, issueServing } from './issue.ts';
@@ -24,6 +24,7 @@ import type {
   StateDocumentStore,
   VersionedDocument,
 } from './ports.ts';
+import { createLoop } from './loop.ts';
 import { isDueForRenewal, renewalTime } from './renewal.ts';
 import { isStateRace } from './store-errors.ts';
 import { resolveLifetimes } from './types.ts';
@@ -98,6 +99,8 @@ export const SERVING_KEYS = Object.freeze({ cert: 'tls.crt', key: 'tls.key' });
 const MAX_CHECK_MS = 60_000;
 const MIN_WAKE_MS = 200;
 const RACE_RETRIES = 5;
+/** Renewal point of a leaf while the CA state cannot be read. */
+const STALE_RENEW_FRACTION = 0.9;
 
 interface Leaf {
   cert: string;
@@ -131,9 +134,6 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
   let lastError: RotatorStatus['lastError'];
   let failures = 0;
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
   let stopped = false;
   let started = false;
   const unsubscribe: Array<() => void> = [];
@@ -195,10 +195,7 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
     let p = dropRetired(s, now);
     announce(p);
     if (needsNextCa(p.state, now, plan)) {
-      const ca = await op('issue', () =>
-        issueCa({ lifetimeMs: lifetimes.caMs, backdateMs: lifetimes.backdateMs, now, modulusLength: opts.modulusLength }),
-      );
-      p = withNextCa(p.state, caEntry(ca));
+      p = withNextCa(p.state, await nextCa(now));
       announce(p);
     }
     s = p.state;
@@ -210,6 +207,7 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
         throw err;
       }
     }
+    if (s.next?.fingerprint === spareCa?.fingerprint) spareCa = undefined;
     state = s;
     stateAt = clock().getTime();
 
@@ -246,6 +244,24 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
     stateAt = clock().getTime();
     if (opts.persistServing) pendingServingDoc = doc;
     return 'done';
+  }
+
+  // A CA generated in an attempt that lost its write is kept for the next
+  // attempt (while young), so a burst of conflicts does not cost a key each.
+  let spareCa: CaEntry | undefined;
+  async function nextCa(now: Date): Promise<CaEntry> {
+    const young = Math.min(checkMs, lifetimes.caMs / 10);
+    if (spareCa && now.getTime() - spareCa.notBefore.getTime() - lifetimes.backdateMs < young) {
+      const ca = spareCa;
+      spareCa = undefined;
+      return ca;
+    }
+    const ca = await op('issue', () =>
+      issueCa({ lifetimeMs: lifetimes.caMs, backdateMs: lifetimes.backdateMs, now, modulusLength: opts.modulusLength }),
+    );
+    spareCa = caEntry(ca); // cleared once it is written
+    const entry = spareCa;
+    return entry;
   }
 
   // The document lost its current CA (deleted, corrupted) but this replica
@@ -340,7 +356,7 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
         }
       }
     }
-    if (signer && needsLeaf(signer.fingerprint, now)) {
+    if (signer && needsLeaf(signer, now)) {
       const issued = await op('issue', () =>
         issueServing({
           ca: signer,
@@ -371,13 +387,17 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
     if (opts.persistServing && leaf) await persistLeaf(leaf);
   }
 
-  function needsLeaf(signerFp: string, now: Date): boolean {
+  function needsLeaf(signer: { fingerprint: string; notAfter: Date }, now: Date): boolean {
     if (!leaf || leaf.facts.notAfter <= now) return true;
     // With a stale view of the state (store unreachable), the signer may have
     // been retired meanwhile: keep the leaf we have for as long as it is good.
     const fresh = clock().getTime() - stateAt <= graceMs;
-    if (!fresh) return isDueForRenewal(leaf.facts, now, 0.9);
-    return leaf.issuerFingerprint !== signerFp || isDueForRenewal(leaf.facts, now);
+    if (!fresh) return isDueForRenewal(leaf.facts, now, STALE_RENEW_FRACTION);
+    if (leaf.issuerFingerprint !== signer.fingerprint) return true;
+    // Near the end of the CA's life leaves are cut to the CA's notAfter; a new
+    // one from the same CA would not last longer, so do not churn keys.
+    if (leaf.facts.notAfter >= signer.notAfter) return false;
+    return isDueForRenewal(leaf.facts, now);
   }
 
   async function persistLeaf(l: Leaf): Promise<void> {
@@ -392,71 +412,66 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
     }
   }
 
-  // ---- cycles ------------------------------------------------------------
+  // ---- loops ---------------------------------------------------------------
+  // Two independent loops: the CA loop talks to the API (and may take a
+  // while: key generation, retries, backoff); the serving loop only renews
+  // this replica's leaf from the state already held, so a slow or failing API
+  // can never make the served leaf run out.
 
-  async function cycle(): Promise<void> {
-    let error: unknown;
-    try {
-      let outcome: 'done' | 'race' = 'race';
-      for (let i = 0; i < RACE_RETRIES && outcome === 'race'; i++) outcome = await reconcileCa();
-      if (outcome === 'race') throw new KadmitError('KADMIT_CERT_CONTENDED', 'the CA state kept changing under us');
-    } catch (err) {
-      error = err;
-    }
-    // Serving goes on with the last good state whatever happened above.
-    if (state) {
-      try {
-        await ensureServing(state);
-      } catch (err) {
-        error ??= err;
-      }
-    }
-    if (error) throw error;
+  async function caCycle(): Promise<void> {
+    let outcome: 'done' | 'race' = 'race';
+    for (let i = 0; i < RACE_RETRIES && outcome === 'race'; i++) outcome = await reconcileCa();
+    if (outcome === 'race') throw new KadmitError('KADMIT_CERT_CONTENDED', 'the CA state kept changing under us');
   }
 
-  function wakeDelay(): number {
+  function caWake(): number {
     const now = clock().getTime();
     const points: number[] = [];
     if (state?.current && !state.next) points.push(renewalTime(state.current).getTime());
     if (state?.next?.publishedAt) points.push(state.next.publishedAt.getTime() + graceMs);
     for (const r of state?.retired ?? []) points.push(r.dropAfter.getTime());
-    if (leaf) points.push(renewalTime(leaf.facts).getTime(), leaf.facts.notAfter.getTime());
+    return nextWake(points, now);
+  }
+
+  function servingWake(): number {
+    const now = clock().getTime();
+    if (!leaf) return checkMs;
+    const f = leaf.facts;
+    return nextWake([renewalTime(f).getTime(), renewalTime(f, STALE_RENEW_FRACTION).getTime(), f.notAfter.getTime()], now);
+  }
+
+  function nextWake(points: number[], now: number): number {
     const future = points.filter((p) => p > now).map((p) => p - now);
     return Math.max(MIN_WAKE_MS, Math.min(checkMs, ...future));
   }
 
-  function schedule(delayMs: number): void {
-    if (stopped) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(run, delayMs);
-    timer.unref();
-  }
+  const servingLoop = createLoop({
+    run: async () => {
+      if (state) await ensureServing(state);
+    },
+    nextDelay: (err) => (err ? Math.min(backoff.maxMs, 1_000) : servingWake()),
+    onError: (err) => log.warn({ err: errorMessage(err), code: (err as { code?: string }).code }, 'serving certificate renewal failed; retrying'),
+  });
 
-  function run(): void {
-    timer = undefined;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = cycle()
-      .then(
-        () => {
-          failures = 0;
-          schedule(again ? 0 : wakeDelay());
-        },
-        (err: unknown) => {
-          failures++;
-          log.warn({ err: errorMessage(err), code: (err as { code?: string }).code, failures }, 'certificate cycle failed; retrying');
-          schedule(again ? 0 : backoffDelay(failures, backoff));
-        },
-      )
-      .finally(() => {
-        running = undefined;
-        again = false;
-      });
-  }
+  const caLoop = createLoop({
+    run: async () => {
+      try {
+        await caCycle();
+        failures = 0;
+      } catch (err) {
+        failures++;
+        throw err;
+      } finally {
+        // The state may have changed (promotion, repair): let the leaf follow.
+        servingLoop.trigger();
+      }
+    },
+    nextDelay: (err) => (err ? backoffDelay(failures, backoff) : caWake()),
+    onError: (err) =>
+      log.warn({ err: errorMessage(err), code: (err as { code?: string }).code, failures }, 'certificate cycle failed; retrying'),
+  });
 
-  const trigger = () => schedule(0);
+  const trigger = () => caLoop.trigger();
 
   return {
     start() {
@@ -464,13 +479,16 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
       started = true;
       if (store.watch) unsubscribe.push(store.watch(trigger));
       if (targets?.watch) unsubscribe.push(targets.watch(trigger));
-      schedule(0);
+      caLoop.trigger();
     },
     ready: () => readyPromise,
     material: () => emitted,
     async runOnce() {
-      while (running) await running;
-      await cycle();
+      let error: unknown;
+      await caLoop.runNow().catch((err: unknown) => void (error = err));
+      // Serving goes on with the last good state whatever happened above.
+      await servingLoop.runNow().catch((err: unknown) => void (error ??= err));
+      if (error) throw error;
     },
     status() {
       const sum = (c: { cert: string; fingerprint: string; notBefore: Date; notAfter: Date }) => summary(c);
@@ -501,9 +519,9 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
     },
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
       for (const u of unsubscribe.splice(0)) u();
-      while (running) await running;
+      await caLoop.stop();
+      await servingLoop.stop();
       rejectReady(new KadmitError('KADMIT_CERT_STOPPED', 'certificate rotation stopped'));
     },
   };

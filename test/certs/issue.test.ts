@@ -94,7 +94,7 @@ t.test('lifetimes are honoured to the second', async (t) => {
   const odd = new Date('2026-11-26T12:00:00.789Z');
   const c = await issueCa({ lifetimeMs: 12_345, backdateMs: 1_500, now: odd });
   t.equal(c.notBefore.toISOString(), '2026-11-26T11:59:59.000Z');
-  t.equal(c.notAfter.toISOString(), '2026-11-26T12:00:13.000Z');
+  t.equal(c.notAfter.toISOString(), '2026-11-26T12:00:14.000Z', 'NotAfter rounds up');
 });
 
 t.test('serials are positive, 128-bit, minimally encoded', async (t) => {
