@@ -7,7 +7,7 @@ import { allow, deny, type Verdict } from '../webhooks/verdict.ts';
 import { locatePodSpec, workloadRules } from './support/workloads.ts';
 import { objectAt, sameJson } from './support/unstructured.ts';
 import { checkPodSpec } from './pod-security/checks.ts';
-import { denialMessage } from './pod-security/violation.ts';
+import { denialMessage, MAX_WARNINGS, warningText } from './pod-security/violation.ts';
 import { podSecuritySettings, type PodSecuritySettings } from './pod-security/settings.ts';
 
 export function reviewPodSecurity({ request, object, oldObject }: ValidationInput, settings: PodSecuritySettings): Verdict {
@@ -29,6 +29,9 @@ export function reviewPodSecurity({ request, object, oldObject }: ValidationInpu
   const metadata = objectAt(object, 'metadata');
   const name = request.name ?? metadata?.name ?? metadata?.generateName;
   const subject = `${located.workload.kind}${typeof name === 'string' && name !== '' ? ` "${name}"` : ''}`;
+  if (settings.mode === 'warn') {
+    return allow({ warnings: violations.slice(0, MAX_WARNINGS).map((v) => warningText(v, located.path)), auditAnnotations: { 'would-deny': rules } });
+  }
   return deny(denialMessage(subject, violations), { auditAnnotations: { violations: rules } });
 }
 

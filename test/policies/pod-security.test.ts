@@ -6,6 +6,8 @@ import { checkPodSpec } from '../../src/policies/pod-security/checks.ts';
 import { podSecuritySettings } from '../../src/policies/pod-security/settings.ts';
 import { denialMessage, formatViolation } from '../../src/policies/pod-security/violation.ts';
 import { podSpec } from './arbitraries.ts';
+import { reviewPodSecurity } from '../../src/policies/pod-security.ts';
+import type { ValidationInput } from '../../src/webhooks/define.ts';
 
 const SEED = 20261126;
 const defaults = podSecuritySettings.parse({});
@@ -97,4 +99,22 @@ t.test('no input makes the rules throw, and every violation has a path under the
     { seed: SEED, numRuns: 2_000 },
   );
   t.pass('2000 generated pod specs');
+});
+
+t.test('warn mode admits and reports what enforce would deny', async (t) => {
+  const spec = good() as any;
+  spec.hostPID = true;
+  spec.containers[0].securityContext.privileged = true;
+  const input = {
+    request: { uid: 'u', kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, operation: 'CREATE', namespace: 'shop', name: 'web' },
+    object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { spec } } },
+    oldObject: null,
+  } as unknown as ValidationInput;
+  const enforce = reviewPodSecurity(input, defaults);
+  t.equal(enforce.verdict, 'denied');
+  const warn = reviewPodSecurity(input, podSecuritySettings.parse({ mode: 'warn' }));
+  t.equal(warn.verdict, 'allowed');
+  t.same(warn.warnings, ['pod-security: hostPID: host-namespaces', 'pod-security: containers[0].securityContext.privileged (container "app"): privileged']);
+  t.same(warn.auditAnnotations, { 'would-deny': 'host-namespaces,privileged' });
+  for (const w of warn.warnings ?? []) t.ok(w.length <= 120);
 });

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { capabilityName, exemptNamespaces, failurePolicy, port, registryPrefix, timeoutSeconds } from '../support/settings.ts';
 
 export const podSecuritySettings = z.strictObject({
+  /** `warn` admits everything and reports what `enforce` would deny (warnings, audit annotation): for rolling out. */
+  mode: z.enum(['enforce', 'warn']).default('enforce'),
   exemptNamespaces,
   /** Capabilities a container may add. The restricted standard allows only NET_BIND_SERVICE. */
   allowedCapabilities: z.array(capabilityName).default(['NET_BIND_SERVICE']),

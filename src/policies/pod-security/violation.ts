@@ -22,3 +22,11 @@ export function denialMessage(subject: string, violations: readonly Violation[])
   const count = violations.length === 1 ? '1 violation' : `${violations.length} violations`;
   return `${subject} breaks pod security (${count}): ${listed.join('; ')}${more}`;
 }
+
+/** A short form for a warning (the apiserver keeps at most 120 characters of each). */
+export function warningText(v: Violation, specPath: string): string {
+  const field = v.path.startsWith(`${specPath}.`) ? v.path.slice(specPath.length + 1) : v.path;
+  return `pod-security: ${field}${v.container !== undefined ? ` (container "${v.container}")` : ''}: ${v.rule}`;
+}
+
+export const MAX_WARNINGS = MAX_LISTED;
