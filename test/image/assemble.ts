@@ -1,5 +1,5 @@
 // Lays out the runtime filesystem the image's final stage copies together:
-// compiled dist/ (tsc with tsconfig.build.json), production dependencies only
+// compiled dist/ (tsc with tsconfig.build.json, type check skipped), production dependencies only
 // (the packages package-lock.json does not mark dev, as `npm prune --omit=dev`
 // leaves them), package.json and bin/. Directories are copied, never linked, so
 // a dependency missing from production cannot be found through the checkout.
@@ -32,7 +32,8 @@ const LAYOUT: Record<string, (app: string) => Promise<void>> = {
   '/app/package.json': async (app) => cpSync(join(ROOT, 'package.json'), join(app, 'package.json')),
   '/app/bin': async (app) => cpSync(join(ROOT, 'bin'), join(app, 'bin'), { recursive: true }),
   '/app/examples/crds': async (app) => cpSync(join(ROOT, 'examples/crds'), join(app, 'examples/crds'), { recursive: true }),
-  '/app/dist': (app) => run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(app, 'dist')], ROOT),
+  // --noCheck: the same emit as `npm run build` without its type check (npm run typecheck's job), a third of the time.
+  '/app/dist': (app) => run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noCheck', '--outDir', join(app, 'dist')], ROOT),
   '/app/node_modules': async (app) => {
     for (const pkg of productionPackages()) cpSync(join(ROOT, pkg), join(app, pkg), { recursive: true, dereference: true });
   },
