@@ -356,7 +356,9 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
         }
       }
     }
-    if (signer && needsLeaf(signer, now)) {
+    // (An expired signer can only appear in a stale cached state: issuing from
+    // it would give an already expired leaf; wait for the state to move on.)
+    if (signer && signer.notAfter > now && needsLeaf(signer, now)) {
       const issued = await op('issue', () =>
         issueServing({
           ca: signer,
