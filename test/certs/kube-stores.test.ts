@@ -1,6 +1,7 @@
 import t from 'tap';
 import { bundleFingerprints } from '../../src/certs/bundle.ts';
 import { createKubeBundleTargets } from '../../src/certs/kube-bundle-targets.ts';
+import { createKubeCertEvents } from '../../src/certs/kube-events.ts';
 import { createSecretDocumentStore } from '../../src/certs/kube-secret-store.ts';
 import { createCertRotator } from '../../src/certs/rotator.ts';
 import { verifyServing } from '../../src/certs/verify.ts';
@@ -27,9 +28,10 @@ const store = createSecretDocumentStore({ kube, namespace: NS, name: 'kadmit-ca'
 const targets = createKubeBundleTargets({ kube, selectors: SELECTORS });
 const clock = new FakeClock(Date.now());
 const metrics = new CountingMetrics();
-const replicas = [0, 1].map(() => {
+const events = createKubeCertEvents({ kube, namespace: NS, involvedObject: { apiVersion: 'v1', kind: 'Secret', name: 'kadmit-ca', namespace: NS } });
+const replicas = [0, 1].map((i) => {
   const sink = new RecordingSink();
-  const rotator = createCertRotator({ store, targets, sink, serviceName: SVC, namespace: NS, lifetimes, graceMs, log: silentLogger(), metrics, clock: clock.now });
+  const rotator = createCertRotator({ store, targets, sink, serviceName: SVC, namespace: NS, lifetimes, graceMs, log: silentLogger(), metrics, clock: clock.now, ...(i === 0 && { events }) });
   return { sink, rotator };
 });
 const runAll = () => Promise.all(replicas.map((r) => r.rotator.runOnce().catch(() => {})));
@@ -60,6 +62,13 @@ t.test('bootstrap: Secret created once, every caBundle set, both replicas servin
   t.equal(bundles().length, 3, 'three webhooks');
   t.same(allTrusted(), []);
   t.equal(new Set(bundles().map((b) => bundleFingerprints(b).join())).size, 1, 'the same bundle everywhere');
+  // Events are best effort and asynchronous: poll for them.
+  let reasons: string[] = [];
+  for (let i = 0; i < 100 && !reasons.includes('CertificateRotated'); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    reasons = api.store.list('events', NS).map((e) => String(e['reason']));
+  }
+  t.ok(reasons.includes('CARotationPhase') && reasons.includes('CertificateRotated'), `events recorded: ${[...new Set(reasons)].join(', ')}`);
 });
 
 t.test('a full CA rotation through the API with 409s and 500s on the way', async (t) => {
