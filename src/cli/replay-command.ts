@@ -72,7 +72,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (values.watch) {
       await target.sender.close();
-      return await watchMode(argv, positionals, [...target.watchFiles.modules.map((u) => fileURLToPath(u)), ...(target.watchFiles.config ? [target.watchFiles.config] : [])]);
+      const { modules, config, crds } = target.watchFiles;
+      return await watchMode(argv, positionals, [...modules.map((u) => fileURLToPath(u)), ...(config ? [config] : []), ...crds]);
     }
     const loaded = loadFixtures(positionals, { webhooks: target.webhooks, timeoutFor: target.timeoutFor, ...(target.defaultWebhook !== undefined && { defaultWebhook: target.defaultWebhook }) });
     if (loaded.problems.length > 0) throw new FixtureError(loaded.problems);

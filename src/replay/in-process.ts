@@ -1,0 +1,43 @@
+// Sends reviews through the same Reviewer and pipeline `kadmit serve` uses
+// (deadline from `?timeout=`, the race against it, failurePolicy answers), on
+// this thread, with no HTTP in between.
+import type { Logger } from 'pino';
+import { Reviewer } from '../admission/reviewer.ts';
+import { runReview } from '../admission/pipeline.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import type { SchemaRegistry } from '../schemas/registry.ts';
+import type { Answer, Sender } from './answer.ts';
+
+export interface InProcessOptions {
+  deadlineMarginMs: number;
+  log: Logger;
+  /** The schemas serve checks objects against (built-in kinds and the configured CRDs). */
+  schemas: SchemaRegistry;
+  logObjects?: boolean;
+}
+
+export function inProcessSender(options: InProcessOptions): Sender {
+  const { log } = options;
+  const reviewer = new Reviewer({
+    deadlineMarginMs: options.deadlineMarginMs,
+    // The executor `kadmit serve` uses without workers.
+    execute: (webhook, body, ctx) => runReview(webhook, body, { ...ctx, log, logObjects: options.logObjects ?? false, schemas: options.schemas }),
+    log,
+    metrics: createMetrics(),
+  });
+  // The replaying "apiserver" never goes away mid-review.
+  const clientStays = new AbortController().signal;
+  return {
+    mode: 'in-process',
+    async send(webhook, body, timeout): Promise<Answer> {
+      const started = performance.now();
+      const outcome = await reviewer.review(webhook, body, timeout, clientStays);
+      const latencyMs = performance.now() - started;
+      if (outcome === undefined) return { httpStatus: 0, body: '', latencyMs, error: 'the review was abandoned' };
+      return { httpStatus: outcome.status, body: outcome.body, latencyMs };
+    },
+    async close() {
+      reviewer.shutdown();
+    },
+  };
+}

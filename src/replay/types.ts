@@ -1,0 +1,70 @@
+// The shapes shared by the loader, the runner, the reports and the recorder.
+import type { Webhook } from '../webhooks/define.ts';
+import type { Expectation } from './schema.ts';
+import type { ReviewDocument } from './review.ts';
+
+/** How a fixture document was written; decides where --record puts expectations. */
+export type FixtureForm = 'case' | 'raw';
+
+export interface ReplayCase {
+  /** `file#document`, unique in a run. */
+  id: string;
+  /** The fixture file as given (relative to the working directory when inside it). */
+  file: string;
+  /** 1-based document number in the file. */
+  document: number;
+  /** Line of the document's first content in the file, when known. */
+  line: number | undefined;
+  name: string;
+  form: FixtureForm;
+  webhook: Webhook;
+  review: ReviewDocument;
+  /** The `?timeout=` sent with the review. */
+  timeout: string;
+  expect: Expectation | undefined;
+  /** Where expect: came from, or would go on --record. */
+  expectFile: string;
+}
+
+/** One problem with a fixture file: reported with its place, and the run exits 2. */
+export interface FixtureProblem {
+  file: string;
+  document?: number;
+  line?: number;
+  path?: string;
+  message: string;
+}
+
+/** One expectation (or apiserver rule) that did not hold. */
+export interface Failure {
+  /** The expectation key (`message`, `patch`, ...), or `contract` / `call` for the apiserver's rules. */
+  check: string;
+  message: string;
+  expected?: unknown;
+  actual?: unknown;
+}
+
+/** What the webhook answered, as far as the expectations are concerned. */
+export interface Observed {
+  httpStatus: number;
+  allowed?: boolean;
+  code?: number;
+  message?: string;
+  reason?: string;
+  warnings?: string[];
+  auditAnnotations?: Record<string, string>;
+  patch?: unknown[];
+  patchedObject?: unknown;
+  /** Set when the patched object was reviewed again: did it yield a patch? */
+  secondPatch?: unknown[];
+}
+
+export interface CaseResult {
+  case: ReplayCase;
+  passed: boolean;
+  latencyMs: number;
+  /** Expectations checked (including the apiserver's rules), passed or not. */
+  checks: number;
+  failures: Failure[];
+  observed: Observed | undefined;
+}
