@@ -14,31 +14,29 @@ export interface ObjectProblem {
 }
 
 export function checkObjects(webhook: Webhook, request: AdmissionRequest, schemas: SchemaRegistry | undefined): ObjectProblem | undefined {
+  const validate = webhook.schemaValidation !== 'off' && schemas !== undefined && schemas.has(request.kind);
+  if (!validate && webhook.schemaValidation === 'required') {
+    return { message: `webhook "${webhook.name}" requires a schema, and kadmit has none for ${formatGvk(request.kind)}`, issues: [] };
+  }
   const issues: SchemaIssue[] = [];
   for (const slot of ['object', 'oldObject'] as const) {
     const value = request[slot];
     if (value === null) continue;
-    const tooBig = checkBounds(value);
-    if (tooBig) {
-      issues.push(prefixed(slot, tooBig));
-      continue;
+    // check() bounds the object itself before validating it.
+    if (validate) {
+      const result = schemas.check(request.kind, value);
+      if (!result.ok) issues.push(...result.issues.map((i) => prefixed(slot, i)));
+    } else {
+      const tooBig = checkBounds(value);
+      if (tooBig) issues.push(prefixed(slot, tooBig));
     }
-    if (webhook.schemaValidation === 'off' || schemas === undefined) continue;
-    if (!schemas.has(request.kind)) {
-      if (webhook.schemaValidation === 'required') {
-        return { message: `webhook "${webhook.name}" requires a schema, and kadmit has none for ${formatGvk(request.kind)}`, issues: [] };
-      }
-      continue;
-    }
-    const result = schemas.check(request.kind, value);
-    if (!result.ok) issues.push(...result.issues.map((i) => prefixed(slot, i)));
   }
   if (issues.length === 0) return undefined;
   const what = `${formatGvk(request.kind)} does not match its schema: `;
   return { message: what + formatIssues(issues, MAX_MESSAGE_LENGTH - what.length), issues };
 }
 
-// `object.spec.replicas` for the new object; the old one is named as such.
+// `spec.replicas` for the new object; the old one is named as such.
 function prefixed(slot: 'object' | 'oldObject', issue: SchemaIssue): SchemaIssue {
   if (slot === 'object') return issue;
   return { ...issue, path: issue.path === '' ? 'oldObject' : `oldObject.${issue.path}` };

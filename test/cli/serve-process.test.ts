@@ -12,7 +12,7 @@ t.test('serve, answer, and stop on SIGTERM', async (t) => {
   const exited = finished(child);
   const serving = await waitForLog(child, (l) => l.msg === 'kadmit serving');
   const ca = readFileSync(join(dir, 'certs', 'ca.crt'), 'utf8');
-  const res = await httpsRequest(serving.webhook.port, ca, '/validate/require-memory-limits?timeout=10s', JSON.stringify(review({ uid: 'proc-1' })));
+  const res = await httpsRequest(serving.webhook.port, ca, '/validate/pod-security?timeout=10s', JSON.stringify(review({ uid: 'proc-1' })));
   t.equal(res.status, 200);
   t.equal(res.json().response.uid, 'proc-1');
   child.kill('SIGTERM');
