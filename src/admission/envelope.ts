@@ -3,6 +3,7 @@
 // reported with the JSON paths of every field that is wrong.
 import { z } from 'zod';
 import { KadmitError } from '../errors.ts';
+import { formatJsonPath } from '../json-path.ts';
 import { OPERATIONS, type AdmissionRequest, type RawObject, type ReviewVersion } from './request.ts';
 
 export const REVIEW_VERSIONS: readonly ReviewVersion[] = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'];
@@ -62,14 +63,9 @@ export interface DecodedReview {
   request: AdmissionRequest;
 }
 
-/** Formats a zod path as a JSON path: `request.kind.group`, `request.userInfo.groups[0]`. */
+/** A zod path as a JSON path (`request.kind.group`); the root is `(root)`. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out === '' ? '(root)' : out;
+  return formatJsonPath(path, '(root)');
 }
 
 /** `{}` is what some capture tools write for "no object"; the apiserver never sends it. */

@@ -2,6 +2,8 @@
 // and the dotted display form (`spec.containers[0].image`) used in messages
 // meant for people.
 
+import { formatJsonPath } from '../json-path.ts';
+
 export type PathSegment = string | number;
 
 // RFC 6901 section 3: `~` becomes `~0` first, then `/` becomes `~1`.
@@ -34,17 +36,7 @@ export function parsePointer(pointer: string): string[] | null {
   return tokens;
 }
 
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
-// `spec.containers[0].image`; keys that are not identifiers are quoted
-// (`metadata.labels["app.kubernetes.io/name"]`); the empty path is `(root)`.
+// `spec.containers[0].image`; the empty path is `(root)`.
 export function formatDisplayPath(segments: readonly PathSegment[]): string {
-  if (segments.length === 0) return '(root)';
-  let out = '';
-  for (const seg of segments) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (IDENTIFIER.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
+  return formatJsonPath(segments, '(root)');
 }

@@ -1,6 +1,7 @@
 // Schema issues as kadmit reports them: a field path a user can find in their
 // manifest, what was expected and what arrived. zod's own messages are not used:
 // they are generic ("Invalid input") and would differ between zod releases.
+import { formatJsonPath } from '../json-path.ts';
 import type * as z from 'zod';
 import { describeReceived, jsonTypeOf, renderValue } from './leaves.ts';
 import type { Leaf } from './leaves.ts';
@@ -18,19 +19,9 @@ export function issue(path: string, expected: string, received: string): SchemaI
   return { path, expected, received, message: `expected ${expected}, got ${received}` };
 }
 
-const IDENT = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
-
-/** `spec.containers[0].name`; keys that are not plain names are quoted: `metadata.labels["app.kubernetes.io/name"]`. */
+/** `spec.containers[0].name`; the root is ''. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else {
-      const key = String(seg);
-      out += IDENT.test(key) ? (out === '' ? key : `.${key}`) : `[${JSON.stringify(key)}]`;
-    }
-  }
-  return out;
+  return formatJsonPath(path);
 }
 
 const TYPE_NAMES: Record<string, string> = { int: 'integer', record: 'object', nonoptional: 'a value' };
