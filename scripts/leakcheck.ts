@@ -31,7 +31,7 @@ const misbehaving = fileURLToPath(new URL('../test/fixtures/webhooks/misbehaving
 const config = serveConfigSchema.parse({ webhookAddress: '127.0.0.1:0', opsAddress: '127.0.0.1:0', certDir, webhooks: [misbehaving], workers: 2, logLevel: 'error', drainDelayMs: 0 }) as ServeConfig;
 // Errors go to stderr: stdout carries the report.
 const server = await startServer(config, createLogger('error', pino.destination(2)));
-const ca = readFileSync(server.caPath, 'utf8');
+const ca = readFileSync(join(certDir, 'ca.crt'), 'utf8');
 const body = readFileSync(new URL('../test/fixtures/pod-create-5k.json', import.meta.url));
 
 let agent = new Agent({ keepAlive: true, maxSockets: 64 });

@@ -1,26 +1,36 @@
 // `kadmit serve`: wires configuration, certificates, webhooks, the reviewer and
-// the two listeners together, and owns the shutdown sequence.
+// the two listeners together, and owns readiness and the shutdown sequence.
 import type { Logger } from 'pino';
-import { loadOrCreateFileCertificates } from '../certs/file-store.ts';
+import { startServingCertificates, type ServingCertificates } from './serving-certs.ts';
+import { serviceHostname } from '../certs/names.ts';
+import type { CertMetrics } from '../certs/ports.ts';
 import { loadWebhooks } from '../webhooks/load.ts';
+import type { Webhook } from '../webhooks/define.ts';
 import { Reviewer } from '../admission/reviewer.ts';
 import { runReview } from '../admission/pipeline.ts';
 import { loadSchemaRegistry } from '../admission/schemas.ts';
+import type { SchemaRegistry } from '../schemas/registry.ts';
 import { WorkerPool } from '../workers/pool.ts';
-import { createMetrics } from '../observability/metrics.ts';
-import { createWebhookServer } from '../transport/webhook-server.ts';
-import { createOpsServer } from '../transport/ops-server.ts';
+import { createMetrics, type Metrics } from '../observability/metrics.ts';
+import { createWebhookServer, type WebhookServer } from '../transport/webhook-server.ts';
+import { createOpsServer, type OpsServer } from '../transport/ops-server.ts';
+import { selfCheck } from '../transport/self-check.ts';
+import { errorMessage } from '../errors.ts';
 import type { ServeConfig } from '../config/options.ts';
 
 export interface RunningServer {
   webhookPort: number;
   opsPort: number;
-  caPath: string;
+  /** Where the CA clients should trust is (a file path in file mode). */
+  trust: string;
+  isReady(): boolean;
   /** The graceful sequence SIGTERM runs: drain, stop accepting, finish or abort, close. */
   shutdown(): Promise<void>;
   reviewer: Reviewer;
   pool: WorkerPool | undefined;
 }
+
+const SELF_CHECK_INTERVAL_MS = 5_000;
 
 export function splitAddress(address: string): { host: string; port: number } {
   const colon = address.lastIndexOf(':');
@@ -28,23 +38,80 @@ export function splitAddress(address: string): { host: string; port: number } {
   return { host, port: Number(address.slice(colon + 1)) };
 }
 
+/** Why the replica is not ready, by cause; ready when there is none. */
+class Readiness {
+  readonly #reasons = new Map<string, string>();
+  set(cause: string, reason: string | undefined): void {
+    if (reason === undefined) this.#reasons.delete(cause);
+    else this.#reasons.set(cause, reason);
+  }
+  reason(): string | undefined {
+    return this.#reasons.size === 0 ? undefined : [...this.#reasons.values()].join('; ');
+  }
+}
+
+/** What the ops views show; filled in as start-up gets there. */
+interface Live {
+  reviewer?: Reviewer;
+  pool?: WorkerPool;
+  certs?: ServingCertificates;
+}
+
 export async function startServer(config: ServeConfig, log: Logger): Promise<RunningServer> {
   const settings = config.settings as Record<string, unknown>;
   const webhooks = (await loadWebhooks(config.webhooks, settings)).map((l) => l.webhook);
   // Loaded here even with workers: a bad CRD fails start-up once, with its name.
   const schemas = await loadSchemaRegistry(config.crds);
-  const certs = await loadOrCreateFileCertificates({
-    dir: config.certDir,
-    serviceName: config.serviceName,
-    namespace: config.namespace,
-    local: true,
-    log: log.child({ component: 'certs' }),
-  });
-  log.info({ caPath: certs.caPath, action: certs.action }, `serving certificate ready; clients trust the CA in ${certs.caPath}`);
-
   const metrics = createMetrics();
+  const readiness = new Readiness();
+  readiness.set('startup', 'starting');
+  const live: Live = {};
+
+  // The ops listener comes first: probes answer (not ready) while certificates are obtained.
+  const ops = createOpsServer({
+    registry: metrics.registry,
+    notReadyReason: () => readiness.reason(),
+    debugViews: {
+      '/debug/inflight': () => ({ reviews: live.reviewer?.inFlight() ?? [], workers: live.pool?.stats() ?? null }),
+      '/debug/certs': () => live.certs?.status() ?? null,
+    },
+    log,
+  });
+  const opsAt = await ops.listen(splitAddress(config.opsAddress).host, splitAddress(config.opsAddress).port);
+  try {
+    return await startServing(config, log, { webhooks, schemas, settings, metrics, readiness, live, ops, opsPort: opsAt.port });
+  } catch (err) {
+    await live.pool?.close();
+    await live.certs?.stop();
+    await ops.close();
+    throw err;
+  }
+}
+
+interface Parts {
+  webhooks: Webhook[];
+  schemas: SchemaRegistry;
+  settings: Record<string, unknown>;
+  metrics: Metrics;
+  readiness: Readiness;
+  live: Live;
+  ops: OpsServer;
+  opsPort: number;
+}
+
+async function startServing(config: ServeConfig, log: Logger, parts: Parts): Promise<RunningServer> {
+  const { webhooks, schemas, settings, metrics, readiness, live, ops } = parts;
+
+  // New pairs before the listener exists need no swap: ready() hands over the first.
+  let swapTls: (pair: { key: string; cert: string }) => void = () => undefined;
+  readiness.set('startup', 'waiting for the serving certificate');
+  const certs = (live.certs = await startServingCertificates(config, { update: (m) => swapTls(m) }, certMetrics(metrics), log.child({ component: 'certs' })));
+  const firstPair = await certs.ready();
+  log.info({ trust: certs.describe() }, `serving certificate ready; clients trust the CA in ${certs.describe()}`);
+
+  readiness.set('startup', 'starting review workers');
   const pool = config.workers > 0
-    ? new WorkerPool({
+    ? (live.pool = new WorkerPool({
         size: config.workers,
         webhooks,
         setup: { webhookSpecs: config.webhooks, crdFiles: config.crds, settings, cwd: process.cwd(), logLevel: config.logLevel, logObjects: config.logObjects },
@@ -53,20 +120,21 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
           workerReplaced: (reason) => metrics.workerReplacements.inc({ reason }),
           reviewReclaimed: () => metrics.reclaimedReviews.inc(),
         },
-      })
+      }))
     : undefined;
   await pool?.start();
   if (pool) metrics.trackPool(() => pool.stats());
-  const reviewer = new Reviewer({
+
+  const reviewer = (live.reviewer = new Reviewer({
     deadlineMarginMs: config.deadlineMarginMs,
     execute: pool?.execute ?? ((webhook, body, ctx) => runReview(webhook, body, { ...ctx, log, logObjects: config.logObjects, schemas })),
     log,
     metrics,
-  });
+  }));
   const webhookServer = createWebhookServer({
     webhooks,
     reviewer,
-    tls: { key: certs.material.key, cert: certs.material.cert },
+    tls: { key: firstPair.key, cert: firstPair.cert },
     tlsMinVersion: config.tlsMinVersion,
     tlsCiphers: config.tlsCiphers,
     maxBodyBytes: config.maxBodyBytes,
@@ -76,37 +144,92 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     idleTimeoutMs: config.idleTimeoutMs,
     log,
   });
-
-  let notReady: string | undefined = 'starting';
-  const ops = createOpsServer({
-    registry: metrics.registry,
-    notReadyReason: () => notReady,
-    debugViews: { '/debug/inflight': () => ({ reviews: reviewer.inFlight(), workers: pool?.stats() ?? null }) },
-    log,
-  });
-  const opsAt = await ops.listen(splitAddress(config.opsAddress).host, splitAddress(config.opsAddress).port);
+  webhookServer.fastify.server.on('tlsClientError', () => metrics.tlsHandshakeFailures.inc());
   const webhookAt = await webhookServer.listen(splitAddress(config.webhookAddress).host, splitAddress(config.webhookAddress).port);
-  notReady = undefined;
-  log.info({ webhook: webhookAt, ops: opsAt, webhooks: webhooks.map((w) => `${w.type} ${w.name} ${w.path}`) }, 'kadmit serving');
+
+  const selfChecker = startSelfCheck(config, webhookAt.port, certs, readiness, log);
+  swapTls = (pair) => {
+    webhookServer.setTls(pair);
+    log.info('serving certificate swapped in for new connections');
+    void selfChecker.now();
+  };
+  await selfChecker.now();
+  readiness.set('startup', undefined);
+  log.info({ webhook: webhookAt, ops: { port: parts.opsPort }, webhooks: webhooks.map((w) => `${w.type} ${w.name} ${w.path}`) }, 'kadmit serving');
 
   let stopping: Promise<void> | undefined;
-  const shutdown = () =>
-    (stopping ??= (async () => {
-      notReady = 'shutting down';
-      log.info({ drainDelayMs: config.drainDelayMs }, 'shutdown: readiness off, draining');
-      await delay(config.drainDelayMs);
-      // Reviews still running near the end of the grace period are answered by failurePolicy.
-      const abortAt = Math.max(0, config.shutdownGraceMs - config.drainDelayMs - 1_000);
-      const abortTimer = setTimeout(() => reviewer.shutdown(), abortAt);
-      log.info('shutdown: no longer accepting connections; finishing in-flight reviews');
-      await webhookServer.close();
-      clearTimeout(abortTimer);
-      reviewer.shutdown();
-      await pool?.close();
-      await ops.close();
-      log.info('shutdown: done');
-    })());
-  return { webhookPort: webhookAt.port, opsPort: opsAt.port, caPath: certs.caPath, shutdown, reviewer, pool };
+  const shutdown = () => (stopping ??= stop(config, log, { readiness, reviewer, webhookServer, pool, certs, ops, selfChecker }));
+  return {
+    webhookPort: webhookAt.port,
+    opsPort: parts.opsPort,
+    trust: certs.describe(),
+    isReady: () => readiness.reason() === undefined,
+    shutdown,
+    reviewer,
+    pool,
+  };
+}
+
+/**
+ * Ready only while a handshake as <svc>.<ns>.svc succeeds trusting exactly what
+ * clients trust (the published caBundle in secret mode); checked every few
+ * seconds and after every certificate swap.
+ */
+function startSelfCheck(config: ServeConfig, port: number, certs: ServingCertificates, readiness: Readiness, log: Logger) {
+  const configured = splitAddress(config.webhookAddress).host;
+  const host = ['0.0.0.0', '::', ''].includes(configured) ? '127.0.0.1' : configured;
+  const servername = serviceHostname(config.serviceName, config.namespace);
+  let last: string | undefined = 'not run yet';
+  const now = async () => {
+    let problem: string | undefined;
+    try {
+      problem = await selfCheck(host, port, servername, await certs.trustedBundles());
+    } catch (err) {
+      problem = `TLS self-check could not read what clients trust: ${errorMessage(err)}`;
+    }
+    if (problem !== last) log[problem ? 'warn' : 'info']({ problem }, problem ? 'not ready: TLS self-check failed' : 'TLS self-check passed');
+    last = problem;
+    readiness.set('tls', problem);
+  };
+  const timer = setInterval(() => void now(), SELF_CHECK_INTERVAL_MS);
+  timer.unref();
+  return { now, stop: () => clearInterval(timer) };
+}
+
+interface Running {
+  readiness: Readiness;
+  reviewer: Reviewer;
+  webhookServer: WebhookServer;
+  pool: WorkerPool | undefined;
+  certs: ServingCertificates;
+  ops: OpsServer;
+  selfChecker: { stop(): void };
+}
+
+async function stop(config: ServeConfig, log: Logger, r: Running): Promise<void> {
+  r.readiness.set('shutdown', 'shutting down');
+  log.info({ drainDelayMs: config.drainDelayMs }, 'shutdown: readiness off, draining');
+  await delay(config.drainDelayMs);
+  // Reviews still running near the end of the grace period are answered by failurePolicy.
+  const abortAt = Math.max(0, config.shutdownGraceMs - config.drainDelayMs - 1_000);
+  const abortTimer = setTimeout(() => r.reviewer.shutdown(), abortAt);
+  log.info('shutdown: no longer accepting connections; finishing in-flight reviews');
+  await r.webhookServer.close();
+  clearTimeout(abortTimer);
+  r.selfChecker.stop();
+  r.reviewer.shutdown();
+  await r.pool?.close();
+  await r.certs.stop();
+  await r.ops.close();
+  log.info('shutdown: done');
+}
+
+function certMetrics(metrics: Metrics): CertMetrics {
+  return {
+    notAfter: (role, notAfter) => (notAfter ? metrics.certNotAfter.set({ role }, Math.floor(notAfter.getTime() / 1000)) : metrics.certNotAfter.remove({ role })),
+    rotation: (role) => metrics.certRotations.inc({ role }),
+    error: (operation) => metrics.certErrors.inc({ operation }),
+  };
 }
 
 function delay(ms: number): Promise<void> {

@@ -2,6 +2,7 @@
 // environment variable, the YAML key and the help text all come from here.
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { parseGoDuration } from '../admission/deadline.ts';
 
 const hostPort = z
   .string()
@@ -10,6 +11,7 @@ const hostPort = z
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a DNS label (lowercase letters, digits, "-")').max(63);
 const positiveInt = z.coerce.number().int('expected a whole number').positive('expected a number above 0');
 const nonNegativeInt = z.coerce.number().int('expected a whole number').min(0, 'expected 0 or more');
+const goDuration = z.string().refine((v) => (parseGoDuration(v) ?? 0) >= 1_000, 'expected a Go duration of at least 1s, e.g. 720h, 30m, 45s');
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
 export interface OptionSpec {
@@ -32,6 +34,16 @@ export const SERVE_OPTIONS = [
   { key: 'certDir', flag: 'cert-dir', env: 'KADMIT_CERT_DIR', schema: z.string().min(1), default: 'certs', help: 'where the local CA and serving certificate are kept' },
   { key: 'serviceName', flag: 'service-name', env: 'KADMIT_SERVICE_NAME', schema: dnsLabel, default: 'kadmit', help: 'Service that fronts kadmit (serving cert names <svc>.<ns>.svc)' },
   { key: 'namespace', flag: 'namespace', env: 'KADMIT_NAMESPACE', schema: dnsLabel, default: 'kadmit', help: "kadmit's own namespace" },
+  { key: 'certStore', flag: 'cert-store', env: 'KADMIT_CERT_STORE', schema: z.enum(['file', 'secret', 'external']), default: 'file', help: 'where the CA lives: file (under --cert-dir), secret (a Secret in --namespace; in cluster), external (cert-manager or any provider: --tls-cert-file/--tls-key-file)' },
+  { key: 'certSecret', flag: 'cert-secret', env: 'KADMIT_CERT_SECRET', schema: z.string(), default: '', help: 'Secret holding the CA state in secret mode (empty: <service-name>-ca)' },
+  { key: 'caBundleTargets', flag: 'ca-bundle-target', env: 'KADMIT_CA_BUNDLE_TARGETS', list: true, schema: z.array(z.string().regex(/^(ValidatingWebhookConfiguration|MutatingWebhookConfiguration|CustomResourceDefinition)(\/[a-z0-9.-]+|\?.+)$/, 'expected Kind/name or Kind?labelSelector, Kind one of ValidatingWebhookConfiguration, MutatingWebhookConfiguration, CustomResourceDefinition')), default: [], help: 'caBundle fields kadmit keeps in step in secret mode (empty: both webhook configurations named <service-name>)' },
+  { key: 'caLifetime', flag: 'ca-lifetime', env: 'KADMIT_CA_LIFETIME', schema: goDuration, default: '8760h', help: 'CA lifetime (Go duration); renewed at 2/3 of it' },
+  { key: 'servingLifetime', flag: 'serving-lifetime', env: 'KADMIT_SERVING_LIFETIME', schema: goDuration, default: '720h', help: 'serving certificate lifetime (Go duration); renewed at 2/3 of it' },
+  { key: 'caGrace', flag: 'ca-grace', env: 'KADMIT_CA_GRACE', schema: goDuration, default: '30s', help: 'how long a new CA must sit in every caBundle before it signs serving certificates' },
+  { key: 'tlsCertFile', flag: 'tls-cert-file', env: 'KADMIT_TLS_CERT_FILE', schema: z.string(), default: '', help: 'external mode: serving certificate file (reloaded on change)' },
+  { key: 'tlsKeyFile', flag: 'tls-key-file', env: 'KADMIT_TLS_KEY_FILE', schema: z.string(), default: '', help: 'external mode: serving key file (reloaded on change)' },
+  { key: 'tlsCaFile', flag: 'tls-ca-file', env: 'KADMIT_TLS_CA_FILE', schema: z.string(), default: '', help: 'external mode: CA file clients trust, used for the readiness self-check' },
+  { key: 'kubeconfig', flag: 'kubeconfig', env: 'KADMIT_KUBECONFIG', schema: z.string(), default: '', help: 'kubeconfig for secret mode (empty: $KUBECONFIG, else the in-cluster service account)' },
   { key: 'webhooks', flag: 'webhook', env: 'KADMIT_WEBHOOKS', list: true, schema: z.array(z.string().min(1)).min(1, 'expected at least one webhook'), default: ['builtin:pod-security', 'builtin:pod-defaults'], help: 'webhooks to serve: builtin:<name> or a module path (repeatable)' },
   { key: 'settings', flag: 'settings', env: 'KADMIT_SETTINGS', schema: z.union([z.record(z.string(), z.unknown()), z.string().transform((text, ctx) => { try { return JSON.parse(text) as Record<string, unknown>; } catch { ctx.addIssue({ code: 'custom', message: 'expected a JSON object' }); return z.NEVER; } })]), default: {}, help: 'policy settings keyed by webhook spec, e.g. {"builtin:pod-security": {"exemptNamespaces": ["ci"]}} (JSON on the command line)' },
   { key: 'crds', flag: 'crd', env: 'KADMIT_CRDS', list: true, schema: z.array(z.string().min(1)), default: [], help: 'CRD manifest files (YAML or JSON) whose served versions are validated like built-in kinds (repeatable)' },

@@ -13,6 +13,10 @@ export interface Metrics {
   lateResults: Counter<'webhook'>;
   workerReplacements: Counter<'reason'>;
   reclaimedReviews: Counter;
+  certNotAfter: Gauge<'role'>;
+  certRotations: Counter<'role'>;
+  certErrors: Counter<'operation'>;
+  tlsHandshakeFailures: Counter;
   /** Reports the worker pool's size and state at each scrape. */
   trackPool(stats: () => { size: number; ready: number; stalled: number }): void;
 }
@@ -68,6 +72,29 @@ export function createMetrics(): Metrics {
     reclaimedReviews: new Counter({
       name: 'kadmit_worker_reclaimed_reviews_total',
       help: 'Reviews taken back from a stalled worker before it started them, and run on another.',
+      registers: [registry],
+    }),
+    certNotAfter: new Gauge({
+      name: 'kadmit_certificate_not_after_timestamp_seconds',
+      help: 'When each certificate kadmit holds expires (unix seconds), by role (ca, next-ca, serving).',
+      labelNames: ['role'],
+      registers: [registry],
+    }),
+    certRotations: new Counter({
+      name: 'kadmit_certificate_rotations_total',
+      help: 'Certificates put into service, by role (ca, serving).',
+      labelNames: ['role'],
+      registers: [registry],
+    }),
+    certErrors: new Counter({
+      name: 'kadmit_certificate_errors_total',
+      help: 'Failed certificate operations, by operation.',
+      labelNames: ['operation'],
+      registers: [registry],
+    }),
+    tlsHandshakeFailures: new Counter({
+      name: 'kadmit_tls_handshake_failures_total',
+      help: 'TLS handshakes on the webhook listener that failed.',
       registers: [registry],
     }),
     trackPool(stats) {

@@ -34,7 +34,7 @@ export async function startTestServer(overrides: Partial<ServeConfig> = {}): Pro
   const server = await startServer(config, createLogger(config.logLevel, sink));
   return {
     ...server,
-    ca: readFileSync(server.caPath, 'utf8'),
+    ca: readFileSync(join(certDir, 'ca.crt'), 'utf8'),
     logs,
     async close() {
       await server.shutdown();
