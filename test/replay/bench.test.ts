@@ -107,7 +107,8 @@ t.test('kadmit bench in-process: the report, and --compare exits 1 only on a reg
 t.test('kadmit bench --url measures a running server over HTTPS', async (t) => {
   const server = await startTestServer({ webhooks: ['builtin:require-memory-limits'] });
   t.teardown(() => server.close());
-  const res = await runCli(['bench', ...quick, '--concurrency', '2', '--url', `https://127.0.0.1:${server.webhookPort}`, '--ca', server.caPath, dir], { cwd: ROOT });
+  const ca = join(t.testdir({ 'ca.crt': server.ca }), 'ca.crt');
+  const res = await runCli(['bench', ...quick, '--concurrency', '2', '--url', `https://127.0.0.1:${server.webhookPort}`, '--ca', ca, dir], { cwd: ROOT });
   t.equal(res.code, 0, res.stderr);
   t.match(res.stdout, /^webhook +count +errors +req\/s +min ms +p50 ms +p95 ms +p99 ms$/m);
   t.match(res.stdout, /^require-memory-limits\.kadmit\.dev +40 +0 +\d+\.\d /m);

@@ -59,7 +59,8 @@ for (const suite of suites) {
     const config = loadServeConfig(flags(suite), {});
     const server = await startTestServer({ webhooks: config.webhooks, settings: config.settings, crds: config.crds });
     t.teardown(() => server.close());
-    const run = await runCli(['replay', ...flags(suite), '--url', `https://127.0.0.1:${server.webhookPort}`, '--ca', server.caPath, '--format', 'json', ...suite.paths], { cwd: ROOT });
+    const ca = join(t.testdir({ 'ca.crt': server.ca }), 'ca.crt');
+    const run = await runCli(['replay', ...flags(suite), '--url', `https://127.0.0.1:${server.webhookPort}`, '--ca', ca, '--format', 'json', ...suite.paths], { cwd: ROOT });
     t.equal(run.code, 0, run.stderr);
     const report = JSON.parse(run.stdout) as JsonReport;
     check(t, report, 'url');
