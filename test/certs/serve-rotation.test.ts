@@ -41,7 +41,7 @@ t.test('serving certificate rotation in file mode', async (t) => {
   t.match(metrics, /kadmit_certificate_not_after_timestamp_seconds\{role="ca"\} \d+/);
   t.match(metrics, /kadmit_certificate_rotations_total\{role="serving"\} [1-9]/);
   t.match(metrics, /kadmit_tls_handshake_failures_total 0/);
-  const certs = await (await fetch(`http://127.0.0.1:${server.opsPort}/debug/certs`)).json();
+  const certs = (await (await fetch(`http://127.0.0.1:${server.opsPort}/debug/certs`)).json()) as { serving?: unknown };
   t.ok(certs.serving, '/debug/certs shows the serving certificate');
 });
 

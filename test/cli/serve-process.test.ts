@@ -9,6 +9,7 @@ import { httpsRequest, review } from '../helpers/https-client.ts';
 t.test('serve, answer, and stop on SIGTERM', async (t) => {
   const dir = t.testdir({});
   const child = startCli(['serve', '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', join(dir, 'certs'), '--drain-delay-ms', '100'], { cwd: dir });
+  t.teardown(() => child.kill('SIGKILL'));
   const exited = finished(child);
   const serving = await waitForLog(child, (l) => l.msg === 'kadmit serving');
   const ca = readFileSync(join(dir, 'certs', 'ca.crt'), 'utf8');
@@ -26,6 +27,7 @@ t.test('SIGTERM: readiness off at once, serving through the drain, in-flight rev
   const sleepy = new URL('../fixtures/webhooks/misbehaving.ts', import.meta.url).pathname;
   const child = startCli(['serve', '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', join(dir, 'certs'),
     '--webhook', sleepy, '--drain-delay-ms', '600', '--shutdown-grace-ms', '4000', '--workers', '1'], { cwd: dir });
+  t.teardown(() => child.kill('SIGKILL'));
   const exited = finished(child);
   const serving = await waitForLog(child, (l) => l.msg === 'kadmit serving');
   const ca = readFileSync(join(dir, 'certs', 'ca.crt'), 'utf8');
