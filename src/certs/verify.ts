@@ -48,17 +48,7 @@ export function verifyCa(caPem: string, now = new Date(), key?: string): Certifi
 /** Checks a serving pair against a CA bundle. Throws KADMIT_CERT_INVALID. */
 export function verifyServing(input: VerifyServingInput): VerifiedServing {
   const now = input.now ?? new Date();
-  const leaf = parse(input.cert, 'serving');
-  if (leaf.ca) invalid('the serving certificate is a CA certificate');
-  // No extKeyUsage means any purpose (RFC 5280); if present it must allow TLS servers.
-  const eku = leaf.keyUsage;
-  if (eku && eku.length > 0 && !eku.includes(SERVER_AUTH)) invalid('the serving certificate lacks extKeyUsage serverAuth');
-  checkWindow(leaf, now, 'serving');
-  checkKey(leaf, input.key, 'serving');
-  for (const host of input.hosts) {
-    const ok = isIP(host) ? leaf.checkIP(host) !== undefined : leaf.checkHost(host, { subject: 'never' }) !== undefined;
-    if (!ok) invalid(`the serving certificate is not valid for ${host}`);
-  }
+  const leaf = checkLeaf(input.cert, input.key, input.hosts, now);
   const cas = splitPemCertificates(input.ca).map((pem) => parse(pem, 'CA'));
   if (cas.length === 0) invalid('the CA bundle holds no certificate');
   const issuer = cas.find((ca) => ca.ca && leaf.checkIssued(ca) && leaf.verify(ca.publicKey));
@@ -80,18 +70,23 @@ export interface VerifyPairInput {
  * parses, key matches, valid now, names covered. The chain is the provider's.
  */
 export function verifyPair(input: VerifyPairInput): CertificateFacts {
-  const now = input.now ?? new Date();
-  const leaf = parse(input.cert, 'serving');
+  return facts(checkLeaf(input.cert, input.key, input.hosts ?? [], input.now ?? new Date()));
+}
+
+/** A serving leaf on its own: not a CA, usable for TLS servers, valid now, its key, its names. */
+function checkLeaf(cert: string, key: string, hosts: readonly string[], now: Date): X509Certificate {
+  const leaf = parse(cert, 'serving');
   if (leaf.ca) invalid('the serving certificate is a CA certificate');
+  // No extKeyUsage means any purpose (RFC 5280); if present it must allow TLS servers.
   const eku = leaf.keyUsage;
   if (eku && eku.length > 0 && !eku.includes(SERVER_AUTH)) invalid('the serving certificate lacks extKeyUsage serverAuth');
   checkWindow(leaf, now, 'serving');
-  checkKey(leaf, input.key, 'serving');
-  for (const host of input.hosts ?? []) {
+  checkKey(leaf, key, 'serving');
+  for (const host of hosts) {
     const ok = isIP(host) ? leaf.checkIP(host) !== undefined : leaf.checkHost(host, { subject: 'never' }) !== undefined;
     if (!ok) invalid(`the serving certificate is not valid for ${host}`);
   }
-  return facts(leaf);
+  return leaf;
 }
 
 /** Facts about a certificate, for logs, metrics and rotation decisions. */
