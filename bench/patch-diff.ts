@@ -7,24 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { applyPatch, createPatch, encodePatch } from '../src/admission/patch.ts';
+import { container } from '../test/fixtures/long-lists.ts';
 
 const TARGET_MS = 100;
 type Obj = Record<string, any>;
-
-function container(i: number): Obj {
-  return {
-    name: `app-${i}`,
-    image: `registry.example.com/team/app-${i}:v1.${i % 17}`,
-    imagePullPolicy: 'IfNotPresent',
-    ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
-    env: [
-      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-      { name: 'IDX', value: String(i) },
-    ],
-    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
-    volumeMounts: [{ name: 'data', mountPath: '/data' }],
-  };
-}
 
 // Medians per call of wall and CPU time (process.cpuUsage: on a shared
 // machine wall time also counts the time this process was not running). Each

@@ -6,21 +6,7 @@ import { performance } from 'node:perf_hooks';
 import t from 'tap';
 import { applyPatch, createPatch } from '../../src/admission/patch.ts';
 import type { PatchOperation } from '../../src/admission/patch.ts';
-
-function container(i: number) {
-  return {
-    name: `app-${i}`,
-    image: `registry.example.com/team/app-${i}:v1.${i % 17}`,
-    imagePullPolicy: 'IfNotPresent',
-    ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
-    env: [
-      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-      { name: 'IDX', value: String(i) },
-    ],
-    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
-    volumeMounts: [{ name: 'data', mountPath: '/data' }],
-  };
-}
+import { container } from '../fixtures/long-lists.ts';
 
 function cases(n: number) {
   const before = { spec: { containers: Array.from({ length: n }, (_, i) => container(i)) } };
