@@ -2,13 +2,22 @@
 // node:https peer (and the Go peer when Go is installed) in one run, then the
 // micro-benchmarks. See bench/README.md for how to read the numbers.
 import { BenchError } from './lib/errors.ts';
-import { runHttp } from './lib/http.ts';
+import { runHttp, type ScenarioResult } from './lib/http.ts';
 import { runMicro, type MicroResult } from './lib/micro.ts';
 import { parseOptions, USAGE } from './lib/options.ts';
 import { sharedBench } from './lib/paths.ts';
 import { cleanupAll, installCleanupHandlers } from './lib/procs.ts';
 import { printSummary, ratios, writeJson } from './lib/report.ts';
 import { SCENARIOS } from './lib/scenarios.ts';
+
+/** The per-review CPU a micro-benchmark's share is taken of: kadmit as shipped, else inline. */
+function perReviewCpu(results: readonly ScenarioResult[]): { us: number; source: string } | undefined {
+  for (const name of ['kadmit', 'kadmit-inline']) {
+    const us = results.find((r) => r.name === name)?.median?.cpuUsPerReview;
+    if (us !== undefined && Number.isFinite(us)) return { us, source: name };
+  }
+  return undefined;
+}
 
 async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
@@ -26,7 +35,8 @@ async function main(): Promise<number> {
   const settings = { rounds: opts.rounds, seconds: opts.seconds, conns: opts.conns, warmupSeconds: opts.warmupSeconds };
   console.log(`kadmit bench: ${opts.rounds} round(s) x ${opts.seconds} s per scenario, ${opts.conns} keep-alive TLS connections, ` +
     `warm-up ${opts.warmupSeconds} s; node ${process.version}`);
-  console.log('servers pinned to cpu 0, wrk to cpu 1; kadmit logs at its default level (info, one JSON line per review) to a temp file unless a scenario says otherwise');
+  console.log('servers pinned to cpu 0 (scenarios marked cpu 0,1 get both cores), wrk to cpu 1; ' +
+    'kadmit logs at its default level (info, one JSON line per review) to a temp file unless a scenario says otherwise');
   for (const s of scenarios) console.log(`  ${s.name.padEnd(18)} ${s.description}`);
   console.log('');
 
@@ -37,7 +47,7 @@ async function main(): Promise<number> {
   let micro: MicroResult[] = [];
   if (opts.micro) {
     console.log('\nmicro-benchmarks');
-    micro = await runMicro();
+    micro = await runMicro(perReviewCpu(http.scenarios));
   }
   if (opts.json) {
     writeJson(opts.json, { settings, http, ratios: rs, micro });

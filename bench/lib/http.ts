@@ -8,11 +8,13 @@ import { BenchError } from './errors.ts';
 import { REPO_ROOT, sharedBench } from './paths.ts';
 import { stopChild, trackDir } from './procs.ts';
 import { probeOnce, waitReady } from './probe.ts';
-import type { Scenario } from './scenarios.ts';
+import { serverCpus, type Scenario, type ServerCpus } from './scenarios.ts';
 import { buildGoPeer, bytesLogged, describeFailure, launchServer, serverKey, tail, type RunningServer, type ServerContext } from './servers.ts';
-import { cpuSeconds } from './cpu.ts';
-import { median, fmtMs, fmtPct, fmtRps, fmtUs } from './stats.ts';
-import { ensureWrk, errorCount, runWrk, type WrkResult } from './wrk.ts';
+import { cpuSeconds, mainThreadCpuSeconds, reapedChildrenCpuSeconds } from './cpu.ts';
+import { poolState, samplePool, waitPoolSettled, type PoolSamples, type PoolState } from './ops.ts';
+import { startSpinner, type SpinStats } from './spinner.ts';
+import { median, fmtCores, fmtMs, fmtRps, fmtUs } from './stats.ts';
+import { ensureWrk, errorCount, reportingScript, runWrk, type WrkResult } from './wrk.ts';
 
 export interface HttpSettings {
   rounds: number;
@@ -25,26 +27,57 @@ export interface RoundResult extends WrkResult {
   round: number;
   /** Server CPU time per completed review, in microseconds. */
   cpuUsPerReview: number;
-  /** Share of the wall time the server was on its core (near 1: it had the core; lower: starved or not the bottleneck). */
+  /**
+   * Server CPU seconds per wall second: cores kept busy, all threads together.
+   * Up to 1.00 on one core (near 1: it had the core; lower: starved or not the
+   * bottleneck); up to 2.00 when it may use both.
+   */
   cpuBusy: number;
+  /** The same for the server's main thread alone (Node's event loop). */
+  mainBusy: number;
+  /** wrk's CPU seconds per wall second (it is single-threaded: near 1.00, wrk set the pace). */
+  wrkBusy: number;
+  /** kadmit with a pool: workers the watchdog replaced during the run. */
+  workersReplaced?: number;
+  /** kadmit: reviews of the measured load answered by failurePolicy (e.g. at their deadline) instead of by the handler. */
+  failureAnswers?: number;
+  spin?: SpinSummary;
+}
+
+export interface SpinSummary {
+  sent: number;
+  answered504: number;
+  answeredOther: number;
+  failed: number;
+  /** From sending a spinning review to its failurePolicy answer. */
+  latencyP50Ms: number;
+  latencyMaxMs: number;
+  /** The pool was back to full size, nothing stalled, within 15 s of the run. */
+  poolRecovered: boolean;
+  /** The pool sampled every 100 ms during the run. */
+  pool: PoolSamples;
 }
 
 export interface ScenarioResult {
   name: string;
   description: string;
+  cpus: ServerCpus;
   skipped?: string;
   url?: string;
+  /** kadmit: worker pool size found on the ops port at start (0: handlers inline). */
+  workers?: number;
   command?: string[];
   /** The decision in the server's reply to the readiness probe. */
   decision?: string;
   rounds: RoundResult[];
-  median?: { rps: number; p50Ms: number; p99Ms: number; cpuUsPerReview: number; cpuBusy: number };
+  median?: { rps: number; p50Ms: number; p99Ms: number; p999Ms: number; maxMs: number; cpuUsPerReview: number; cpuBusy: number; mainBusy: number; wrkBusy: number };
   /** kadmit only: bytes its stdout (the log) grew by per review served. */
   logBytesPerReview?: number;
 }
 
 export interface HttpResults {
-  serverCpu: number | undefined;
+  /** Whether servers and wrk were pinned (machines with 2+ CPUs). */
+  pinned: boolean;
   wrkCpu: number | undefined;
   /** 1-minute load average before and after the HTTP rounds. */
   loadAverage: [number, number];
@@ -74,21 +107,39 @@ function loadBody(rel: string, tmp: string, n: number): Body {
   return { file, bytes, uid };
 }
 
-function roundLine(label: string, name: string, r: WrkResult, cpu?: { cpuUsPerReview: number; cpuBusy: number }): string {
+/** Errors of one run: wrk's, failurePolicy answers to the measured load, spinning reviews not answered 504. */
+function runErrors(r: WrkResult & Partial<RoundResult>): number {
+  return errorCount(r) + (r.failureAnswers ?? 0) + (r.spin ? r.spin.answeredOther + r.spin.failed : 0);
+}
+
+function roundLine(label: string, name: string, r: WrkResult & Partial<RoundResult>): string {
   const s = r.socketErrors;
-  const errs = errorCount(r) > 0
-    ? `  ERRORS: non-2xx ${r.non2xx}, socket connect ${s.connect} read ${s.read} write ${s.write} timeout ${s.timeout}`
+  const errs = runErrors(r) > 0
+    ? `  ERRORS: non-2xx ${r.non2xx}, socket connect ${s.connect} read ${s.read} write ${s.write} timeout ${s.timeout}` +
+      `, failurePolicy answers ${r.failureAnswers ?? 0}${r.spin ? `, spin answered otherwise ${r.spin.answeredOther}, unanswered ${r.spin.failed}` : ''}`
     : '';
-  const cpuText = cpu ? `  cpu ${fmtUs(cpu.cpuUsPerReview)} us/review, busy ${fmtPct(cpu.cpuBusy)}` : '';
-  return `${label}  ${name.padEnd(18)} ${fmtRps(r.rps)} req/s  p50 ${fmtMs(r.p50Ms)} ms  p99 ${fmtMs(r.p99Ms)} ms${cpuText}${errs}`;
+  const cpuText = r.cpuUsPerReview === undefined ? '' : `  cpu ${fmtUs(r.cpuUsPerReview)} us/review, cores busy ${fmtCores(r.cpuBusy!)} (main ${fmtCores(r.mainBusy!)}), wrk ${fmtCores(r.wrkBusy!)}`;
+  const spin = r.spin
+    ? `  spin: ${r.spin.answered504}/${r.spin.sent} answered 504 (p50 ${r.spin.latencyP50Ms.toFixed(0)} ms, max ${r.spin.latencyMaxMs.toFixed(0)} ms), ` +
+      `${r.workersReplaced ?? 0} workers replaced, no usable worker in ${share(r.spin.pool.noneUsable, r.spin.pool.samples)} of samples` +
+      `${r.spin.poolRecovered ? '' : ', POOL NOT RECOVERED'}`
+    : r.workersReplaced ? `  ${r.workersReplaced} workers replaced` : '';
+  return `${label}  ${name.padEnd(18)} ${fmtRps(r.rps)} req/s  p50 ${fmtMs(r.p50Ms)} ms  p99 ${fmtMs(r.p99Ms)} ms${cpuText}${spin}${errs}`;
+}
+
+const share = (n: number, of: number) => (of > 0 ? `${Math.round((n / of) * 100)}%` : '-');
+
+function summarizeSpin(stats: SpinStats, poolRecovered: boolean, pool: PoolSamples): SpinSummary {
+  const { latencyMs, ...counts } = stats;
+  return { ...counts, latencyP50Ms: median(latencyMs), latencyMaxMs: latencyMs.length ? Math.max(...latencyMs) : Number.NaN, poolRecovered, pool };
 }
 
 export async function runHttp(scenarios: readonly Scenario[], settings: HttpSettings): Promise<HttpResults> {
   const shared = sharedBench();
   const notes: string[] = [];
-  // Server on one core, load generator on another: neither steals the other's CPU.
+  // Server on one core, load generator on another: neither steals the other's CPU
+  // (except in scenarios that give the server both cores, and say so).
   const twoCores = availableParallelism() >= 2;
-  const serverCpu = twoCores ? 0 : undefined;
   const wrkCpu = twoCores ? 1 : undefined;
   if (!twoCores) notes.push('fewer than 2 CPUs: servers and wrk share the CPU, numbers are not comparable with pinned runs');
 
@@ -96,8 +147,9 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
   const tmp = mkdtempSync(join(tmpdir(), 'kadmit-bench-'));
   trackDir(tmp);
   await ensureWrk();
+  const lua = reportingScript(tmp, shared.postLua);
 
-  const results = new Map<string, ScenarioResult>(scenarios.map((s) => [s.name, { name: s.name, description: s.description, rounds: [] }]));
+  const results = new Map<string, ScenarioResult>(scenarios.map((s) => [s.name, { name: s.name, description: s.description, cpus: serverCpus(s.server), rounds: [] }]));
   let goBinary: string | undefined;
   if (scenarios.some((s) => s.server.kind === 'go')) {
     const go = await buildGoPeer({ tmp, shared });
@@ -111,7 +163,7 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
   const bodies = new Map<string, Body>();
   for (const s of active) if (!bodies.has(s.body)) bodies.set(s.body, loadBody(s.body, tmp, bodies.size));
 
-  const ctx: ServerContext = { tmp, certDir: join(tmp, 'certs'), shared, goBinary, cpu: serverCpu };
+  const ctx: ServerContext = { tmp, certDir: join(tmp, 'certs'), shared, goBinary, pin: twoCores };
   const readCa = () => {
     try {
       return readFileSync(join(ctx.certDir, 'ca.crt'));
@@ -144,6 +196,10 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
             : await probeOnce(urlOf(s), body.bytes, body.uid, readCa()!);
           Object.assign(results.get(s.name)!, { url: urlOf(s), command: server.command, decision });
         }
+        if (server.opsPort !== undefined) {
+          const workers = (await poolState(server.opsPort)).size;
+          for (const s of group) results.get(s.name)!.workers = workers;
+        }
       } catch (err) {
         if (!(err instanceof BenchError) || !group.every((s) => s.optional)) throw err;
         await stopChild(server.child);
@@ -155,32 +211,64 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
       }
     }
     measured = active.filter((s) => !results.get(s.name)!.skipped);
-    for (const s of measured) console.log(`ready  ${s.name.padEnd(18)} ${results.get(s.name)!.decision}  ${urlOf(s)}`);
+    for (const s of measured) {
+      const r = results.get(s.name)!;
+      const workers = r.workers === undefined ? '' : r.workers === 0 ? 'inline, ' : `${r.workers} worker${r.workers === 1 ? '' : 's'}, `;
+      console.log(`ready  ${s.name.padEnd(18)} ${r.decision}  cpu ${r.cpus}, ${workers}${urlOf(s)}`);
+    }
     const decisions = new Set(measured.map((s) => `${s.body} ${results.get(s.name)!.decision}`));
     if (decisions.size > new Set(measured.map((s) => s.body)).size) notes.push('servers disagree on the decision for the same body: they are not doing the same work');
 
-    const drive = async (s: Scenario, seconds: number) => {
-      const pid = serverOf(s).child.pid!;
+    const drive = async (s: Scenario, seconds: number): Promise<Omit<RoundResult, 'round'>> => {
+      const server = serverOf(s);
+      const body = bodies.get(s.body)!;
+      const pid = server.child.pid!;
+      // The ops port is read outside the measured window: a scrape costs the server CPU.
+      const before: PoolState | undefined = server.opsPort === undefined ? undefined : await poolState(server.opsPort);
       const cpu0 = cpuSeconds(pid) ?? Number.NaN;
+      const main0 = mainThreadCpuSeconds(pid) ?? Number.NaN;
+      const wrk0 = reapedChildrenCpuSeconds() ?? Number.NaN;
       const t0 = performance.now();
-      const r = await runWrk({ cpu: wrkCpu, conns: settings.conns, seconds, url: urlOf(s), lua: shared.postLua, bodyFile: bodies.get(s.body)!.file });
+      const spinner = s.spinner ? startSpinner(`https://127.0.0.1:${server.port}${s.spinner.path}`, body.bytes, readCa()!, s.spinner.everyMs) : undefined;
+      const sampler = s.spinner && server.opsPort !== undefined ? samplePool(server.opsPort, 100) : undefined;
+      let r: WrkResult;
+      try {
+        r = await runWrk({ cpu: wrkCpu, conns: settings.conns, seconds, url: urlOf(s), lua, bodyFile: body.file });
+      } catch (err) {
+        await Promise.all([spinner?.stop(), sampler?.stop()]);
+        throw err;
+      }
       const cpu = (cpuSeconds(pid) ?? Number.NaN) - cpu0;
+      const main = (mainThreadCpuSeconds(pid) ?? Number.NaN) - main0;
+      const wall = (performance.now() - t0) / 1000;
+      const wrkCpuUsed = (reapedChildrenCpuSeconds() ?? Number.NaN) - wrk0;
       // wrk's start-up and report are inside the wall time: busy reads a little low.
-      return { ...r, cpuUsPerReview: (cpu * 1e6) / r.requests, cpuBusy: cpu / ((performance.now() - t0) / 1000) };
+      const out: Omit<RoundResult, 'round'> = { ...r, cpuUsPerReview: (cpu * 1e6) / r.requests, cpuBusy: cpu / wall, mainBusy: main / wall, wrkBusy: wrkCpuUsed / wall };
+      const sampled = await sampler?.stop();
+      const spun = await spinner?.stop();
+      if (server.opsPort !== undefined && before) {
+        // Spinning reviews still blocking a worker are replaced at their deadline: wait
+        // for that, so the next run starts with a full pool and the count is complete.
+        const { state, settled } = await waitPoolSettled(server.opsPort);
+        if (state.size > 0) out.workersReplaced = state.replaced - before.replaced;
+        out.failureAnswers = state.failureAnswers - before.failureAnswers - (spun?.answered504 ?? 0);
+        if (spun) out.spin = summarizeSpin(spun, settled, sampled ?? { samples: 0, noneUsable: 0, allUsable: 0 });
+      }
+      return out;
     };
 
     for (const s of measured) {
       const r = await drive(s, settings.warmupSeconds);
       serverOf(s).requestsServed += r.requests;
-      if (errorCount(r) > 0) console.log(roundLine('warm-up', s.name, r));
+      if (runErrors(r) > 0) console.log(roundLine('warm-up', s.name, r));
     }
     for (let round = 1; round <= settings.rounds; round++) {
       for (const s of measured) {
         const r = await drive(s, settings.seconds);
         serverOf(s).requestsServed += r.requests;
-        errors += errorCount(r);
+        errors += runErrors(r);
         results.get(s.name)!.rounds.push({ round, ...r });
-        console.log(roundLine(`round ${round}/${settings.rounds}`, s.name, r, r));
+        console.log(roundLine(`round ${round}/${settings.rounds}`, s.name, r));
       }
     }
   } finally {
@@ -193,21 +281,32 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
       rps: median(res.rounds.map((r) => r.rps)),
       p50Ms: median(res.rounds.map((r) => r.p50Ms)),
       p99Ms: median(res.rounds.map((r) => r.p99Ms)),
+      p999Ms: median(res.rounds.map((r) => r.p999Ms)),
+      maxMs: median(res.rounds.map((r) => r.maxMs)),
       cpuUsPerReview: median(res.rounds.map((r) => r.cpuUsPerReview)),
       cpuBusy: median(res.rounds.map((r) => r.cpuBusy)),
+      mainBusy: median(res.rounds.map((r) => r.mainBusy)),
+      wrkBusy: median(res.rounds.map((r) => r.wrkBusy)),
     };
     const server = serverOf(s);
     if (s.server.kind === 'kadmit' && server.requestsServed > 0) res.logBytesPerReview = bytesLogged(server) / server.requestsServed;
   }
-  // A server well short of its core was not what limited req/s (wrk or other load was).
-  const starved = measured.filter((s) => results.get(s.name)!.median!.cpuBusy < BUSY_FLOOR);
+  // A server well short of its one core was not what limited req/s (wrk or other load was).
+  const starved = measured.filter((s) => serverCpus(s.server) === '0' && results.get(s.name)!.median!.cpuBusy < BUSY_FLOOR);
   if (starved.length > 0) {
     notes.push(`server core busy under ${BUSY_FLOOR * 100}% of the run for ${starved.map((s) => s.name).join(', ')}: ` +
       'the load generator or other processes set the pace, so req/s ratios understate the difference; read the by-CPU ratios');
   }
+  const shared2 = measured.filter((s) => serverCpus(s.server) === '0,1');
+  if (twoCores && shared2.length > 0) {
+    notes.push(`${shared2.map((s) => s.name).join(', ')} may use cpus 0 and 1 and so share cpu 1 with wrk: ` +
+      'their req/s is what two cores give with the load generator on one of them; cores busy above 1.00 shows the second core in use');
+  }
+  const replacedUnasked = measured.filter((s) => !s.spinner && results.get(s.name)!.rounds.some((r) => (r.workersReplaced ?? 0) > 0));
+  if (replacedUnasked.length > 0) notes.push(`workers were replaced without a spinning handler in ${replacedUnasked.map((s) => s.name).join(', ')}: the watchdog took a busy worker for a blocked one`);
   const loadEnd = loadavg()[0]!;
   if (Math.max(loadStart, loadEnd) > availableParallelism()) {
     notes.push(`the machine was busy with other work (1-min load average ${loadStart.toFixed(1)} at start, ${loadEnd.toFixed(1)} at end, ${availableParallelism()} CPUs)`);
   }
-  return { serverCpu, wrkCpu, loadAverage: [loadStart, loadEnd], scenarios: [...results.values()], errors, notes };
+  return { pinned: twoCores, wrkCpu, loadAverage: [loadStart, loadEnd], scenarios: [...results.values()], errors, notes };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './paths.ts';
 import { spawnTracked } from './procs.ts';
 
-export const MICRO_BENCHES = ['bench/patch-diff.ts', 'bench/schema-validate.ts', 'bench/cert-rotation-stall.ts'] as const;
+export const MICRO_BENCHES = ['bench/signal-cost.ts', 'bench/patch-diff.ts', 'bench/schema-validate.ts', 'bench/cert-rotation-stall.ts'] as const;
 
 export interface MicroResult {
   file: string;
@@ -14,9 +14,9 @@ export interface MicroResult {
   output?: string;
 }
 
-function runStreaming(file: string): Promise<{ code: number | null; output: string }> {
+function runStreaming(file: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawnTracked(process.execPath, [join(REPO_ROOT, file)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnTracked(process.execPath, [join(REPO_ROOT, file)], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const relay = (chunk: Buffer) => {
       output += chunk.toString('utf8');
@@ -29,7 +29,12 @@ function runStreaming(file: string): Promise<{ code: number | null; output: stri
   });
 }
 
-export async function runMicro(): Promise<MicroResult[]> {
+/**
+ * `perReview`: kadmit's CPU per review from this run's HTTP rounds, handed to the
+ * micro-benchmarks that state their cost as a share of it (bench/signal-cost.ts).
+ */
+export async function runMicro(perReview?: { us: number; source: string }): Promise<MicroResult[]> {
+  const env = perReview ? { ...process.env, KADMIT_BENCH_CPU_US_PER_REVIEW: String(perReview.us), KADMIT_BENCH_CPU_SOURCE: perReview.source } : process.env;
   const results: MicroResult[] = [];
   for (const file of MICRO_BENCHES) {
     if (!existsSync(join(REPO_ROOT, file))) {
@@ -38,7 +43,7 @@ export async function runMicro(): Promise<MicroResult[]> {
       continue;
     }
     console.log(`\n== ${file}`);
-    const { code, output } = await runStreaming(file);
+    const { code, output } = await runStreaming(file, env);
     if (code !== 0) console.log(`(${file} exited ${code})`);
     results.push({ file, exitCode: code, output });
   }

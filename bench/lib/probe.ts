@@ -4,12 +4,12 @@ import https from 'node:https';
 import type { ChildProcess } from 'node:child_process';
 import { BenchError } from './errors.ts';
 
-interface Reply {
+export interface Reply {
   status: number;
   text: string;
 }
 
-function post(url: string, body: Buffer, ca: Buffer, timeoutMs: number): Promise<Reply> {
+export function post(url: string, body: Buffer, ca: Buffer, timeoutMs: number): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = https.request(url, {
       method: 'POST',

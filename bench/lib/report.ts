@@ -1,10 +1,10 @@
 // The summary printed after the rounds, and the JSON written by --json.
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import type { HttpResults, HttpSettings, ScenarioResult } from './http.ts';
+import type { HttpResults, HttpSettings, RoundResult, ScenarioResult } from './http.ts';
 import type { MicroResult } from './micro.ts';
 import type { Scenario } from './scenarios.ts';
-import { fmtMs, fmtPct, fmtRatio, fmtRps, fmtUs } from './stats.ts';
+import { median, fmtCores, fmtMs, fmtRatio, fmtRps, fmtUs } from './stats.ts';
 
 export interface Ratio {
   of: string;
@@ -48,8 +48,10 @@ export function printSummary(http: HttpResults, rs: readonly Ratio[]): void {
     }
     const m = r.median;
     const log = r.logBytesPerReview === undefined ? '' : `  log ${Math.round(r.logBytesPerReview)} B/review`;
-    console.log(`  ${r.name.padEnd(18)} ${fmtRps(m.rps)} req/s  p50 ${fmtMs(m.p50Ms)} ms  p99 ${fmtMs(m.p99Ms)} ms  cpu ${fmtUs(m.cpuUsPerReview)} us/review, busy ${fmtPct(m.cpuBusy)}${log}`);
+    console.log(`  ${r.name.padEnd(18)} ${fmtRps(m.rps)} req/s  p50 ${fmtMs(m.p50Ms)} ms  p99 ${fmtMs(m.p99Ms)} ms  ` +
+      `cpu ${fmtUs(m.cpuUsPerReview)} us/review, cores busy ${fmtCores(m.cpuBusy)} (main ${fmtCores(m.mainBusy)}; cpu ${r.cpus.padEnd(3)}, ${workersText(r.workers)}), wrk ${fmtCores(m.wrkBusy)}${log}`);
   }
+  printSpin(http.scenarios);
   if (rs.length > 0) {
     const list = (xs: number[]) => `[${xs.map((x) => x.toFixed(2)).join(' ')}]`;
     console.log('\nratios, same run only (per-round values in brackets)');
@@ -62,6 +64,38 @@ export function printSummary(http: HttpResults, rs: readonly Ratio[]): void {
   if (http.errors > 0) console.log(`\nERRORS: ${http.errors} non-2xx responses or socket errors during the measured rounds (see the round lines)`);
 }
 
+const pct = (n: number, of: number) => (of > 0 ? `${Math.round((n / of) * 100)}%` : '-');
+
+function workersText(n: number | undefined): string {
+  return n === undefined ? 'no pool' : n === 0 ? 'inline' : `${n} worker${n === 1 ? '' : 's'}`;
+}
+
+/** Each spinning scenario next to its baseline (the scenario it compares to): the wrk load's latency with and without. */
+function printSpin(results: readonly ScenarioResult[]): void {
+  const spinning = results.filter((r) => r.median && r.rounds.some((x) => x.spin));
+  if (spinning.length === 0) return;
+  console.log('\nspinning handlers (medians of the wrk load; spinner counts summed over rounds)');
+  for (const r of spinning) {
+    const sum = (f: (x: NonNullable<RoundResult['spin']>) => number) => r.rounds.reduce((a, x) => a + (x.spin ? f(x.spin) : 0), 0);
+    const replaced = r.rounds.reduce((a, x) => a + (x.workersReplaced ?? 0), 0);
+    const maxLatency = Math.max(...r.rounds.map((x) => x.spin?.latencyMaxMs ?? Number.NaN).filter(Number.isFinite));
+    const base = results.find((b) => b !== r && b.median && b.command?.join(' ') === r.command?.join(' ') && !b.rounds.some((x) => x.spin));
+    const line = (x: ScenarioResult) => `  ${x.name.padEnd(18)} p50 ${fmtMs(x.median!.p50Ms)} ms  p99 ${fmtMs(x.median!.p99Ms)} ms  ` +
+      `p99.9 ${fmtMs(x.median!.p999Ms)} ms  max ${fmtMs(x.median!.maxMs)} ms  ${fmtRps(x.median!.rps)} req/s`;
+    if (base) console.log(`${line(base)}  (same server, no spinners)`);
+    console.log(`${line(r)}  with /spin once a second`);
+    const pad = `  ${''.padEnd(18)} `;
+    const samples = sum((x) => x.pool.samples);
+    console.log(`${pad}spinning reviews: ${sum((x) => x.sent)} sent, ${sum((x) => x.answered504)} answered 504 by failurePolicy ` +
+      `(after ${fmtMs(median(r.rounds.map((x) => x.spin?.latencyP50Ms ?? Number.NaN))).trim()} ms median, max ${fmtMs(maxLatency).trim()} ms), ` +
+      `${sum((x) => x.answeredOther)} answered otherwise, ${sum((x) => x.failed)} unanswered`);
+    console.log(`${pad}workers replaced: ${replaced}; ` +
+      `${r.rounds.every((x) => x.spin?.poolRecovered !== false) ? 'pool back to full size after every run' : 'POOL NOT BACK TO FULL SIZE after some run'}`);
+    console.log(`${pad}pool sampled every 100 ms: no usable worker (all starting or stalled) in ${pct(sum((x) => x.pool.noneUsable), samples)}, ` +
+      `all usable in ${pct(sum((x) => x.pool.allUsable), samples)} of ${samples} samples`);
+  }
+}
+
 export function writeJson(file: string, data: {
   settings: HttpSettings;
   http: HttpResults;
@@ -72,7 +106,7 @@ export function writeJson(file: string, data: {
     date: new Date().toISOString(),
     node: process.version,
     machine: { cpus: availableParallelism(), model: cpus()[0]?.model ?? 'unknown' },
-    settings: { ...data.settings, serverCpu: data.http.serverCpu, wrkCpu: data.http.wrkCpu },
+    settings: { ...data.settings, pinned: data.http.pinned, wrkCpu: data.http.wrkCpu },
     loadAverage: data.http.loadAverage,
     scenarios: data.http.scenarios,
     ratios: data.ratios,

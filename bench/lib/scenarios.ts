@@ -1,12 +1,25 @@
 // The HTTP scenarios, in the order each round drives them (A B C A B C ...).
 // To add one: a kadmit variant is a new `flags` set (scenarios with identical
-// flags share one server process); a new workload is a new `path`/`body`.
+// flags and cpus share one server process); a new workload is a new `path`/`body`.
 // Ratios are listed per scenario in `compareTo` and printed for those present.
 
+/**
+ * Where a server may run. '0': the server core alone (wrk has cpu 1), the fair
+ * single-core comparison. '0,1': both cores, so a worker pool can use them;
+ * it then shares cpu 1 with wrk.
+ */
+export type ServerCpus = '0' | '0,1';
+
 export type ServerSpec =
-  | { kind: 'kadmit'; flags: readonly string[] }
-  | { kind: 'nodelimit' }
-  | { kind: 'go' };
+  | { kind: 'kadmit'; flags: readonly string[]; cpus?: ServerCpus }
+  | { kind: 'nodelimit'; cpus?: ServerCpus }
+  | { kind: 'go'; cpus?: ServerCpus };
+
+/** A side load during the measured runs: one review POSTed to `path` every `everyMs`. */
+export interface SpinnerSpec {
+  path: string;
+  everyMs: number;
+}
 
 export interface Scenario {
   /** Short unique name: used in the output, `--only` and the JSON. */
@@ -21,6 +34,7 @@ export interface Scenario {
   compareTo?: readonly string[];
   /** A server that fails to start skips this scenario (with the reason) instead of stopping the bench. */
   optional?: boolean;
+  spinner?: SpinnerSpec;
 }
 
 export const POD_CREATE_5K = 'test/fixtures/pod-create-5k.json';
@@ -28,16 +42,25 @@ export const POD_CREATE_5K = 'test/fixtures/pod-create-5k.json';
 /** kadmit as the integrator ships it for this bench: one validating webhook, default log level (info). */
 export const KADMIT_FLAGS = ['--webhook', 'builtin:require-memory-limits'] as const;
 
+/** The same plus the test webhooks that never yield (`/spin`) or misbehave otherwise. */
+const SPIN_FLAGS = ['--webhook', 'test/fixtures/webhooks/misbehaving.ts', ...KADMIT_FLAGS] as const;
+
 const KADMIT_PATH = '/validate/require-memory-limits?timeout=10s';
+
+export function serverCpus(spec: ServerSpec): ServerCpus {
+  return spec.cpus ?? '0';
+}
 
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'kadmit',
-    description: 'kadmit serve, require-memory-limits, default log level (info: one JSON line per review)',
+    // Default workers = the CPUs kadmit may use (os.availableParallelism honours
+    // the affinity mask): 1 on cpu 0. The bench prints the pool size it found.
+    description: 'kadmit serve, require-memory-limits, default workers (1 on cpu 0), default log level (info: one JSON line per review)',
     server: { kind: 'kadmit', flags: KADMIT_FLAGS },
     path: KADMIT_PATH,
     body: POD_CREATE_5K,
-    compareTo: ['nodelimit', 'go'],
+    compareTo: ['nodelimit', 'go', 'kadmit-inline'],
   },
   {
     name: 'nodelimit',
@@ -62,5 +85,37 @@ export const SCENARIOS: readonly Scenario[] = [
     path: KADMIT_PATH,
     body: POD_CREATE_5K,
     compareTo: ['kadmit', 'nodelimit'],
+  },
+  {
+    name: 'kadmit-inline',
+    description: 'kadmit with --workers 0 on cpu 0: handlers on the main thread, no worker hop (kadmit / kadmit-inline is the hop\'s cost)',
+    server: { kind: 'kadmit', flags: [...KADMIT_FLAGS, '--workers', '0'] },
+    path: KADMIT_PATH,
+    body: POD_CREATE_5K,
+    compareTo: ['nodelimit'],
+  },
+  {
+    name: 'kadmit-2cores',
+    description: 'kadmit with --workers 2 on cpus 0,1 (not pinned to one core; shares cpu 1 with wrk)',
+    server: { kind: 'kadmit', flags: [...KADMIT_FLAGS, '--workers', '2'], cpus: '0,1' },
+    path: KADMIT_PATH,
+    body: POD_CREATE_5K,
+    compareTo: ['kadmit', 'kadmit-inline', 'nodelimit'],
+  },
+  {
+    name: 'kadmit-spin-quiet',
+    description: 'kadmit with the misbehaving test webhooks loaded, default workers (2 on cpus 0,1), no spinners: the baseline for kadmit-spin',
+    server: { kind: 'kadmit', flags: SPIN_FLAGS, cpus: '0,1' },
+    path: KADMIT_PATH,
+    body: POD_CREATE_5K,
+  },
+  {
+    name: 'kadmit-spin',
+    description: 'the same server while the bench POSTs /spin?timeout=2s once a second (a handler that never yields; the watchdog replaces its worker)',
+    server: { kind: 'kadmit', flags: SPIN_FLAGS, cpus: '0,1' },
+    path: KADMIT_PATH,
+    body: POD_CREATE_5K,
+    compareTo: ['kadmit-spin-quiet'],
+    spinner: { path: '/spin?timeout=2s', everyMs: 1000 },
   },
 ];

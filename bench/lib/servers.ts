@@ -1,4 +1,4 @@
-// Starts the servers under test, each pinned to the server core, with output
+// Starts the servers under test, each pinned to its cpus, with output
 // to temp files (kadmit's per-review log lines land there, as they would in a
 // container's log file) so a failure can show what the server said.
 import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
@@ -8,19 +8,22 @@ import type { ChildProcess } from 'node:child_process';
 import { BenchError } from './errors.ts';
 import { REPO_ROOT, type SharedBench } from './paths.ts';
 import { runCaptured, spawnTracked } from './procs.ts';
-import type { ServerSpec } from './scenarios.ts';
+import { serverCpus, type ServerSpec } from './scenarios.ts';
 
 export interface ServerContext {
   tmp: string;
   certDir: string;
   shared: SharedBench;
   goBinary: string | undefined;
-  cpu: number | undefined;
+  /** Pin servers with taskset (false on a machine with fewer than 2 CPUs). */
+  pin: boolean;
 }
 
 export interface RunningServer {
   key: string;
   port: number;
+  /** kadmit's plain-HTTP ops listener (/metrics). */
+  opsPort: number | undefined;
   command: string[];
   child: ChildProcess;
   stdoutFile: string;
@@ -30,7 +33,8 @@ export interface RunningServer {
 }
 
 export function serverKey(spec: ServerSpec): string {
-  return spec.kind === 'kadmit' ? ['kadmit', ...spec.flags].join(' ') : spec.kind;
+  const name = spec.kind === 'kadmit' ? ['kadmit', ...spec.flags].join(' ') : spec.kind;
+  return `${name} @cpu ${serverCpus(spec)}`;
 }
 
 /** A port the kernel just handed out on loopback; free again by the time the server binds it. */
@@ -51,14 +55,14 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KADMIT_')));
 }
 
-async function commandFor(spec: ServerSpec, port: number, ctx: ServerContext): Promise<string[]> {
+function commandFor(spec: ServerSpec, port: number, opsPort: number | undefined, ctx: ServerContext): string[] {
   const addr = `127.0.0.1:${port}`;
   const cert = join(ctx.certDir, 'tls.crt');
   const key = join(ctx.certDir, 'tls.key');
   switch (spec.kind) {
     case 'kadmit':
       return [process.execPath, join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'serve',
-        '--webhook-address', addr, '--ops-address', `127.0.0.1:${await freePort()}`, '--cert-dir', ctx.certDir, ...spec.flags];
+        '--webhook-address', addr, '--ops-address', `127.0.0.1:${opsPort}`, '--cert-dir', ctx.certDir, ...spec.flags];
     case 'nodelimit':
       return [process.execPath, ctx.shared.nodelimit, addr, cert, key];
     case 'go':
@@ -72,17 +76,18 @@ export async function launchServer(spec: ServerSpec, index: number, ctx: ServerC
     throw new BenchError('a peer needs the certificate kadmit creates: start a kadmit scenario first');
   }
   const port = await freePort();
-  const command = await commandFor(spec, port, ctx);
+  const opsPort = spec.kind === 'kadmit' ? await freePort() : undefined;
+  const command = commandFor(spec, port, opsPort, ctx);
   const stdoutFile = join(ctx.tmp, `server-${index}.stdout`);
   const stderrFile = join(ctx.tmp, `server-${index}.stderr`);
   const out = openSync(stdoutFile, 'w');
   const err = openSync(stderrFile, 'w');
-  const pinned = ctx.cpu === undefined ? command : ['taskset', '-c', String(ctx.cpu), ...command];
+  const pinned = ctx.pin ? ['taskset', '-c', serverCpus(spec), ...command] : command;
   const child = spawnTracked(pinned[0]!, pinned.slice(1), { cwd: REPO_ROOT, env: cleanEnv(), stdio: ['ignore', out, err] });
   closeSync(out);
   closeSync(err);
   child.once('error', () => {}); // reported by the readiness wait as an early exit
-  return { key: serverKey(spec), port, command, child, stdoutFile, stderrFile, requestsServed: 0 };
+  return { key: serverKey(spec), port, opsPort, command, child, stdoutFile, stderrFile, requestsServed: 0 };
 }
 
 export function tail(file: string, lines = 15): string {

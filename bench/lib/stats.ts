@@ -11,3 +11,5 @@ export const fmtMs = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-').pa
 export const fmtRatio = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : '-');
 export const fmtUs = (x: number) => (Number.isFinite(x) ? Math.round(x).toString() : '-').padStart(4);
 export const fmtPct = (x: number) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : '-').padStart(4);
+/** CPU seconds per wall second: 1.00 is one core busy all the time. */
+export const fmtCores = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-').padStart(4);

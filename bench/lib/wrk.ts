@@ -1,6 +1,6 @@
 // wrk as the load generator: installed on demand from Debian, pinned to its own
 // core, and its text report parsed into numbers.
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { BenchError } from './errors.ts';
 import { runCaptured, runInherit } from './procs.ts';
@@ -43,6 +43,10 @@ export interface WrkResult {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** Beyond wrk's --latency table, from the done() hook of the script written by reportingScript(). */
+  p999Ms: number;
+  maxMs: number;
+  meanMs: number;
   requests: number;
   /** wrk counts HTTP statuses >= 400 here ("Non-2xx or Non-3xx responses"). */
   non2xx: number;
@@ -58,8 +62,24 @@ export interface WrkRun {
   bodyFile: string;
 }
 
+/**
+ * A wrk script that runs the shared post.lua and then prints the latency tail
+ * wrk's --latency table leaves out (p99.9, max, mean), for parseWrk.
+ */
+export function reportingScript(dir: string, postLua: string): string {
+  const file = join(dir, 'post-report.lua');
+  writeFileSync(file, `dofile(${JSON.stringify(postLua)})
+done = function(summary, latency, requests)
+  io.write(string.format("kadmit-bench latency-us p99.9 %d max %d mean %.1f\\n", latency:percentile(99.9), latency.max, latency.mean))
+end
+`);
+  return file;
+}
+
 export async function runWrk(run: WrkRun): Promise<WrkResult> {
-  const wrkArgs = ['-t1', `-c${run.conns}`, `-d${run.seconds}s`, '--latency', '-s', run.lua, run.url];
+  // wrk's default 2 s timeout would drop slower requests from the percentiles; 10 s is the
+  // ?timeout= the scenarios send, past which the apiserver would have given up.
+  const wrkArgs = ['-t1', `-c${run.conns}`, `-d${run.seconds}s`, '--timeout', '10s', '--latency', '-s', run.lua, run.url];
   const [command, args] = run.cpu === undefined ? ['wrk', wrkArgs] : ['taskset', ['-c', String(run.cpu), 'wrk', ...wrkArgs]];
   // wrk ends by itself; the guard only catches a hung run.
   const out = await runCaptured(command, args, { env: { ...process.env, BODY: run.bodyFile } }, (run.seconds + 60) * 1000);
@@ -84,12 +104,18 @@ export function parseWrk(text: string): WrkResult {
     rps: Number(rps[1]),
     p50Ms: latencyMs(text, '50'),
     p99Ms: latencyMs(text, '99'),
+    ...tail(text),
     requests: Number(requests[1]),
     non2xx: non2xx ? Number(non2xx[1]) : 0,
     socketErrors: sock
       ? { connect: Number(sock[1]), read: Number(sock[2]), write: Number(sock[3]), timeout: Number(sock[4]) }
       : { connect: 0, read: 0, write: 0, timeout: 0 },
   };
+}
+
+function tail(text: string): { p999Ms: number; maxMs: number; meanMs: number } {
+  const m = /^kadmit-bench latency-us p99\.9 (\d+) max (\d+) mean ([\d.]+)$/m.exec(text);
+  return m ? { p999Ms: Number(m[1]) / 1000, maxMs: Number(m[2]) / 1000, meanMs: Number(m[3]) / 1000 } : { p999Ms: Number.NaN, maxMs: Number.NaN, meanMs: Number.NaN };
 }
 
 export function errorCount(r: WrkResult): number {
