@@ -4,33 +4,39 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/process.ts';
 import { SERVE_OPTIONS } from '../../src/config/options.ts';
-import { loadServeConfig } from '../../src/config/load.ts';
+import { loadServeConfig, UsageError } from '../../src/config/load.ts';
 
-t.test('bad values exit 2 naming the field and its source', async (t) => {
+t.test('a bad value exits 2 naming the field and its source', async (t) => {
   const flag = await runCli(['serve', '--webhook-address', 'nope']);
   t.equal(flag.code, 2);
   t.match(flag.stderr, /--webhook-address: expected host:port/);
+  t.equal((await runCli(['bogus'])).code, 2);
+});
 
-  const env = await runCli(['serve'], { env: { KADMIT_MAX_BODY_BYTES: 'abc' } });
-  t.equal(env.code, 2);
-  t.match(env.stderr, /KADMIT_MAX_BODY_BYTES: .*(number|NaN)/i);
-
-  const unknownFlag = await runCli(['serve', '--no-such-flag']);
-  t.equal(unknownFlag.code, 2);
-  t.match(unknownFlag.stderr, /no-such-flag/);
+t.test('usage errors name the setting and where it came from', async (t) => {
+  const usage = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+    try {
+      loadServeConfig(argv, env);
+    } catch (err) {
+      t.type(err, UsageError);
+      return (err as Error).message;
+    }
+    return t.fail(`no usage error for ${argv.join(' ')}`);
+  };
+  t.match(usage([], { KADMIT_MAX_BODY_BYTES: 'abc' }), /KADMIT_MAX_BODY_BYTES: .*(number|NaN)/i);
+  t.match(usage(['--no-such-flag']), /no-such-flag/);
+  t.match(usage(['--ca-lifetime', '5ms']), /--ca-lifetime: expected a Go duration of at least 1s/);
+  t.match(usage(['--ca-bundle-target', 'Secret/x']), /--ca-bundle-target: expected Kind\/name or Kind\?labelSelector/);
 
   const dir = t.testdir({});
   const file = join(dir, 'kadmit.yaml');
   writeFileSync(file, 'logLevel: loud\nsurprise: 1\n');
-  const fromFile = await runCli(['serve', '--config', file]);
-  t.equal(fromFile.code, 2);
-  t.match(fromFile.stderr, /kadmit\.yaml: logLevel: .*(trace|debug|info)/);
-  t.match(fromFile.stderr, /unknown setting\(s\) surprise/);
-
+  const fromFile = usage(['--config', file]);
+  t.match(fromFile, /kadmit\.yaml: logLevel: .*(trace|debug|info)/);
+  t.match(fromFile, /unknown setting\(s\) surprise/);
   writeFileSync(file, '- a list\n');
-  t.match((await runCli(['serve', '--config', file])).stderr, /must be a mapping/);
-  t.match((await runCli(['serve', '--config', join(dir, 'missing.yaml')])).stderr, /cannot read config file/);
-  t.equal((await runCli(['bogus'])).code, 2);
+  t.match(usage(['--config', file]), /must be a mapping/);
+  t.match(usage(['--config', join(dir, 'missing.yaml')]), /cannot read config file/);
 });
 
 t.test('--help documents every option', async (t) => {
