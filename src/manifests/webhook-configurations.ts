@@ -6,12 +6,6 @@ import type { ManifestConfig } from './config.ts';
 import { metadata } from './labels.ts';
 import type { K8sObject } from './objects.ts';
 
-/** Optional registration fields a webhook definition may carry. */
-interface RegistrationExtras {
-  matchConditions?: readonly { name: string; expression: string }[];
-  objectSelector?: Record<string, unknown>;
-}
-
 export const CA_BUNDLE_COMMENT = [
   'caBundle is left out on purpose: kadmit publishes its CA into every webhook',
   'here at run time (merging CAs during a rotation). Keeping it out of these',
@@ -25,7 +19,6 @@ export function namespaceSelector(config: ManifestConfig): Record<string, unknow
 }
 
 function webhookEntry(webhook: Webhook, config: ManifestConfig): Record<string, unknown> {
-  const extras = webhook as Webhook & RegistrationExtras;
   return {
     name: webhook.name,
     clientConfig: { service: { namespace: config.namespace, name: config.serviceName, path: webhook.path, port: 443 } },
@@ -40,8 +33,8 @@ function webhookEntry(webhook: Webhook, config: ManifestConfig): Record<string, 
     // Equivalent: a request made through another version of a matched resource is sent too.
     matchPolicy: 'Equivalent',
     namespaceSelector: namespaceSelector(config),
-    ...(extras.objectSelector !== undefined && { objectSelector: extras.objectSelector }),
-    ...(extras.matchConditions !== undefined && extras.matchConditions.length > 0 && { matchConditions: extras.matchConditions.map((c) => ({ ...c })) }),
+    ...(webhook.objectSelector !== undefined && { objectSelector: structuredClone(webhook.objectSelector) }),
+    ...(webhook.matchConditions !== undefined && webhook.matchConditions.length > 0 && { matchConditions: webhook.matchConditions.map((c) => ({ ...c })) }),
     sideEffects: webhook.sideEffects,
     timeoutSeconds: webhook.timeoutSeconds,
     admissionReviewVersions: ['v1', 'v1beta1'],

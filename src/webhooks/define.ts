@@ -11,6 +11,19 @@ export type SideEffects = 'None' | 'NoneOnDryRun';
 export type Scope = 'Cluster' | 'Namespaced' | '*';
 export type SchemaValidation = 'when-available' | 'required' | 'off';
 
+export interface MatchCondition {
+  /** A qualified name, unique within the webhook. */
+  name: string;
+  /** A CEL expression over `object`, `oldObject`, `request`, `authorizer`. */
+  expression: string;
+}
+
+/** metav1.LabelSelector. */
+export interface LabelSelector {
+  matchLabels?: Readonly<Record<string, string>>;
+  matchExpressions?: readonly { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: readonly string[] }[];
+}
+
 /** Mirrors admissionregistration.k8s.io/v1 RuleWithOperations. */
 export interface Rule {
   operations: readonly (Operation | '*')[];
@@ -56,6 +69,13 @@ interface WebhookCommon {
   /** 1..30; the apiserver's default is 10. */
   timeoutSeconds?: number;
   /**
+   * CEL conditions the apiserver evaluates before calling (admissionregistration
+   * matchConditions): a request for which one is false is never sent.
+   */
+  matchConditions?: readonly MatchCondition[];
+  /** Only objects whose labels match are sent (a LabelSelector). */
+  objectSelector?: LabelSelector;
+  /**
    * How objects are checked before the handler sees them:
    * - `when-available` (default): against the schema of their kind when kadmit has one,
    *   else passed on raw;
@@ -88,6 +108,8 @@ interface WebhookResolved {
   readonly timeoutSeconds: number;
   readonly kubeApi: boolean;
   readonly schemaValidation: SchemaValidation;
+  readonly matchConditions?: readonly MatchCondition[];
+  readonly objectSelector?: LabelSelector;
 }
 
 export interface ValidatingWebhook extends WebhookResolved {
@@ -138,7 +160,19 @@ function resolveCommon(spec: WebhookCommon): WebhookResolved {
   }
   const schemaValidation = spec.schemaValidation ?? 'when-available';
   if (!['when-available', 'required', 'off'].includes(schemaValidation)) invalid(name, 'schemaValidation', 'must be when-available, required or off');
-  return { name, path: spec.path, rules: spec.rules, failurePolicy, sideEffects, timeoutSeconds, kubeApi: spec.kubeApi === true, schemaValidation };
+  const conditionNames = new Set<string>();
+  (spec.matchConditions ?? []).forEach((c, i) => {
+    if (typeof c?.name !== 'string' || !/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(c.name) || c.name.length > 63) invalid(name, `matchConditions[${i}].name`, 'must be a qualified name part (<= 63 characters)');
+    if (conditionNames.has(c.name)) invalid(name, `matchConditions[${i}].name`, `repeats "${c.name}"`);
+    if (typeof c.expression !== 'string' || c.expression.trim() === '') invalid(name, `matchConditions[${i}].expression`, 'must be a CEL expression');
+    conditionNames.add(c.name);
+  });
+  if ((spec.matchConditions?.length ?? 0) > 64) invalid(name, 'matchConditions', 'may hold at most 64 conditions');
+  return {
+    name, path: spec.path, rules: spec.rules, failurePolicy, sideEffects, timeoutSeconds, kubeApi: spec.kubeApi === true, schemaValidation,
+    ...(spec.matchConditions !== undefined && { matchConditions: spec.matchConditions }),
+    ...(spec.objectSelector !== undefined && { objectSelector: spec.objectSelector }),
+  };
 }
 
 export function defineValidatingWebhook(spec: ValidatingWebhookSpec): ValidatingWebhook {
