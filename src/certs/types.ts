@@ -32,8 +32,17 @@ export const DEFAULT_LIFETIMES: Readonly<CertLifetimes> = Object.freeze({
   backdateMs: 5 * 60 * 1000,
 });
 
+/** The default backdate, capped at a tenth of the shorter lifetime unless one is given. */
+const MAX_BACKDATE_FRACTION = 0.1;
+
 export function resolveLifetimes(partial: Partial<CertLifetimes> | undefined): CertLifetimes {
   const l = { ...DEFAULT_LIFETIMES, ...partial };
+  // Renewal is at 2/3 of the validity, and the validity includes the backdate:
+  // 5 min of it on a life of seconds (kadmit serve --serving-lifetime 6s) would
+  // make every new certificate due at once and rotate it in a loop.
+  if (partial?.backdateMs === undefined) {
+    l.backdateMs = Math.min(l.backdateMs, Math.floor(Math.min(l.caMs, l.servingMs) * MAX_BACKDATE_FRACTION));
+  }
   for (const [k, v] of Object.entries(l)) {
     if (!Number.isFinite(v) || v < 0 || (k !== 'backdateMs' && v < 1000)) {
       throw new RangeError(`certificate lifetime ${k} must be a finite number of ms (>= 1000), got ${v}`);
