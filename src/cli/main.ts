@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // kadmit's command line. Each command lives in its own module and returns an
 // exit code; usage errors exit 2 with a message naming what is wrong.
+import { enableCompileCache } from 'node:module';
 import { UsageError } from '../config/load.ts';
 import { errorMessage, KadmitError } from '../errors.ts';
 
@@ -9,12 +10,17 @@ interface Command {
   run(argv: string[]): Promise<number>;
 }
 
+// V8's code cache for the modules the command loads (most of start-up is module
+// loading); where the cache directory cannot be written it is simply off.
+enableCompileCache();
+
 // One line per command; the module is loaded only when the command runs.
 const COMMANDS: Record<string, Command> = {
   serve: { summary: 'serve the configured admission webhooks over HTTPS', run: async (argv) => (await import('./serve-command.ts')).run(argv) },
   replay: { summary: 'replay AdmissionReview fixtures through the webhooks and check expectations', run: async (argv) => (await import('./replay-command.ts')).run(argv) },
   bench: { summary: 'measure per-webhook latency on fixtures, and compare with a baseline', run: async (argv) => (await import('./bench-command.ts')).run(argv) },
   manifests: { summary: 'render the Kubernetes manifests that install kadmit (stdout, or files with --out)', run: async (argv) => (await import('./manifests-command.ts')).run(argv) },
+  certs: { summary: 'inspect the certificates kadmit manages (certs inspect [--json])', run: async (argv) => (await import('./certs-command.ts')).run(argv) },
 };
 
 function usage(): string {
