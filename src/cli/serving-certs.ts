@@ -7,9 +7,6 @@ import type { Logger } from 'pino';
 import { createFileCertRotator } from '../certs/file-store.ts';
 import { createCertRotator, type RotatorStatus } from '../certs/rotator.ts';
 import { createExternalCertificates } from '../certs/external.ts';
-import { createSecretDocumentStore } from '../certs/kube-secret-store.ts';
-import { createKubeBundleTargets } from '../certs/kube-bundle-targets.ts';
-import { createKubeCertEvents } from '../certs/kube-events.ts';
 import { serviceHostname } from '../certs/names.ts';
 import type { BundleTargets, CertMetrics, ServingSink } from '../certs/ports.ts';
 import type { ServingMaterial } from '../certs/types.ts';
@@ -85,7 +82,12 @@ export async function startServingCertificates(config: ServeConfig, sink: Servin
   }
 
   // secret: the Kubernetes client is loaded only in this mode (it costs a second to import).
-  const { loadKubeConfig, createKube } = await import('../kube/index.ts');
+  const [{ loadKubeConfig, createKube }, { createSecretDocumentStore }, { createKubeBundleTargets }, { createKubeCertEvents }] = await Promise.all([
+    import('../kube/index.ts'),
+    import('../certs/kube-secret-store.ts'),
+    import('../certs/kube-bundle-targets.ts'),
+    import('../certs/kube-events.ts'),
+  ]);
   const kc = loadKubeConfig(config.kubeconfig === '' ? {} : { path: config.kubeconfig });
   const kube = createKube(kc);
   const name = config.certSecret === '' ? `${config.serviceName}-ca` : config.certSecret;

@@ -1,51 +1,6 @@
-// A review worker: loads the same webhook modules as the main thread and runs
-// the admission pipeline for the reviews it is handed. A heartbeat in shared
-// memory lets the main thread see when a handler has stopped the event loop.
-import { parentPort, workerData } from 'node:worker_threads';
-import pino from 'pino';
-import { loadWebhooks } from '../webhooks/load.ts';
-import { loadSchemaRegistry } from '../admission/schemas.ts';
-import { preloadKubeClients } from '../kube/for-handlers.ts';
-import { runReview } from '../admission/pipeline.ts';
-import { ReviewAbortedError } from '../admission/abort.ts';
-import { createLogger } from '../observability/logger.ts';
-import { errorMessage } from '../errors.ts';
-import { HEARTBEAT, HEARTBEAT_INTERVAL_MS, SLOT_BASE, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
+// Entry of a review worker thread: turn on V8's code cache before the worker
+// loads the pipeline and the webhook modules (most of its start-up), then run.
+import { enableCompileCache } from 'node:module';
 
-const setup = workerData as WorkerSetup;
-const port = parentPort!;
-const words = new Int32Array(setup.shared);
-// Log lines go to the main thread's logger (one destination, one format). Only
-// handler errors and warnings are logged here; the per-review line is the main thread's.
-const log = createLogger(setup.logLevel as pino.LevelWithSilent, { write: (line: string) => post({ type: 'log', line }) });
-const controllers = new Map<number, AbortController>();
-
-setInterval(() => Atomics.add(words, HEARTBEAT, 1), HEARTBEAT_INTERVAL_MS);
-
-const webhooks = (await loadWebhooks(setup.webhookSpecs, setup.settings, setup.cwd)).map((l) => l.webhook);
-const schemas = await loadSchemaRegistry(setup.crdFiles);
-// Without a kubeconfig the worker still serves; kube() then fails with the reason.
-if (webhooks.some((w) => w.kubeApi)) await preloadKubeClients().catch((err: unknown) => log.warn({ err }, 'Kubernetes client not available to handlers'));
-
-port.on('message', (message: ToWorker) => {
-  if (message.type === 'abort') {
-    controllers.get(message.id)?.abort(new ReviewAbortedError(message.kind, `review aborted: ${message.kind}`));
-    return;
-  }
-  if (Atomics.compareExchange(words, SLOT_BASE + message.slot, message.id, -message.id) !== message.id) return; // taken back
-  // Already answered by failurePolicy on the main thread: running it would be wasted work.
-  if (Date.now() > message.deadline) return post({ type: 'failed', id: message.id, message: 'the review expired before a worker started it' });
-  const webhook = webhooks[message.webhook]!;
-  const controller = new AbortController();
-  controllers.set(message.id, controller);
-  runReview(webhook, message.body, { signal: controller.signal, deadline: message.deadline, log, logObjects: setup.logObjects, schemas }).then(
-    (outcome) => post({ type: 'done', id: message.id, outcome }),
-    (err: unknown) => post({ type: 'failed', id: message.id, message: errorMessage(err) }),
-  ).finally(() => controllers.delete(message.id));
-});
-
-function post(message: FromWorker): void {
-  port.postMessage(message);
-}
-
-post({ type: 'ready', webhooks: webhooks.map((w) => w.name) });
+enableCompileCache();
+await import('./worker-main.ts');
