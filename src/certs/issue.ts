@@ -33,6 +33,8 @@ export interface ServingSpec {
   backdateMs: number;
   /** Default: the first DNS name. Clients ignore it; SANs are what count. */
   commonName?: string;
+  /** Default serverAuth; clientAuth for a TLS client certificate (e.g. the readiness self-check's). */
+  extKeyUsage?: 'serverAuth' | 'clientAuth';
   now?: Date;
   modulusLength?: number;
 }
@@ -93,7 +95,7 @@ export async function issueServing(spec: ServingSpec): Promise<IssuedCertificate
     cert.setExtensions([
       { name: 'basicConstraints', cA: false, critical: true },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'extKeyUsage', [spec.extKeyUsage ?? 'serverAuth']: true },
       { name: 'subjectAltName', altNames },
       { name: 'subjectKeyIdentifier' },
       // forge's `keyIdentifier: true` would take the leaf's own key id.

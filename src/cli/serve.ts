@@ -14,7 +14,8 @@ import { WorkerPool } from '../workers/pool.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { createWebhookServer, type WebhookServer } from '../transport/webhook-server.ts';
 import { createOpsServer, type OpsServer } from '../transport/ops-server.ts';
-import { selfCheck } from '../transport/self-check.ts';
+import { selfCheck, type ClientIdentity } from '../transport/self-check.ts';
+import { startClientAuth, type ClientAuth } from '../transport/client-ca.ts';
 import { errorMessage } from '../errors.ts';
 import type { ServeConfig } from '../config/options.ts';
 
@@ -55,6 +56,7 @@ interface Live {
   reviewer?: Reviewer;
   pool?: WorkerPool;
   certs?: ServingCertificates;
+  clientAuth?: ClientAuth;
 }
 
 export async function startServer(config: ServeConfig, log: Logger): Promise<RunningServer> {
@@ -83,6 +85,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   } catch (err) {
     await live.pool?.close();
     await live.certs?.stop();
+    live.clientAuth?.stop();
     await ops.close();
     throw err;
   }
@@ -131,6 +134,9 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
     log,
     metrics,
   }));
+  let swapClientCa: (ca: string) => void = () => undefined;
+  const clientAuth = config.clientCaFile === '' ? undefined
+    : (live.clientAuth = await startClientAuth({ path: config.clientCaFile, onChange: (ca) => swapClientCa(ca), log }));
   const webhookServer = createWebhookServer({
     webhooks,
     reviewer,
@@ -142,12 +148,14 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
     requestTimeoutMs: config.requestTimeoutMs,
     keepAliveTimeoutMs: config.keepAliveTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
+    ...(clientAuth && { clientCa: clientAuth.ca() }),
     log,
   });
+  swapClientCa = (ca) => webhookServer.setClientCa(ca);
   webhookServer.fastify.server.on('tlsClientError', () => metrics.tlsHandshakeFailures.inc());
   const webhookAt = await webhookServer.listen(splitAddress(config.webhookAddress).host, splitAddress(config.webhookAddress).port);
 
-  const selfChecker = startSelfCheck(config, webhookAt.port, certs, readiness, log);
+  const selfChecker = startSelfCheck(config, webhookAt.port, certs, readiness, log, clientAuth?.identity);
   swapTls = (pair) => {
     webhookServer.setTls(pair);
     log.info('serving certificate swapped in for new connections');
@@ -158,7 +166,7 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
   log.info({ webhook: webhookAt, ops: { port: parts.opsPort }, webhooks: webhooks.map((w) => `${w.type} ${w.name} ${w.path}`) }, 'kadmit serving');
 
   let stopping: Promise<void> | undefined;
-  const shutdown = () => (stopping ??= stop(config, log, { readiness, reviewer, webhookServer, pool, certs, ops, selfChecker }));
+  const shutdown = () => (stopping ??= stop(config, log, { readiness, reviewer, webhookServer, pool, certs, clientAuth, ops, selfChecker }));
   return {
     webhookPort: webhookAt.port,
     opsPort: parts.opsPort,
@@ -175,7 +183,7 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
  * clients trust (the published caBundle in secret mode); checked every few
  * seconds and after every certificate swap.
  */
-function startSelfCheck(config: ServeConfig, port: number, certs: ServingCertificates, readiness: Readiness, log: Logger) {
+function startSelfCheck(config: ServeConfig, port: number, certs: ServingCertificates, readiness: Readiness, log: Logger, client?: ClientIdentity) {
   const configured = splitAddress(config.webhookAddress).host;
   const host = ['0.0.0.0', '::', ''].includes(configured) ? '127.0.0.1' : configured;
   const servername = serviceHostname(config.serviceName, config.namespace);
@@ -183,7 +191,7 @@ function startSelfCheck(config: ServeConfig, port: number, certs: ServingCertifi
   const now = async () => {
     let problem: string | undefined;
     try {
-      problem = await selfCheck(host, port, servername, await certs.trustedBundles());
+      problem = await selfCheck(host, port, servername, await certs.trustedBundles(), client);
     } catch (err) {
       problem = `TLS self-check could not read what clients trust: ${errorMessage(err)}`;
     }
@@ -202,6 +210,7 @@ interface Running {
   webhookServer: WebhookServer;
   pool: WorkerPool | undefined;
   certs: ServingCertificates;
+  clientAuth: ClientAuth | undefined;
   ops: OpsServer;
   selfChecker: { stop(): void };
 }
@@ -220,6 +229,7 @@ async function stop(config: ServeConfig, log: Logger, r: Running): Promise<void>
   r.reviewer.shutdown();
   await r.pool?.close();
   await r.certs.stop();
+  r.clientAuth?.stop();
   await r.ops.close();
   log.info('shutdown: done');
 }

@@ -4,9 +4,15 @@
 import { connect } from 'node:tls';
 import { errorMessage } from '../errors.ts';
 
-export function handshake(host: string, port: number, servername: string, ca: string, timeoutMs = 3_000): Promise<void> {
+/** A client certificate to present, when the listener requires one (--client-ca). */
+export interface ClientIdentity {
+  key: string;
+  cert: string;
+}
+
+export function handshake(host: string, port: number, servername: string, ca: string, timeoutMs = 3_000, client?: ClientIdentity): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, servername, ca, minVersion: 'TLSv1.2', ALPNProtocols: ['http/1.1'] });
+    const socket = connect({ host, port, servername, ca, minVersion: 'TLSv1.2', ALPNProtocols: ['http/1.1'], ...client });
     const timer = setTimeout(() => socket.destroy(new Error(`no TLS handshake within ${timeoutMs} ms`)), timeoutMs);
     socket.once('secureConnect', () => {
       clearTimeout(timer);
@@ -21,11 +27,11 @@ export function handshake(host: string, port: number, servername: string, ca: st
 }
 
 /** Why a handshake with each bundle fails, or undefined when all succeed. */
-export async function selfCheck(host: string, port: number, servername: string, bundles: readonly string[]): Promise<string | undefined> {
+export async function selfCheck(host: string, port: number, servername: string, bundles: readonly string[], client?: ClientIdentity): Promise<string | undefined> {
   if (bundles.length === 0) return 'no caBundle published yet';
   for (const [i, ca] of bundles.entries()) {
     try {
-      await handshake(host, port, servername, ca);
+      await handshake(host, port, servername, ca, undefined, client);
     } catch (err) {
       return `TLS self-check as ${servername} with caBundle ${i + 1} of ${bundles.length} failed: ${errorMessage(err)}`;
     }

@@ -27,6 +27,8 @@ export interface WebhookServerOptions {
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
   idleTimeoutMs: number;
+  /** CAs (PEM) a client certificate must chain to; absent: no client certificate is asked for. */
+  clientCa?: string;
   log: Logger;
 }
 
@@ -34,6 +36,8 @@ export interface WebhookServer {
   listen(host: string, port: number): Promise<{ host: string; port: number }>;
   /** Swaps the serving certificate for new handshakes; open connections keep theirs. */
   setTls(tls: ServingTls): void;
+  /** Swaps the accepted client CAs for new handshakes (only with `clientCa` set at creation). */
+  setClientCa(ca: string): void;
   /** Stops accepting connections and waits for open ones to finish. */
   close(): Promise<void>;
   readonly fastify: FastifyInstance<HttpsServer>;
@@ -42,16 +46,22 @@ export interface WebhookServer {
 const METHODS_NOT_ALLOWED = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 export function createWebhookServer(options: WebhookServerOptions): WebhookServer {
+  let tlsNow = options.tls;
+  let clientCa = options.clientCa;
+  // One secure context holds both the serving pair and the accepted client CAs: a swap of either keeps the other.
   const secureOptions = (tls: ServingTls): SecureContextOptions => ({
     key: tls.key,
     cert: tls.cert,
     minVersion: options.tlsMinVersion,
     ...(options.tlsCiphers !== '' && { ciphers: options.tlsCiphers }),
+    ...(clientCa !== undefined && { ca: clientCa }),
   });
+  // requestCert/rejectUnauthorized belong to the server, not the context: fixed at creation.
+  const clientAuth: { requestCert?: boolean; rejectUnauthorized?: boolean } = options.clientCa === undefined ? {} : { requestCert: true, rejectUnauthorized: true };
   const app = Fastify<HttpsServer>({
     // HTTP/1.1 only: the apiserver uses it for service references, and HTTP/2 stays off (CVE-2023-44487).
     // connectionsCheckingInterval: how often Node enforces headersTimeout/requestTimeout (default 30 s).
-    https: { ...secureOptions(options.tls), connectionsCheckingInterval: 1_000 } as SecureContextOptions,
+    https: { ...secureOptions(options.tls), ...clientAuth, connectionsCheckingInterval: 1_000 } as SecureContextOptions,
     loggerInstance: options.log.child({ component: 'transport' }),
     // kadmit writes one line per review itself; fastify's per-request lines would double it.
     logController: new LogController({ disableRequestLogging: true }),
@@ -116,7 +126,13 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       return { host: address.address, port: address.port };
     },
     setTls(tls) {
+      tlsNow = tls;
       app.server.setSecureContext(secureOptions(tls));
+    },
+    setClientCa(ca) {
+      if (clientCa === undefined) throw new Error('client authentication was not enabled when the webhook server was created');
+      clientCa = ca;
+      app.server.setSecureContext(secureOptions(tlsNow));
     },
     close: () => app.close(),
   };
