@@ -30,7 +30,7 @@ t.test('file mode, as a process: text and --json', async (t) => {
   t.match(text.stdout, /^ca: O=kadmit, CN=kadmit-ca-\d+$/m);
   t.match(text.stdout, /^serving: CN=kadmit\.kadmit\.svc$/m);
   t.match(text.stdout, /SANs +DNS:kadmit\.kadmit\.svc, .*IP Address:127\.0\.0\.1/);
-  t.match(text.stdout, /expires in 364d/);
+  t.match(text.stdout, /expires in 36[45]d/); // NotAfter is rounded up to the second
   t.match(text.stdout, `published in ${dir}/ca.crt`);
   t.notMatch(text.stdout, /Problems:/);
 
