@@ -1,12 +1,13 @@
 // Sends reviews through the same Reviewer and pipeline `kadmit serve` uses
 // (deadline from `?timeout=`, the race against it, failurePolicy answers), on
-// this thread, with no HTTP in between.
+// in review workers or on this thread, with no HTTP in between.
 import type { Logger } from 'pino';
 import { Reviewer } from '../admission/reviewer.ts';
 import { runReview } from '../admission/pipeline.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import type { SchemaRegistry } from '../schemas/registry.ts';
 import type { Answer, Sender } from './answer.ts';
+import type { WorkerPool } from '../workers/pool.ts';
 
 export interface InProcessOptions {
   deadlineMarginMs: number;
@@ -14,14 +15,16 @@ export interface InProcessOptions {
   /** The schemas serve checks objects against (built-in kinds and the configured CRDs). */
   schemas: SchemaRegistry;
   logObjects?: boolean;
+  /** Review workers, as serve runs them; without, handlers run on this thread. */
+  pool?: WorkerPool;
 }
 
 export function inProcessSender(options: InProcessOptions): Sender {
   const { log } = options;
   const reviewer = new Reviewer({
     deadlineMarginMs: options.deadlineMarginMs,
-    // The executor `kadmit serve` uses without workers.
-    execute: (webhook, body, ctx) => runReview(webhook, body, { ...ctx, log, logObjects: options.logObjects ?? false, schemas: options.schemas }),
+    // The executors `kadmit serve` uses, with and without workers.
+    execute: options.pool?.execute ?? ((webhook, body, ctx) => runReview(webhook, body, { ...ctx, log, logObjects: options.logObjects ?? false, schemas: options.schemas })),
     log,
     metrics: createMetrics(),
   });
@@ -38,6 +41,7 @@ export function inProcessSender(options: InProcessOptions): Sender {
     },
     async close() {
       reviewer.shutdown();
+      await options.pool?.close();
     },
   };
 }

@@ -13,6 +13,7 @@ import type { Webhook } from '../webhooks/define.ts';
 import type { Sender } from './answer.ts';
 import { WebhookIndex } from './webhooks.ts';
 import { inProcessSender } from './in-process.ts';
+import { WorkerPool } from '../workers/pool.ts';
 import { httpsSender } from './https-sender.ts';
 
 /** parseArgs options shared by replay and bench. */
@@ -30,6 +31,7 @@ export const TARGET_OPTIONS = {
   'server-name': { type: 'string' },
   timeout: { type: 'string' },
   'log-level': { type: 'string' },
+  workers: { type: 'string' },
 } as const;
 
 export const TARGET_HELP = [
@@ -50,6 +52,8 @@ export const TARGET_HELP = [
   '  --timeout DURATION      time the apiserver has left, e.g. 10s; ?timeout= is the lesser of it and',
   '                          the webhook\'s timeoutSeconds, in whole seconds (default: timeoutSeconds)',
   '  --log-level LEVEL       kadmit and handler logs on stderr (default silent)',
+  '  --workers N             in-process: review worker threads (default 1, so a handler that never',
+  '                          yields is answered by failurePolicy at its deadline; 0 runs handlers here)',
 ];
 
 type Values = { [K in keyof typeof TARGET_OPTIONS]?: (typeof TARGET_OPTIONS)[K] extends { multiple: true } ? string[] : string };
@@ -71,6 +75,13 @@ export function parseTimeoutFlag(value: string | undefined): number | undefined 
   const ms = parseGoDuration(value);
   if (ms === undefined || ms <= 0 || ms > MAX_TIMEOUT_MS) throw new UsageError(`--timeout: expected a Go duration from 1ms to 30s such as 10s (got ${JSON.stringify(value)})`);
   return ms;
+}
+
+export function parseWorkersFlag(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new UsageError(`--workers: expected a whole number from 0 to 64 (got ${JSON.stringify(value)})`);
+  return n;
 }
 
 export function parseUrlFlag(value: string): URL {
@@ -137,7 +148,15 @@ export async function prepareTarget(values: Values, env: NodeJS.ProcessEnv, opti
     });
   } else {
     for (const flag of ['ca', 'server-name'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} only applies with --url`);
-    sender = inProcessSender({ deadlineMarginMs: config.deadlineMarginMs, log, schemas, logObjects: config.logObjects });
+    const workers = parseWorkersFlag(values.workers);
+    const pool = workers === 0 ? undefined : new WorkerPool({
+      size: workers,
+      webhooks: loaded.map((l) => l.webhook),
+      setup: { webhookSpecs: config.webhooks, crdFiles: config.crds, settings: config.settings as Record<string, unknown>, cwd: process.cwd(), logLevel: level, logObjects: config.logObjects },
+      log,
+    });
+    await pool?.start();
+    sender = inProcessSender({ deadlineMarginMs: config.deadlineMarginMs, log, schemas, logObjects: config.logObjects, ...(pool && { pool }) });
   }
   return {
     webhooks,
