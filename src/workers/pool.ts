@@ -2,7 +2,9 @@
 // a handler that never yields (`while (true) {}`, a pathological regex) stalls
 // only its worker: the main thread still answers that review by its deadline,
 // stops sending work to the stalled worker, takes back the reviews queued behind
-// it, and replaces it once a review it started is past its deadline.
+// it, and replaces it once a review it started is past its deadline. A warm
+// stand-in worker takes a blocked worker's place at once, so capacity does not
+// wait for the deadline and a new worker's start-up.
 import { Worker } from 'node:worker_threads';
 import pino, { type Logger } from 'pino';
 import { KadmitError } from '../errors.ts';
@@ -152,6 +154,10 @@ export class WorkerPool {
   readonly #replaceAfterMs: number;
   readonly #webhookIndex = new Map<string, number>();
   #slots: WorkerSlot[] = [];
+  /** Ready, takes no work; swapped in for a blocked worker. */
+  #standIn: WorkerSlot | undefined;
+  /** Blocked workers taken out of rotation: each recovers (and stands in) or is stopped. */
+  #benched: WorkerSlot[] = [];
   readonly #waiting: Job[] = [];
   #nextId = 1;
   #replaced = 0;
@@ -168,6 +174,7 @@ export class WorkerPool {
 
   async start(): Promise<void> {
     this.#slots = Array.from({ length: this.#options.size }, () => this.#spawn());
+    this.#standIn = this.#spawnStandIn();
     await Promise.all(this.#slots.map((s) => s.ready));
     this.#watchdog = setInterval(() => this.#tick(), WATCHDOG_INTERVAL_MS);
     this.#watchdog.unref();
@@ -194,8 +201,8 @@ export class WorkerPool {
     for (const s of this.#slots) {
       if (s.isReady && !s.dead) ready++;
       if (s.stalled) stalled++;
-      inFlight += s.jobs.size;
     }
+    for (const s of this.#everyWorker()) inFlight += s.jobs.size;
     return { size: this.#options.size, ready, stalled, inFlight, replaced: this.#replaced };
   }
 
@@ -204,7 +211,17 @@ export class WorkerPool {
     clearInterval(this.#watchdog);
     const stopped = new KadmitError('KADMIT_POOL_CLOSED', 'the worker pool closed');
     for (const job of this.#waiting.splice(0)) this.#settle(job, stopped);
-    await Promise.all(this.#slots.map((s) => this.#stop(s, stopped)));
+    await Promise.all(this.#everyWorker().map((s) => this.#stop(s, stopped)));
+  }
+
+  #everyWorker(): WorkerSlot[] {
+    return [...this.#slots, ...this.#benched, ...(this.#standIn ? [this.#standIn] : [])];
+  }
+
+  #spawnStandIn(): WorkerSlot {
+    const slot = this.#spawn();
+    slot.ready.catch((err: unknown) => this.#options.log.error({ err }, 'stand-in review worker failed to start'));
+    return slot;
   }
 
   #spawn(): WorkerSlot {
@@ -269,7 +286,7 @@ export class WorkerPool {
       return;
     }
     const kind = abortKindOf(job.ctx.signal);
-    for (const s of this.#slots) {
+    for (const s of this.#everyWorker()) {
       if (s.jobs.get(job.id) === job && kind) s.worker.postMessage({ type: 'abort', id: job.id, kind } satisfies ToWorker);
     }
   }
@@ -282,33 +299,98 @@ export class WorkerPool {
 
   #tick(): void {
     const now = Date.now();
-    for (const slot of this.#slots) {
+    for (const slot of [...this.#slots]) {
       if (!slot.isReady || slot.dead) continue;
       const changed = slot.checkHeartbeat(now, this.#stallAfterMs);
       if (changed && !slot.stalled) this.#flushWaiting();
       if (!slot.stalled) continue;
-      const reclaimed = slot.reclaimQueued();
-      for (const job of reclaimed) {
+      for (const job of slot.reclaimQueued()) {
         this.#options.events?.reviewReclaimed?.();
         this.#dispatch(job);
       }
-      const blocked = slot.quietFor(now) >= this.#replaceAfterMs && slot.started().some((job) => now > job.deadline);
-      if (blocked) {
-        this.#options.log.warn({ stalledJobs: slot.jobs.size }, 'review worker blocked past a deadline; replacing it');
-        slot.dead = true;
-        void this.#stop(slot, new KadmitError('KADMIT_WORKER_STOPPED', 'its worker was stopped: a handler blocked it past its deadline'));
-        this.#replace(slot, 'stalled');
+      if (slot.started().length > 0 && this.#standIn?.isReady && !this.#standIn.dead) this.#bench(slot);
+      else if (this.#blocked(slot, now)) this.#stopBlocked(slot, () => this.#replace(slot, 'stalled'));
+    }
+    for (const slot of [...this.#benched]) {
+      slot.checkHeartbeat(now, this.#stallAfterMs);
+      if (!slot.stalled) this.#unbench(slot);
+      else if (this.#blocked(slot, now)) {
+        this.#stopBlocked(slot, () => {
+          this.#benched = this.#benched.filter((s) => s !== slot);
+          this.#countReplacement('stalled');
+          this.#standIn ??= this.#spawnStandIn();
+        });
       }
     }
   }
 
-  #replace(old: WorkerSlot, reason: 'stalled' | 'exited'): void {
-    if (this.#closed) return;
+  /** Silent long enough, with a review it started past its deadline: a handler has it. */
+  #blocked(slot: WorkerSlot, now: number): boolean {
+    return slot.quietFor(now) >= this.#replaceAfterMs && slot.started().some((job) => now > job.deadline);
+  }
+
+  #stopBlocked(slot: WorkerSlot, then: () => void): void {
+    this.#options.log.warn({ stalledJobs: slot.jobs.size }, 'review worker blocked past a deadline; replacing it');
+    slot.dead = true;
+    void this.#stop(slot, new KadmitError('KADMIT_WORKER_STOPPED', 'its worker was stopped: a handler blocked it past its deadline'));
+    then();
+  }
+
+  /** Swaps the stand-in in for a blocked worker; the blocked one waits on the bench. */
+  #bench(slot: WorkerSlot): void {
+    const standIn = this.#standIn!;
+    this.#standIn = undefined;
+    this.#slots = this.#slots.map((s) => (s === slot ? standIn : s));
+    this.#benched.push(slot);
+    this.#flushWaiting();
+  }
+
+  /**
+   * A benched worker that was only busy, not blocked: it becomes the stand-in.
+   * Of two idle workers one goes; one with reviews still running is kept.
+   */
+  #unbench(slot: WorkerSlot): void {
+    const standIn = this.#standIn;
+    if (standIn !== undefined && standIn.jobs.size > 0 && slot.jobs.size > 0) return; // both busy: ask again next tick
+    this.#benched = this.#benched.filter((s) => s !== slot);
+    if (standIn === undefined) {
+      this.#standIn = slot;
+      return;
+    }
+    const retired = slot.jobs.size === 0 ? slot : standIn;
+    this.#standIn = retired === slot ? standIn : slot;
+    retired.dead = true;
+    void retired.worker.terminate();
+  }
+
+  #countReplacement(reason: 'stalled' | 'exited'): void {
     this.#replaced++;
     this.#options.events?.workerReplaced?.(reason);
-    const fresh = this.#spawn();
-    fresh.ready.catch((err: unknown) => this.#options.log.error({ err }, 'replacement review worker failed to start'));
+  }
+
+  #replace(old: WorkerSlot, reason: 'stalled' | 'exited'): void {
+    if (this.#closed) return;
+    this.#countReplacement(reason);
+    if (old === this.#standIn) {
+      this.#standIn = this.#spawnStandIn();
+      return;
+    }
+    if (this.#benched.includes(old)) {
+      this.#benched = this.#benched.filter((s) => s !== old);
+      this.#standIn ??= this.#spawnStandIn();
+      return;
+    }
+    // The stand-in takes the place when it is ready; a new one is started behind it.
+    let fresh: WorkerSlot;
+    if (this.#standIn?.isReady && !this.#standIn.dead) {
+      fresh = this.#standIn;
+      this.#standIn = this.#spawnStandIn();
+    } else {
+      fresh = this.#spawn();
+      fresh.ready.catch((err: unknown) => this.#options.log.error({ err }, 'replacement review worker failed to start'));
+    }
     this.#slots = this.#slots.map((s) => (s === old ? fresh : s));
+    if (fresh.isReady) this.#flushWaiting();
   }
 
   #failJobs(slot: WorkerSlot, err: Error): void {

@@ -25,6 +25,8 @@ t.test('a spinning handler is answered by failurePolicy within deadline + 100 ms
   const started = Date.now();
   const spinning = post('/spin?timeout=2s', 'spin-1').then((res) => ({ res, elapsed: Date.now() - started }));
   await new Promise((r) => setTimeout(r, 50)); // let it occupy a worker
+  // The warm stand-in takes the blocked worker's place long before the deadline.
+  t.ok(await waitFor(() => server.pool!.stats().ready === 2 && server.pool!.stats().stalled === 0, 600), 'full capacity again while the spinner still runs');
   const normal = await Promise.all(Array.from({ length: 100 }, (_, i) => post('/quick?timeout=10s', `quick-${i}`)));
   t.ok(normal.every((r) => r.status === 200 && r.json().response.allowed === true), 'all 100 normal reviews allowed');
   const { res, elapsed } = await spinning;
