@@ -4,7 +4,6 @@
 import { KadmitError } from '../errors.ts';
 
 export type AbortKind = 'client-disconnected' | 'deadline-exceeded' | 'shutdown';
-export const ABORT_KINDS: readonly AbortKind[] = ['client-disconnected', 'deadline-exceeded', 'shutdown'];
 
 const CODES: Record<AbortKind, string> = {
   'client-disconnected': 'KADMIT_ABORT_CLIENT_DISCONNECTED',

@@ -73,10 +73,6 @@ const rotationSchema = z.object({
 });
 type RotationRecord = z.infer<typeof rotationSchema>;
 
-export function emptyCaState(): CaState {
-  return { retired: [], dropped: [] };
-}
-
 export function caEntry(pair: CertAndKey): CaEntry {
   const x = new X509Certificate(pair.cert);
   return { cert: x.toString(), key: pair.key, fingerprint: x.fingerprint256, notBefore: x.validFromDate, notAfter: x.validToDate };

@@ -89,11 +89,6 @@ function checkLeaf(cert: string, key: string, hosts: readonly string[], now: Dat
   return leaf;
 }
 
-/** Facts about a certificate, for logs, metrics and rotation decisions. */
-export function certificateFacts(pem: string): CertificateFacts {
-  return facts(parse(pem, 'given'));
-}
-
 function parse(pem: string, role: string): X509Certificate {
   try {
     return new X509Certificate(pem);

@@ -85,10 +85,6 @@ export function caBundleTarget(kind: CaBundleTargetKind, o: KubeObject): CaBundl
   };
 }
 
-export function collectionPath(kind: CaBundleTargetKind): string {
-  return COLLECTION[kind];
-}
-
 // Throws KADMIT_KUBE_NOT_FOUND when absent.
 export async function getCaBundleTarget(kube: Kube, kind: CaBundleTargetKind, name: string, opts?: KubeRequestOptions): Promise<CaBundleTarget> {
   const o = await getJson<KubeObject>(kube, `${COLLECTION[kind]}/${encodeURIComponent(name)}`, {}, `get ${kind} ${name}`, opts);
