@@ -105,11 +105,17 @@ interface Parts {
 async function startServing(config: ServeConfig, log: Logger, parts: Parts): Promise<RunningServer> {
   const { webhooks, schemas, settings, metrics, readiness, live, ops } = parts;
 
-  // New pairs before the listener exists need no swap: ready() hands over the first.
+  // The newest pair is kept until the listener exists (start-up can outlast a short
+  // certificate lifetime), then every new one is swapped in.
+  let latest: { key: string; cert: string } | undefined;
   let swapTls: (pair: { key: string; cert: string }) => void = () => undefined;
+  const onPair = (pair: { key: string; cert: string }) => {
+    latest = pair;
+    swapTls(pair);
+  };
   readiness.set('startup', 'waiting for the serving certificate');
-  const certs = (live.certs = await startServingCertificates(config, { update: (m) => swapTls(m) }, certMetrics(metrics), log.child({ component: 'certs' })));
-  const firstPair = await certs.ready();
+  const certs = (live.certs = await startServingCertificates(config, { update: onPair }, certMetrics(metrics), log.child({ component: 'certs' })));
+  latest ??= await certs.ready();
   log.info({ trust: certs.describe() }, `serving certificate ready; clients trust the CA in ${certs.describe()}`);
 
   readiness.set('startup', 'starting review workers');
@@ -140,7 +146,7 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
   const webhookServer = createWebhookServer({
     webhooks,
     reviewer,
-    tls: { key: firstPair.key, cert: firstPair.cert },
+    tls: { key: latest.key, cert: latest.cert },
     tlsMinVersion: config.tlsMinVersion,
     tlsCiphers: config.tlsCiphers,
     maxBodyBytes: config.maxBodyBytes,
@@ -152,15 +158,17 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
     log,
   });
   swapClientCa = (ca) => webhookServer.setClientCa(ca);
+  let recheck = () => undefined as unknown;
+  swapTls = (pair) => {
+    webhookServer.setTls(pair);
+    log.info('serving certificate swapped in for new connections');
+    recheck();
+  };
   webhookServer.fastify.server.on('tlsClientError', () => metrics.tlsHandshakeFailures.inc());
   const webhookAt = await webhookServer.listen(splitAddress(config.webhookAddress).host, splitAddress(config.webhookAddress).port);
 
   const selfChecker = startSelfCheck(config, webhookAt.port, certs, readiness, log, clientAuth?.identity);
-  swapTls = (pair) => {
-    webhookServer.setTls(pair);
-    log.info('serving certificate swapped in for new connections');
-    void selfChecker.now();
-  };
+  recheck = () => void selfChecker.now();
   await selfChecker.now();
   readiness.set('startup', undefined);
   log.info({ webhook: webhookAt, ops: { port: parts.opsPort }, webhooks: webhooks.map((w) => `${w.type} ${w.name} ${w.path}`) }, 'kadmit serving');
