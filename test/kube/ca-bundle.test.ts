@@ -15,17 +15,10 @@ import {
 import { isKubeError, KubeErrorCode } from '../../src/kube/errors.ts';
 import { createKube } from '../../src/kube/kube.ts';
 import { retry } from '../../src/kube/retry.ts';
-import { closeKubeConnections } from '../../src/kube/shared-dispatcher.ts';
 import { webhookConfig } from '../apiserver/fixtures.ts';
-import { startTestApiServer } from '../apiserver/server.ts';
-import { until } from './helpers.ts';
+import { until, testApiServer } from './helpers.ts';
 
-const api = await startTestApiServer({ bookmarkIntervalMs: 200 });
-const kc = api.kubeConfig();
-t.teardown(async () => {
-  await closeKubeConnections(kc);
-  await api.close();
-});
+const { api, kc } = await testApiServer(t, { bookmarkIntervalMs: 200 });
 const kube = createKube(kc, { requestTimeoutMs: 2000 });
 const OLD = encodeCaBundle('-----BEGIN CERTIFICATE-----\nOLD\n-----END CERTIFICATE-----\n');
 const NEW = encodeCaBundle('-----BEGIN CERTIFICATE-----\nOLD\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nNEXT\n-----END CERTIFICATE-----\n');

@@ -4,16 +4,9 @@ import t from 'tap';
 import { KadmitError } from '../../src/errors.ts';
 import { fromHttpStatus, KubeApiError, KubeErrorCode, toKubeError } from '../../src/kube/errors.ts';
 import { createKube, kubeCall } from '../../src/kube/kube.ts';
-import { closeKubeConnections } from '../../src/kube/shared-dispatcher.ts';
-import { startTestApiServer } from '../apiserver/server.ts';
-import { DeadlineExceeded, until } from './helpers.ts';
+import { DeadlineExceeded, until, testApiServer } from './helpers.ts';
 
-const api = await startTestApiServer();
-const kc = api.kubeConfig();
-t.teardown(async () => {
-  await closeKubeConnections(kc);
-  await api.close();
-});
+const { api, kc } = await testApiServer(t);
 const kube = createKube(kc, { requestTimeoutMs: 2000 });
 api.store.put('secrets', { metadata: { name: 's', namespace: 'e' } });
 const read = (name = 's') => kubeCall(kube, `get secret e/${name}`, (c) => c.core.readNamespacedSecret({ namespace: 'e', name }));

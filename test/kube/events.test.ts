@@ -2,15 +2,9 @@
 import t from 'tap';
 import { buildEvent, recordEvent } from '../../src/kube/events.ts';
 import { createKube } from '../../src/kube/kube.ts';
-import { closeKubeConnections } from '../../src/kube/shared-dispatcher.ts';
-import { startTestApiServer } from '../apiserver/server.ts';
+import { testApiServer } from './helpers.ts';
 
-const api = await startTestApiServer();
-const kc = api.kubeConfig();
-t.teardown(async () => {
-  await closeKubeConnections(kc);
-  await api.close();
-});
+const { api, kc } = await testApiServer(t);
 const kube = createKube(kc);
 const input = {
   namespace: 'kadmit',

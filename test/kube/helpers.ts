@@ -1,4 +1,7 @@
 // Shared by the test/kube tests (not a test file).
+import type { KubeConfig } from '@kubernetes/client-node';
+import { closeKubeConnections } from '../../src/kube/shared-dispatcher.ts';
+import { startTestApiServer, type TestApiServer, type TestApiServerOptions } from '../apiserver/server.ts';
 
 // Poll until `pred` holds; fail with `what` after `ms` (a generous bound, not a timing assertion).
 export async function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -12,4 +15,16 @@ export async function until(pred: () => boolean, what: string, ms = 10_000): Pro
 // The kind of error a handler's signal carries (issue 3's typed reasons).
 export class DeadlineExceeded extends Error {
   readonly kind = 'deadline-exceeded';
+}
+
+// A test API server and a KubeConfig for it, both closed when the test ends
+// (client-node's connections too, so no socket outlives the file).
+export async function testApiServer(t: { teardown(fn: () => Promise<void>): void }, options: TestApiServerOptions = {}): Promise<{ api: TestApiServer; kc: KubeConfig }> {
+  const api = await startTestApiServer(options);
+  const kc = api.kubeConfig();
+  t.teardown(async () => {
+    await closeKubeConnections(kc);
+    await api.close();
+  });
+  return { api, kc };
 }

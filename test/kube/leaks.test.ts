@@ -5,16 +5,9 @@ import { getEventListeners } from 'node:events';
 import { kubeClientFor } from '../../src/kube/client.ts';
 import { createKube, kubeCall } from '../../src/kube/kube.ts';
 import { Reflector } from '../../src/kube/reflector.ts';
-import { closeKubeConnections } from '../../src/kube/shared-dispatcher.ts';
-import { startTestApiServer } from '../apiserver/server.ts';
-import { until } from './helpers.ts';
+import { until, testApiServer } from './helpers.ts';
 
-const api = await startTestApiServer();
-const kc = api.kubeConfig();
-t.teardown(async () => {
-  await closeKubeConnections(kc);
-  await api.close();
-});
+const { api, kc } = await testApiServer(t);
 api.store.put('secrets', { metadata: { name: 's', namespace: 'l' } });
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 

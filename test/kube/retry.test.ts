@@ -5,16 +5,9 @@ import { KubeApiError, KubeErrorCode } from '../../src/kube/errors.ts';
 import { createKube } from '../../src/kube/kube.ts';
 import { backoffDelay, retry } from '../../src/kube/retry.ts';
 import { getSecret } from '../../src/kube/secrets.ts';
-import { closeKubeConnections } from '../../src/kube/shared-dispatcher.ts';
-import { startTestApiServer } from '../apiserver/server.ts';
-import { DeadlineExceeded } from './helpers.ts';
+import { DeadlineExceeded, testApiServer } from './helpers.ts';
 
-const api = await startTestApiServer();
-const kc = api.kubeConfig();
-t.teardown(async () => {
-  await closeKubeConnections(kc);
-  await api.close();
-});
+const { api, kc } = await testApiServer(t);
 const kube = createKube(kc, { requestTimeoutMs: 500 });
 api.store.put('secrets', { metadata: { name: 's', namespace: 'r' } });
 const fast = { baseDelayMs: 1, maxDelayMs: 5 };

@@ -4,15 +4,9 @@ import t from 'tap';
 import { KubeErrorCode } from '../../src/kube/errors.ts';
 import { createKube } from '../../src/kube/kube.ts';
 import { createSecret, deleteSecret, encodeSecretData, findSecret, getSecret, replaceSecret, secretData } from '../../src/kube/secrets.ts';
-import { closeKubeConnections } from '../../src/kube/shared-dispatcher.ts';
-import { startTestApiServer } from '../apiserver/server.ts';
+import { testApiServer } from './helpers.ts';
 
-const api = await startTestApiServer();
-const kc = api.kubeConfig();
-t.teardown(async () => {
-  await closeKubeConnections(kc);
-  await api.close();
-});
+const { api, kc } = await testApiServer(t);
 const kube = createKube(kc, { requestTimeoutMs: 2000 });
 const ns = 'kadmit';
 

@@ -5,15 +5,9 @@
 import t from 'tap';
 import { kubeClientFor } from '../../src/kube/client.ts';
 import { closeKubeConnections } from '../../src/kube/shared-dispatcher.ts';
-import { startTestApiServer } from '../apiserver/server.ts';
-import { DeadlineExceeded, until } from './helpers.ts';
+import { DeadlineExceeded, until, testApiServer } from './helpers.ts';
 
-const api = await startTestApiServer();
-const kc = api.kubeConfig();
-t.teardown(async () => {
-  await closeKubeConnections(kc);
-  await api.close();
-});
+const { api, kc } = await testApiServer(t);
 api.store.put('secrets', { metadata: { name: 's', namespace: 'h' } });
 
 t.beforeEach(() => api.faults.clear());

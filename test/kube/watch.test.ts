@@ -5,17 +5,10 @@ import { KubeErrorCode } from '../../src/kube/errors.ts';
 import { createKube } from '../../src/kube/kube.ts';
 import { Reflector } from '../../src/kube/reflector.ts';
 import { watchSecret, type WireSecret } from '../../src/kube/secrets.ts';
-import { closeKubeConnections } from '../../src/kube/shared-dispatcher.ts';
 import { watchStream } from '../../src/kube/watch-stream.ts';
-import { startTestApiServer } from '../apiserver/server.ts';
-import { DeadlineExceeded, until } from './helpers.ts';
+import { DeadlineExceeded, until, testApiServer } from './helpers.ts';
 
-const api = await startTestApiServer({ bookmarkIntervalMs: 100 });
-const kc = api.kubeConfig();
-t.teardown(async () => {
-  await closeKubeConnections(kc);
-  await api.close();
-});
+const { api, kc } = await testApiServer(t, { bookmarkIntervalMs: 100 });
 const kube = createKube(kc, { requestTimeoutMs: 1000 });
 const backoff = { baseDelayMs: 5, maxDelayMs: 20 };
 const path = (ns: string) => `/api/v1/namespaces/${ns}/secrets`;
