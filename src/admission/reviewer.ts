@@ -10,7 +10,7 @@ import { ReviewAbortedError, type AbortKind } from './abort.ts';
 import { decodeReview, EnvelopeError } from './envelope.ts';
 import { failureResponse } from './failure.ts';
 import { errorBody, reviewBody, type ReviewOutcome } from './reply.ts';
-import { summarize } from './pipeline.ts';
+import { runReview, summarize, type PipelineContext } from './pipeline.ts';
 import { errorMessage } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
@@ -21,6 +21,11 @@ export interface ExecutionContext {
 
 /** Runs the pipeline for one review somewhere (this thread or a worker). */
 export type Executor = (webhook: Webhook, body: Uint8Array, ctx: ExecutionContext) => Promise<ReviewOutcome>;
+
+/** The executor without workers: the pipeline on this thread. */
+export function inlineExecutor(options: Omit<PipelineContext, keyof ExecutionContext>): Executor {
+  return (webhook, body, ctx) => runReview(webhook, body, { ...ctx, ...options });
+}
 
 export interface ReviewerOptions {
   deadlineMarginMs: number;

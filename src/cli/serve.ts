@@ -6,11 +6,11 @@ import { serviceHostname } from '../certs/names.ts';
 import type { CertMetrics } from '../certs/ports.ts';
 import { loadWebhooks } from '../webhooks/load.ts';
 import type { Webhook } from '../webhooks/define.ts';
-import { Reviewer } from '../admission/reviewer.ts';
-import { runReview } from '../admission/pipeline.ts';
+import { Reviewer, inlineExecutor } from '../admission/reviewer.ts';
 import { loadSchemaRegistry } from '../admission/schemas.ts';
 import type { SchemaRegistry } from '../schemas/registry.ts';
 import { WorkerPool } from '../workers/pool.ts';
+import { workerSetup } from '../workers/protocol.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { createWebhookServer, type WebhookServer } from '../transport/webhook-server.ts';
 import { createOpsServer, type OpsServer } from '../transport/ops-server.ts';
@@ -60,8 +60,7 @@ interface Live {
 }
 
 export async function startServer(config: ServeConfig, log: Logger): Promise<RunningServer> {
-  const settings = config.settings as Record<string, unknown>;
-  const webhooks = (await loadWebhooks(config.webhooks, settings)).map((l) => l.webhook);
+  const webhooks = (await loadWebhooks(config.webhooks, config.settings as Record<string, unknown>)).map((l) => l.webhook);
   // Loaded here even with workers: a bad CRD fails start-up once, with its name.
   const schemas = await loadSchemaRegistry(config.crds);
   const metrics = createMetrics();
@@ -81,7 +80,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   });
   const opsAt = await ops.listen(splitAddress(config.opsAddress).host, splitAddress(config.opsAddress).port);
   try {
-    return await startServing(config, log, { webhooks, schemas, settings, metrics, readiness, live, ops, opsPort: opsAt.port });
+    return await startServing(config, log, { webhooks, schemas, metrics, readiness, live, ops, opsPort: opsAt.port });
   } catch (err) {
     await live.pool?.close();
     await live.certs?.stop();
@@ -94,7 +93,6 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
 interface Parts {
   webhooks: Webhook[];
   schemas: SchemaRegistry;
-  settings: Record<string, unknown>;
   metrics: Metrics;
   readiness: Readiness;
   live: Live;
@@ -103,7 +101,7 @@ interface Parts {
 }
 
 async function startServing(config: ServeConfig, log: Logger, parts: Parts): Promise<RunningServer> {
-  const { webhooks, schemas, settings, metrics, readiness, live, ops } = parts;
+  const { webhooks, schemas, metrics, readiness, live, ops } = parts;
 
   // The newest pair is kept until the listener exists (start-up can outlast a short
   // certificate lifetime), then every new one is swapped in.
@@ -123,7 +121,7 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
     ? (live.pool = new WorkerPool({
         size: config.workers,
         webhooks,
-        setup: { webhookSpecs: config.webhooks, crdFiles: config.crds, settings, cwd: process.cwd(), logLevel: config.logLevel, logObjects: config.logObjects },
+        setup: workerSetup(config),
         log: log.child({ component: 'workers' }),
         events: {
           workerReplaced: (reason) => metrics.workerReplacements.inc({ reason }),
@@ -136,7 +134,7 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
 
   const reviewer = (live.reviewer = new Reviewer({
     deadlineMarginMs: config.deadlineMarginMs,
-    execute: pool?.execute ?? ((webhook, body, ctx) => runReview(webhook, body, { ...ctx, log, logObjects: config.logObjects, schemas })),
+    execute: pool?.execute ?? inlineExecutor({ log, logObjects: config.logObjects, schemas }),
     log,
     metrics,
   }));

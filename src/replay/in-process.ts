@@ -2,8 +2,7 @@
 // (deadline from `?timeout=`, the race against it, failurePolicy answers), on
 // in review workers or on this thread, with no HTTP in between.
 import type { Logger } from 'pino';
-import { Reviewer } from '../admission/reviewer.ts';
-import { runReview } from '../admission/pipeline.ts';
+import { Reviewer, inlineExecutor } from '../admission/reviewer.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import type { SchemaRegistry } from '../schemas/registry.ts';
 import type { Answer, Sender } from './answer.ts';
@@ -24,7 +23,7 @@ export function inProcessSender(options: InProcessOptions): Sender {
   const reviewer = new Reviewer({
     deadlineMarginMs: options.deadlineMarginMs,
     // The executors `kadmit serve` uses, with and without workers.
-    execute: options.pool?.execute ?? ((webhook, body, ctx) => runReview(webhook, body, { ...ctx, log, logObjects: options.logObjects ?? false, schemas: options.schemas })),
+    execute: options.pool?.execute ?? inlineExecutor({ log, logObjects: options.logObjects ?? false, schemas: options.schemas }),
     log,
     metrics: createMetrics(),
   });

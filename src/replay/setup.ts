@@ -14,6 +14,7 @@ import type { Sender } from './answer.ts';
 import { WebhookIndex } from './webhooks.ts';
 import { inProcessSender } from './in-process.ts';
 import { WorkerPool } from '../workers/pool.ts';
+import { workerSetup } from '../workers/protocol.ts';
 import { httpsSender } from './https-sender.ts';
 
 /** parseArgs options shared by replay and bench. */
@@ -152,7 +153,7 @@ export async function prepareTarget(values: Values, env: NodeJS.ProcessEnv, opti
     const pool = workers === 0 ? undefined : new WorkerPool({
       size: workers,
       webhooks: loaded.map((l) => l.webhook),
-      setup: { webhookSpecs: config.webhooks, crdFiles: config.crds, settings: config.settings as Record<string, unknown>, cwd: process.cwd(), logLevel: level, logObjects: config.logObjects },
+      setup: workerSetup(config, level),
       log,
     });
     await pool?.start();

@@ -3,6 +3,7 @@
 // serialised reply comes back, so each review costs one message each way.
 import type { ReviewOutcome } from '../admission/reply.ts';
 import type { AbortKind } from '../admission/abort.ts';
+import type { ServeConfig } from '../config/options.ts';
 
 export interface WorkerSetup {
   webhookSpecs: readonly string[];
@@ -13,6 +14,18 @@ export interface WorkerSetup {
   logObjects: boolean;
   /** Int32 words: [0] heartbeat counter, then one claim word per slot. */
   shared: SharedArrayBuffer;
+}
+
+/** What a worker needs to load the webhooks and schemas `kadmit serve` was configured with. */
+export function workerSetup(config: ServeConfig, logLevel: string = config.logLevel): Omit<WorkerSetup, 'shared'> {
+  return {
+    webhookSpecs: config.webhooks,
+    crdFiles: config.crds,
+    settings: config.settings as Record<string, unknown>,
+    cwd: process.cwd(),
+    logLevel,
+    logObjects: config.logObjects,
+  };
 }
 
 export interface ReviewMessage {
