@@ -16,6 +16,7 @@ import { createWebhookServer, type WebhookServer } from '../transport/webhook-se
 import { createOpsServer, type OpsServer } from '../transport/ops-server.ts';
 import { selfCheck, type ClientIdentity } from '../transport/self-check.ts';
 import { startClientAuth, type ClientAuth } from '../transport/client-ca.ts';
+import { reportHandshakeFailures } from '../transport/handshake-failures.ts';
 import { errorMessage } from '../errors.ts';
 import type { ServeConfig } from '../config/options.ts';
 
@@ -162,7 +163,7 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
     log.info('serving certificate swapped in for new connections');
     recheck();
   };
-  webhookServer.fastify.server.on('tlsClientError', () => metrics.tlsHandshakeFailures.inc());
+  reportHandshakeFailures(webhookServer.fastify.server, log, () => metrics.tlsHandshakeFailures.inc());
   const webhookAt = await webhookServer.listen(splitAddress(config.webhookAddress).host, splitAddress(config.webhookAddress).port);
 
   const selfChecker = startSelfCheck(config, webhookAt.port, certs, readiness, log, clientAuth?.identity);

@@ -61,5 +61,17 @@ t.test('a failed handshake is counted and readiness needs a trusted handshake', 
   await new Promise((r) => setTimeout(r, 100));
   const metrics = await (await fetch(`http://127.0.0.1:${server.opsPort}/metrics`)).text();
   t.match(metrics, /kadmit_tls_handshake_failures_total [1-9]/);
+  // Twice more within the log window: counted, not logged.
+  for (let i = 0; i < 2; i++) {
+    await new Promise<void>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port: server.webhookPort, servername: 'kadmit.kadmit.svc', maxVersion: 'TLSv1.1', minVersion: 'TLSv1' });
+      socket.on('error', () => resolve());
+    });
+  }
+  await new Promise((r) => setTimeout(r, 100));
+  const logged = server.logs.filter((l) => l['msg'] === 'TLS handshake on the webhook listener failed');
+  t.equal(logged.length, 1, 'one log line per 10 s window');
+  t.match(logged[0], { level: 40, code: /^ERR_SSL_/, reason: /SSL/ }, 'the line names the cause');
+  t.match(await (await fetch(`http://127.0.0.1:${server.opsPort}/metrics`)).text(), /kadmit_tls_handshake_failures_total 3/);
   t.equal((await fetch(`http://127.0.0.1:${server.opsPort}/readyz`)).status, 200);
 });
