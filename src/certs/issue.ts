@@ -1,6 +1,6 @@
 import forge from 'node-forge';
 import { KadmitError, errorMessage } from '../errors.ts';
-import { generateRsaKeyPair } from './keys.ts';
+import { generateRsaKeyPair, type PemKeyPair } from './keys.ts';
 import { randomSerialHex } from './serial.ts';
 import { signCertificate } from './sign.ts';
 import type { CertAndKey } from './types.ts';
@@ -22,6 +22,8 @@ export interface CaSpec {
   commonName?: string;
   now?: Date;
   modulusLength?: number;
+  /** A key pair generated ahead (see KeyReserve); default: a new one of modulusLength bits. */
+  keys?: PemKeyPair;
 }
 
 export interface ServingSpec {
@@ -37,12 +39,14 @@ export interface ServingSpec {
   extKeyUsage?: 'serverAuth' | 'clientAuth';
   now?: Date;
   modulusLength?: number;
+  /** A key pair generated ahead (see KeyReserve); default: a new one of modulusLength bits. */
+  keys?: PemKeyPair;
 }
 
 export async function issueCa(spec: CaSpec): Promise<IssuedCertificate> {
   try {
     const now = spec.now ?? new Date();
-    const keys = await generateRsaKeyPair(spec.modulusLength);
+    const keys = spec.keys ?? (await generateRsaKeyPair(spec.modulusLength));
     const cert = forge.pki.createCertificate();
     cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKey);
     const { notBefore, notAfter } = validity(now, spec.backdateMs, spec.lifetimeMs);
@@ -77,7 +81,7 @@ export async function issueServing(spec: ServingSpec): Promise<IssuedCertificate
   try {
     const now = spec.now ?? new Date();
     const caCert = forge.pki.certificateFromPem(spec.ca.cert);
-    const keys = await generateRsaKeyPair(spec.modulusLength);
+    const keys = spec.keys ?? (await generateRsaKeyPair(spec.modulusLength));
     const cert = forge.pki.createCertificate();
     cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKey);
     cert.serialNumber = randomSerialHex();

@@ -23,3 +23,27 @@ export function generateRsaKeyPair(modulusLength = 2048): Promise<PemKeyPair> {
     );
   });
 }
+
+/**
+ * One key pair generated ahead of need, so that renewing a leaf costs a
+ * signature (milliseconds) rather than an RSA key generation, which takes
+ * seconds of CPU on a busy node and would eat into the last third of the
+ * leaf's life that renewal leaves.
+ */
+export interface KeyReserve {
+  /** The spare pair (waiting for it if it is still being generated); the next spare starts at once. */
+  take(): Promise<PemKeyPair>;
+}
+
+export function createKeyReserve(generate: () => Promise<PemKeyPair>): KeyReserve {
+  let spare: Promise<PemKeyPair> | undefined;
+  return {
+    async take() {
+      const ready = spare ?? generate();
+      spare = generate();
+      // A failed spare surfaces on the next take(), not as an unhandled rejection.
+      spare.catch(() => undefined);
+      return ready;
+    },
+  };
+}

@@ -11,6 +11,7 @@ import type { CaEntry, CaState } from './ca-state.ts';
 import { systemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
 import { issueCa, issueServing } from './issue.ts';
+import { createKeyReserve, generateRsaKeyPair } from './keys.ts';
 import { servingNames } from './names.ts';
 import { joinPem } from './pem.ts';
 import { noopCertMetrics } from './ports.ts';
@@ -249,6 +250,9 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
   // A CA generated in an attempt that lost its write is kept for the next
   // attempt (while young), so a burst of conflicts does not cost a key each.
   let spareCa: CaEntry | undefined;
+  // The next CA's key is made ahead too: creation, publication and the grace
+  // period must all fit in the last third of the current CA's life.
+  const caKeys = createKeyReserve(() => generateRsaKeyPair(opts.modulusLength));
   async function nextCa(now: Date): Promise<CaEntry> {
     const young = Math.min(checkMs, lifetimes.caMs / 10);
     if (spareCa && now.getTime() - spareCa.notBefore.getTime() - lifetimes.backdateMs < young) {
@@ -256,8 +260,8 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
       spareCa = undefined;
       return ca;
     }
-    const ca = await op('issue', () =>
-      issueCa({ lifetimeMs: lifetimes.caMs, backdateMs: lifetimes.backdateMs, now, modulusLength: opts.modulusLength }),
+    const ca = await op('issue', async () =>
+      issueCa({ lifetimeMs: lifetimes.caMs, backdateMs: lifetimes.backdateMs, now, keys: await caKeys.take() }),
     );
     spareCa = caEntry(ca); // cleared once it is written
     const entry = spareCa;
@@ -336,6 +340,7 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
   // ---- this replica's serving pair --------------------------------------
 
   let pendingServingDoc: VersionedDocument | undefined;
+  const servingKeys = createKeyReserve(() => generateRsaKeyPair(opts.modulusLength));
 
   function leafFrom(cert: string, key: string, caCert: string, now: Date): Leaf {
     const v = verifyServing({ cert, key, ca: caCert, hosts, now });
@@ -359,20 +364,22 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
     // (An expired signer can only appear in a stale cached state: issuing from
     // it would give an already expired leaf; wait for the state to move on.)
     if (signer && signer.notAfter > now && needsLeaf(signer, now)) {
-      const issued = await op('issue', () =>
+      const began = performance.now();
+      const issued = await op('issue', async () =>
         issueServing({
           ca: signer,
           ...names,
           lifetimeMs: lifetimes.servingMs,
           backdateMs: lifetimes.backdateMs,
           now,
-          modulusLength: opts.modulusLength,
+          keys: await servingKeys.take(),
         }),
       );
       // Checked before use: against the signing CA and the names clients verify.
       leaf = leafFrom(issued.cert, issued.key, signer.cert, now);
       metrics.rotation('serving');
-      log.info({ notAfter: leaf.facts.notAfter.toISOString(), issuer: leaf.facts.issuer }, 'serving certificate issued');
+      const tookMs = Math.round(performance.now() - began);
+      log.info({ notAfter: leaf.facts.notAfter.toISOString(), issuer: leaf.facts.issuer, tookMs }, 'serving certificate issued');
       opts.events?.emit('CertificateRotated', `serving certificate issued, valid until ${leaf.facts.notAfter.toISOString()}`);
     }
     if (leaf && leaf.facts.notAfter > now) {
@@ -389,12 +396,17 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
     if (opts.persistServing && leaf) await persistLeaf(leaf);
   }
 
+  // A leaf issued from the signer we know is safe only while no promotion can
+  // have happened unseen: the old CA stays trusted for a grace period after it.
+  function viewIsFresh(): boolean {
+    return clock().getTime() - stateAt <= graceMs;
+  }
+
   function needsLeaf(signer: { fingerprint: string; notAfter: Date }, now: Date): boolean {
     if (!leaf || leaf.facts.notAfter <= now) return true;
     // With a stale view of the state (store unreachable), the signer may have
     // been retired meanwhile: keep the leaf we have for as long as it is good.
-    const fresh = clock().getTime() - stateAt <= graceMs;
-    if (!fresh) return isDueForRenewal(leaf.facts, now, STALE_RENEW_FRACTION);
+    if (!viewIsFresh()) return isDueForRenewal(leaf.facts, now, STALE_RENEW_FRACTION);
     if (leaf.issuerFingerprint !== signer.fingerprint) return true;
     // Near the end of the CA's life leaves are cut to the CA's notAfter; a new
     // one from the same CA would not last longer, so do not churn keys.
@@ -447,9 +459,18 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
     return Math.max(MIN_WAKE_MS, Math.min(checkMs, ...future));
   }
 
+  // The leaf is due but the view is too old to trust its signer: read the state
+  // first (the CA cycle wakes this loop when it ends). Asked once per leaf, so
+  // with the store down this is not a loop; the leaf then lasts to the stale point.
+  let refreshAskedFor: Leaf | undefined;
   const servingLoop = createLoop({
     run: async () => {
-      if (state) await ensureServing(state);
+      if (!state) return;
+      if (leaf && refreshAskedFor !== leaf && !viewIsFresh() && isDueForRenewal(leaf.facts, clock())) {
+        refreshAskedFor = leaf;
+        caLoop.trigger();
+      }
+      await ensureServing(state);
     },
     nextDelay: (err) => (err ? Math.min(backoff.maxMs, 1_000) : servingWake()),
     onError: (err) => log.warn({ err: errorMessage(err), code: (err as { code?: string }).code }, 'serving certificate renewal failed; retrying'),

@@ -21,6 +21,7 @@ export class MemoryDocumentStore implements StateDocumentStore {
   doc: VersionedDocument | undefined;
   #rv = 0;
   writes = 0;
+  reads = 0;
   #listeners = new Set<() => void>();
   /** Faults consumed by the next matching calls. */
   faults: Array<{ op: 'read' | 'create' | 'replace'; fault: Fault }> = [];
@@ -29,6 +30,7 @@ export class MemoryDocumentStore implements StateDocumentStore {
 
   async read(): Promise<VersionedDocument | undefined> {
     await tick();
+    this.reads++;
     this.#fault('read');
     return this.doc && { data: { ...this.doc.data }, version: this.doc.version };
   }

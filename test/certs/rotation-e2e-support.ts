@@ -90,6 +90,12 @@ function keep(lines: string[], chunk: Buffer): void {
   if (lines.length > 1000) lines.splice(0, lines.length - 1000);
 }
 
+/** How long issuing each serving certificate took, over all replicas (ms, sorted): the renewal's own latency. */
+export function servingIssueTimes(replicas: readonly Replica[]): number[] {
+  const times = replicas.flatMap((r) => r.lines.map((l) => /"tookMs":(\d+).*"msg":"serving certificate issued"/.exec(l)?.[1]).filter((v) => v !== undefined).map(Number));
+  return times.sort((a, b) => a - b);
+}
+
 /** How often each certificate log message appeared, over all replicas: what the run went through. */
 export function certLogSummary(replicas: readonly Replica[]): Record<string, number> {
   const counts: Record<string, number> = {};

@@ -14,7 +14,7 @@ import { joinPem } from '../../src/certs/pem.ts';
 import type { RemoteTestApiServer } from '../apiserver/remote.ts';
 import type { Counts } from './rotation-e2e-client.ts';
 import {
-  NS, SECRET, certLogSummary, decodeSecretData, fingerprintsOf, readBundle, readPhase, resetBundle, scrapeMetrics, servedIssuers, sleep,
+  NS, SECRET, certLogSummary, decodeSecretData, fingerprintsOf, readBundle, readPhase, resetBundle, scrapeMetrics, servedIssuers, servingIssueTimes, sleep,
   startClient, startCluster, waitReady, without, type CaPhase, type Cluster,
 } from './rotation-e2e-support.ts';
 
@@ -143,12 +143,20 @@ function report(t: Test, label: string, r: RunResult, extra: Record<string, unkn
   const { failures, ...numbers } = r.counts;
   t.comment(`${label}: ${JSON.stringify({ ...numbers, caRotations: r.caRotations, servingRotations: r.servingRotations, ...extra })}`);
   t.comment(`certificate log lines: ${JSON.stringify(certLogSummary(r.cluster.replicas))}`);
+  const took = servingIssueTimes(r.cluster.replicas);
+  t.comment(`serving certificate issuance (ms): median ${took[Math.floor(took.length / 2)]}, max ${took.at(-1)} of ${took.length}`);
   t.equal(r.counts.handshakeFailures, 0, '0 failed handshakes');
   t.equal(r.counts.requestFailures, 0, '0 failed requests');
   t.ok(r.counts.handshakes >= 100 && r.counts.requests === r.counts.handshakes, `${r.counts.handshakes} handshakes, each with a request`);
   t.ok(r.caRotations >= CA_ROTATIONS, `${r.caRotations} CA rotations while the client ran`);
   t.ok(r.servingRotations >= SERVING_ROTATIONS, `${r.servingRotations} serving rotations while the client ran`);
   t.ok(r.counts.bundlesSeen > CA_ROTATIONS, `the client trusted ${r.counts.bundlesSeen} different bundles`);
+  // What the replicas logged about failed handshakes (theirs and their self-checks'), when any failed.
+  if (Number(extra['serverHandshakeFailures'] ?? 0) > 0) {
+    for (const [i, rep] of r.cluster.replicas.entries()) {
+      t.comment(`replica ${i} TLS lines:\n${rep.lines.filter((l) => /handshake|self-check|not ready/i.test(l)).join('\n')}`);
+    }
+  }
   if (failures.length > 0 || r.counts.handshakes === 0) {
     t.comment(['client failures:', ...failures].join('\n'));
     for (const [i, rep] of r.cluster.replicas.entries()) t.comment(`replica ${i} log tail:\n${rep.lines.slice(-80).join('\n')}`);

@@ -89,6 +89,33 @@ t.test('serving renewal at 2/3 of its life, same CA', async (t) => {
   t.not(sink.updates[0]!.cert, sink.updates[1]!.cert);
 });
 
+t.test('running loops: a due leaf whose view of the CA state has aged past the grace period re-reads the state, then renews at 2/3', async (t) => {
+  // Real time, lifetimes of seconds; the CA loop's own wake-ups are 30 s away,
+  // so only the serving loop's request can make the state be read again.
+  const { store, sink, rotator } = setup({ clock: () => new Date(), lifetimes: { caMs: 10 * MIN, servingMs: 4_500, backdateMs: 0 }, graceMs: 300, checkIntervalMs: 30_000 });
+  t.teardown(() => rotator.stop());
+  // The loops' timers are unref'd (the server holds the process); this one holds the test's.
+  const renewed = new Promise<number>((resolve, reject) => {
+    const hold = setTimeout(() => reject(new Error('no renewal within 15 s')), 15_000);
+    sink.onUpdate = () => {
+      if (sink.updates.length !== 2) return;
+      clearTimeout(hold);
+      resolve(store.reads);
+    };
+  });
+  rotator.start();
+  await rotator.ready();
+  const readsAfterStart = store.reads;
+  const first = new X509Certificate(sink.last!.cert);
+  const readsAtRenewal = await renewed;
+  t.ok(readsAtRenewal > readsAfterStart, `the state was read again before the renewal (${readsAfterStart} -> ${readsAtRenewal} reads)`);
+  const second = new X509Certificate(sink.last!.cert);
+  const validFrom = Date.parse(first.validFrom);
+  const stalePoint = validFrom + 0.9 * (Date.parse(first.validTo) - validFrom);
+  // Whole seconds in notBefore: the renewed leaf starts no later than the 9/10 point, which the old code waited for.
+  t.ok(Date.parse(second.validFrom) < stalePoint, 'renewed before the stale-view point (9/10 of the life)');
+});
+
 t.test('CA rotation in phases: publish, confirm, grace, serve, drop', async (t) => {
   const { clock, store, targets, sink, metrics, rotator } = setup();
   const foreign = (await issueCa({ lifetimeMs: 600 * MIN, backdateMs: 0, commonName: 'someone-else', now: clock.now() })).cert;
