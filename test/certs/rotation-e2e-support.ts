@@ -90,10 +90,25 @@ function keep(lines: string[], chunk: Buffer): void {
   if (lines.length > 1000) lines.splice(0, lines.length - 1000);
 }
 
-/** How long issuing each serving certificate took, over all replicas (ms, sorted): the renewal's own latency. */
-export function servingIssueTimes(replicas: readonly Replica[]): number[] {
-  const times = replicas.flatMap((r) => r.lines.map((l) => /"tookMs":(\d+).*"msg":"serving certificate issued"/.exec(l)?.[1]).filter((v) => v !== undefined).map(Number));
-  return times.sort((a, b) => a - b);
+/**
+ * From the replicas' "serving certificate issued" lines: how long each issuance
+ * took, and how much life the leaf it replaced had left (ms, each sorted).
+ */
+export function servingIssuance(replicas: readonly Replica[]): { tookMs: number[]; marginMs: number[] } {
+  const tookMs: number[] = [];
+  const marginMs: number[] = [];
+  for (const r of replicas) {
+    let previousNotAfter: number | undefined;
+    for (const line of r.lines) {
+      if (!line.includes('"msg":"serving certificate issued"')) continue;
+      const entry = JSON.parse(line) as { time: string; notAfter: string; tookMs: number };
+      tookMs.push(entry.tookMs);
+      if (previousNotAfter !== undefined) marginMs.push(previousNotAfter - Date.parse(entry.time));
+      previousNotAfter = Date.parse(entry.notAfter);
+    }
+  }
+  const ascending = (a: number, b: number) => a - b;
+  return { tookMs: tookMs.sort(ascending), marginMs: marginMs.sort(ascending) };
 }
 
 /** How often each certificate log message appeared, over all replicas: what the run went through. */
