@@ -11,7 +11,7 @@ const END = '<!-- config-table:end -->';
 export function configTable(): string {
   const cell = (text: string) => text.replace(/\|/g, '\\|');
   const rows = SERVE_OPTIONS.map((o) => {
-    const def = o.key === 'workers' ? 'one per CPU' : `\`${JSON.stringify(o.default)}\``;
+    const def = o.key === 'workers' ? 'one per usable CPU, at most 4' : `\`${JSON.stringify(o.default)}\``;
     return `| \`--${o.flag}\` | \`${o.env}\` | \`${o.key}\` | ${def} | ${cell(o.help)} |`;
   });
   return ['| flag | environment | file key | default | meaning |', '|---|---|---|---|---|', ...rows].join('\n');

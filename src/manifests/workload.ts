@@ -95,7 +95,7 @@ export function deploymentObject(config: ManifestConfig): K8sObject {
               startupProbe: { httpGet: { path: '/healthz', port: 'ops' }, periodSeconds: 2, failureThreshold: 30 },
               livenessProbe: { httpGet: { path: '/healthz', port: 'ops' }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
               readinessProbe: { httpGet: { path: '/readyz', port: 'ops' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 },
-              resources: { requests: { cpu: '100m', memory: '192Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+              resources: { requests: { cpu: '100m', memory: '192Mi' }, limits: { cpu: '2', memory: '512Mi' } },
               securityContext: {
                 allowPrivilegeEscalation: false,
                 privileged: false,
