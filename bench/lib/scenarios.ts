@@ -54,8 +54,8 @@ export function serverCpus(spec: ServerSpec): ServerCpus {
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'kadmit',
-    // Default workers = the CPUs kadmit may use (os.availableParallelism honours
-    // the affinity mask): 1 on cpu 0. The bench prints the pool size it found.
+    // Default workers = the CPUs kadmit may use (the affinity mask, capped by a
+    // cgroup CPU limit): 1 on cpu 0. The bench prints the pool size it found.
     description: 'kadmit serve, require-memory-limits, default workers (1 on cpu 0), default log level (info: one JSON line per review)',
     server: { kind: 'kadmit', flags: KADMIT_FLAGS },
     path: KADMIT_PATH,

@@ -62,31 +62,35 @@ interface Live {
 
 export async function startServer(config: ServeConfig, log: Logger): Promise<RunningServer> {
   const webhooks = (await loadWebhooks(config.webhooks, config.settings as Record<string, unknown>)).map((l) => l.webhook);
-  // Loaded here even with workers: a bad CRD fails start-up once, with its name.
-  const schemas = await loadSchemaRegistry(config.crds);
   const metrics = createMetrics();
-  const readiness = new Readiness();
-  readiness.set('startup', 'starting');
   const live: Live = {};
-
-  // The ops listener comes first: probes answer (not ready) while certificates are obtained.
-  const ops = createOpsServer({
-    registry: metrics.registry,
-    notReadyReason: () => readiness.reason(),
-    debugViews: {
-      '/debug/inflight': () => ({ reviews: live.reviewer?.inFlight() ?? [], workers: live.pool?.stats() ?? null }),
-      '/debug/certs': () => live.certs?.status() ?? null,
-    },
-    log,
-  });
-  const opsAt = await ops.listen(splitAddress(config.opsAddress).host, splitAddress(config.opsAddress).port);
+  // The workers boot on their own threads while this one loads schemas, gets
+  // certificates and opens the listeners; awaited before the first review.
+  const workersStarted = config.workers > 0 ? startWorkers(config, webhooks, metrics, live, log) : undefined;
+  workersStarted?.catch(() => undefined); // rejections are taken where it is awaited
+  let ops: OpsServer | undefined;
   try {
-    return await startServing(config, log, { webhooks, schemas, metrics, readiness, live, ops, opsPort: opsAt.port });
+    // Loaded here even with workers: a bad CRD fails start-up once, with its name.
+    const schemas = await loadSchemaRegistry(config.crds);
+    const readiness = new Readiness();
+    readiness.set('startup', 'starting');
+    // The ops listener comes first: probes answer (not ready) while certificates are obtained.
+    ops = createOpsServer({
+      registry: metrics.registry,
+      notReadyReason: () => readiness.reason(),
+      debugViews: {
+        '/debug/inflight': () => ({ reviews: live.reviewer?.inFlight() ?? [], workers: live.pool?.stats() ?? null }),
+        '/debug/certs': () => live.certs?.status() ?? null,
+      },
+      log,
+    });
+    const opsAt = await ops.listen(splitAddress(config.opsAddress).host, splitAddress(config.opsAddress).port);
+    return await startServing(config, log, { webhooks, schemas, metrics, readiness, live, ops, opsPort: opsAt.port, workersStarted });
   } catch (err) {
     await live.pool?.close();
     await live.certs?.stop();
     live.clientAuth?.stop();
-    await ops.close();
+    await ops?.close();
     throw err;
   }
 }
@@ -99,6 +103,7 @@ interface Parts {
   live: Live;
   ops: OpsServer;
   opsPort: number;
+  workersStarted: Promise<WorkerPool> | undefined;
 }
 
 async function startServing(config: ServeConfig, log: Logger, parts: Parts): Promise<RunningServer> {
@@ -118,20 +123,7 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
   log.info({ trust: certs.describe() }, `serving certificate ready; clients trust the CA in ${certs.describe()}`);
 
   readiness.set('startup', 'starting review workers');
-  const pool = config.workers > 0
-    ? (live.pool = new WorkerPool({
-        size: config.workers,
-        webhooks,
-        setup: workerSetup(config),
-        log: log.child({ component: 'workers' }),
-        events: {
-          workerReplaced: (reason) => metrics.workerReplacements.inc({ reason }),
-          reviewReclaimed: () => metrics.reclaimedReviews.inc(),
-        },
-      }))
-    : undefined;
-  await pool?.start();
-  if (pool) metrics.trackPool(() => pool.stats());
+  const pool = await parts.workersStarted;
 
   const reviewer = (live.reviewer = new Reviewer({
     deadlineMarginMs: config.deadlineMarginMs,
@@ -183,6 +175,22 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
     reviewer,
     pool,
   };
+}
+
+async function startWorkers(config: ServeConfig, webhooks: Webhook[], metrics: Metrics, live: Live, log: Logger): Promise<WorkerPool> {
+  const pool = (live.pool = new WorkerPool({
+    size: config.workers,
+    webhooks,
+    setup: workerSetup(config),
+    log: log.child({ component: 'workers' }),
+    events: {
+      workerReplaced: (reason) => metrics.workerReplacements.inc({ reason }),
+      reviewReclaimed: () => metrics.reclaimedReviews.inc(),
+    },
+  }));
+  await pool.start();
+  metrics.trackPool(() => pool.stats());
+  return pool;
 }
 
 /**

@@ -42,6 +42,8 @@ export interface PoolStats {
   stalled: number;
   inFlight: number;
   replaced: number;
+  /** A warm worker waits to take a blocked one's place at once. */
+  standInReady: boolean;
 }
 
 interface Job {
@@ -172,10 +174,22 @@ export class WorkerPool {
     options.webhooks.forEach((w, i) => this.#webhookIndex.set(w.name, i));
   }
 
+  /**
+   * Resolves once the first worker is ready: the pool serves from then on. The
+   * first boots alone beside the main thread (a boot is ~0.25 s of CPU); the
+   * others boot behind it and take work as each becomes ready, the stand-in last.
+   * A first worker that cannot start (a policy module that fails to load) rejects.
+   */
   async start(): Promise<void> {
-    this.#slots = Array.from({ length: this.#options.size }, () => this.#spawn());
-    this.#standIn = this.#spawnStandIn();
-    await Promise.all(this.#slots.map((s) => s.ready));
+    const first = this.#spawn();
+    this.#slots = [first];
+    await first.ready;
+    if (this.#closed) return;
+    const rest = Array.from({ length: this.#options.size - 1 }, () => this.#spawn());
+    this.#slots.push(...rest);
+    void Promise.allSettled(rest.map((s) => s.ready)).then(() => {
+      if (!this.#closed) this.#standIn ??= this.#spawnStandIn();
+    });
     this.#watchdog = setInterval(() => this.#tick(), WATCHDOG_INTERVAL_MS);
     this.#watchdog.unref();
   }
@@ -203,7 +217,8 @@ export class WorkerPool {
       if (s.stalled) stalled++;
     }
     for (const s of this.#everyWorker()) inFlight += s.jobs.size;
-    return { size: this.#options.size, ready, stalled, inFlight, replaced: this.#replaced };
+    const standInReady = this.#standIn !== undefined && this.#standIn.isReady && !this.#standIn.dead;
+    return { size: this.#options.size, ready, stalled, inFlight, replaced: this.#replaced, standInReady };
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,8 @@ async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
 }
 
 t.test('a spinning handler is answered by failurePolicy within deadline + 100 ms while 100 others succeed', async (t) => {
+  // Serving starts with one worker; the second and the stand-in boot behind it.
+  t.ok(await waitFor(() => server.pool!.stats().ready === 2 && server.pool!.stats().standInReady, 10_000), 'both workers and the stand-in are up');
   const started = Date.now();
   const spinning = post('/spin?timeout=2s', 'spin-1').then((res) => ({ res, elapsed: Date.now() - started }));
   await new Promise((r) => setTimeout(r, 50)); // let it occupy a worker

@@ -1,0 +1,53 @@
+// How long `kadmit serve` takes from process spawn to serving (its "kadmit
+// serving" log line, written once /readyz would answer 200), with reusable
+// certificates in place, for 0, 1 and 2 review workers; from the sources (as
+// `npm start` runs) and, when `npm run build` has been run, from dist/ (as the
+// container image runs). Medians of fresh processes. Target: under 500 ms.
+//   npx node bench/startup.ts [--samples N]
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { samples: { type: 'string', default: '9' } } });
+const SAMPLES = Number(values.samples);
+const ROOT = new URL('..', import.meta.url).pathname;
+const certDir = mkdtempSync(join(tmpdir(), 'kadmit-bench-startup-'));
+
+function serveOnce(entry: string, workers: number): Promise<number> {
+  const began = performance.now();
+  const args = [entry, 'serve', '--cert-dir', certDir, '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--workers', String(workers), '--drain-delay-ms', '0'];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let ms: number | undefined;
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      if (ms === undefined && out.includes('"msg":"kadmit serving"')) {
+        ms = performance.now() - began;
+        child.kill('SIGTERM');
+      }
+    });
+    child.once('exit', (code) => (ms === undefined ? reject(new Error(`kadmit serve exited ${code} before serving:\n${out}`)) : resolve(ms)));
+  });
+}
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+const entries = [join(ROOT, 'src/cli/main.ts'), ...(existsSync(join(ROOT, 'dist/cli/main.js')) ? [join(ROOT, 'dist/cli/main.js')] : [])];
+
+try {
+  await serveOnce(entries[0]!, 0); // creates the certificates and fills the compile cache
+  console.log(`startup: node ${process.version}, ${SAMPLES} fresh processes each, certificates reused`);
+  for (const entry of entries) {
+    for (const workers of [0, 1, 2]) {
+      const times: number[] = [];
+      for (let i = 0; i < SAMPLES; i++) times.push(await serveOnce(entry, workers));
+      const label = `${entry.endsWith('.ts') ? 'sources' : 'dist   '} --workers ${workers}`;
+      console.log(`  ${label}  serving after median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})  target < 500 ms`);
+    }
+  }
+  if (entries.length === 1) console.log('  (dist/ not built: `npm run build` adds the compiled run)');
+} finally {
+  rmSync(certDir, { recursive: true, force: true });
+}
