@@ -94,6 +94,91 @@ function capabilities(pod: PodContext): Violation[] {
   return out;
 }
 
+function dropAll(pod: PodContext): Violation[] {
+  if (!pod.settings.requireExplicit || !pod.linux) return [];
+  return pod.containers
+    .filter((c) => {
+      const drop = objectAt(c.container, 'securityContext', 'capabilities')?.drop;
+      return !(Array.isArray(drop) && drop.some((cap) => typeof cap === 'string' && capabilityKey(cap) === 'ALL'));
+    })
+    .map((c) => ({
+      rule: 'drop-all',
+      path: `${c.path}.securityContext.capabilities.drop`,
+      container: c.name,
+      message: 'must include "ALL": every capability is dropped and only allowed ones are added back',
+    }));
+}
+
+/** One profile field checked at pod level and in every container: each value not allowed is a violation. */
+function eachSecurityContext(pod: PodContext, field: string, rule: string, problem: (value: unknown) => string | undefined): Violation[] {
+  const out: Violation[] = [];
+  const podProblem = problem(pod.podSc?.[field]);
+  if (podProblem) out.push({ rule, path: `${pod.path}.securityContext.${field}`, message: podProblem });
+  for (const c of pod.containers) {
+    const containerProblem = problem(securityContextOf(c.container)?.[field]);
+    if (containerProblem) out.push({ rule, path: `${c.path}.securityContext.${field}`, container: c.name, message: containerProblem });
+  }
+  return out;
+}
+
+function appArmor(pod: PodContext): Violation[] {
+  return eachSecurityContext(pod, 'appArmorProfile', 'apparmor', (profile) => {
+    const type = objectAt(profile)?.type;
+    if (isUnset(type) || type === 'RuntimeDefault' || type === 'Localhost') return undefined;
+    return `type ${JSON.stringify(type)} is not allowed; use RuntimeDefault or Localhost`;
+  });
+}
+
+const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']);
+
+function seLinux(pod: PodContext): Violation[] {
+  return eachSecurityContext(pod, 'seLinuxOptions', 'selinux', (options) => {
+    const o = objectAt(options);
+    if (!o) return undefined;
+    const problems: string[] = [];
+    if (!isUnset(o.type) && !SELINUX_TYPES.has(o.type as string)) problems.push(`type ${JSON.stringify(o.type)} is not allowed (allowed: ${[...SELINUX_TYPES].filter(Boolean).join(', ')})`);
+    for (const key of ['user', 'role'] as const) if (!isUnset(o[key]) && o[key] !== '') problems.push(`${key} may not be set`);
+    return problems.length > 0 ? problems.join('; ') : undefined;
+  });
+}
+
+function procMount(pod: PodContext): Violation[] {
+  return pod.containers
+    .filter((c) => {
+      const value = securityContextOf(c.container)?.procMount;
+      return !isUnset(value) && value !== 'Default';
+    })
+    .map((c) => ({ rule: 'proc-mount', path: `${c.path}.securityContext.procMount`, container: c.name, message: 'must be Default: an unmasked /proc exposes the host' }));
+}
+
+function sysctls(pod: PodContext): Violation[] {
+  const allowed = new Set(pod.settings.allowedSysctls);
+  return objectsIn(pod.podSc?.sysctls)
+    .filter(({ item }) => !(typeof item.name === 'string' && allowed.has(item.name)))
+    .map(({ item, index }) => ({
+      rule: 'sysctls',
+      path: `${pod.path}.securityContext.sysctls[${index}].name`,
+      message: `sysctl ${JSON.stringify(item.name)} is not allowed (only namespaced ones that cannot affect other pods or the node)`,
+    }));
+}
+
+function volumeTypes(pod: PodContext): Violation[] {
+  const allowed = new Set(pod.settings.allowedVolumeTypes);
+  const out: Violation[] = [];
+  for (const { item, index } of objectsIn(pod.spec.volumes)) {
+    // hostPath has its own rule and message.
+    for (const type of Object.keys(item)) {
+      if (type === 'name' || type === 'hostPath' || isUnset(item[type]) || allowed.has(type)) continue;
+      out.push({
+        rule: 'volume-types',
+        path: `${pod.path}.volumes[${index}].${type}`,
+        message: `${type} volumes are not allowed (volume ${JSON.stringify(item.name ?? `#${index}`)}; allowed: ${[...allowed].join(', ') || 'none'})`,
+      });
+    }
+  }
+  return out;
+}
+
 function privilegeEscalation(pod: PodContext): Violation[] {
   const out: Violation[] = [];
   for (const c of pod.containers) {
@@ -201,12 +286,18 @@ function images(pod: PodContext): Violation[] {
 const RULES: readonly ((pod: PodContext) => Violation[])[] = [
   hostNamespaces,
   hostPathVolumes,
+  volumeTypes,
+  sysctls,
   hostProcess,
   privileged,
   capabilities,
+  dropAll,
   privilegeEscalation,
   runAsRoot,
   seccomp,
+  appArmor,
+  seLinux,
+  procMount,
   hostPorts,
   memoryLimits,
   images,
