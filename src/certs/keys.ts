@@ -39,11 +39,16 @@ export function createKeyReserve(generate: () => Promise<PemKeyPair>): KeyReserv
   let spare: Promise<PemKeyPair> | undefined;
   return {
     async take() {
-      const ready = spare ?? generate();
-      spare = generate();
-      // A failed spare surfaces on the next take(), not as an unhandled rejection.
-      spare.catch(() => undefined);
-      return ready;
+      const pending = spare ?? generate();
+      spare = undefined;
+      try {
+        return await pending;
+      } finally {
+        // Only now, so two generations never compete (the thread pool has 4 threads, shared with I/O).
+        spare = generate();
+        // A failed spare surfaces on the next take(), not as an unhandled rejection.
+        spare.catch(() => undefined);
+      }
     },
   };
 }

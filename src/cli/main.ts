@@ -60,5 +60,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`kadmit: ${errorMessage(err)}${code}\n`);
       process.exitCode = 1;
     }
+    // A failed command exits even if a connection or a timer it started lingers.
+    setTimeout(() => process.exit(), 2_000).unref();
   },
 );

@@ -58,6 +58,8 @@ interface Live {
   pool?: WorkerPool;
   certs?: ServingCertificates;
   clientAuth?: ClientAuth;
+  /** Start-up failed: what still comes up is stopped at once. */
+  abandoned?: boolean;
 }
 
 export async function startServer(config: ServeConfig, log: Logger): Promise<RunningServer> {
@@ -87,6 +89,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     const opsAt = await ops.listen(splitAddress(config.opsAddress).host, splitAddress(config.opsAddress).port);
     return await startServing(config, log, { webhooks, schemas, metrics, readiness, live, ops, opsPort: opsAt.port, workersStarted });
   } catch (err) {
+    live.abandoned = true;
     await live.pool?.close();
     await live.certs?.stop();
     live.clientAuth?.stop();
@@ -118,8 +121,16 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
     swapTls(pair);
   };
   readiness.set('startup', 'waiting for the serving certificate');
-  const certs = (live.certs = await startServingCertificates(config, { update: onPair }, certMetrics(metrics), log.child({ component: 'certs' })));
-  latest ??= await certs.ready();
+  // Workers that cannot start end start-up at once, even while certificates are still awaited
+  // (in secret mode they can wait on an unreachable API for as long as it is down).
+  const orWorkersFail = <T>(step: Promise<T>): Promise<T> => (parts.workersStarted ? Promise.race([step, parts.workersStarted.then(() => step)]) : step);
+  const certsStarted = startServingCertificates(config, { update: onPair }, certMetrics(metrics), log.child({ component: 'certs' })).then((started) => {
+    live.certs = started;
+    if (live.abandoned) void started.stop(); // start-up already failed and cleaned up
+    return started;
+  });
+  const certs = await orWorkersFail(certsStarted);
+  latest ??= await orWorkersFail(certs.ready());
   log.info({ trust: certs.describe() }, `serving certificate ready; clients trust the CA in ${certs.describe()}`);
 
   readiness.set('startup', 'starting review workers');

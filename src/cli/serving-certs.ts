@@ -12,6 +12,7 @@ import type { BundleTargets, CertMetrics, ServingSink } from '../certs/ports.ts'
 import type { ServingMaterial } from '../certs/types.ts';
 import { parseGoDuration } from '../admission/deadline.ts';
 import { UsageError } from '../config/load.ts';
+import { KadmitError } from '../errors.ts';
 import type { ServeConfig } from '../config/options.ts';
 import type { TargetSelector, CaBundleTargetKind } from '../kube/ca-bundle.ts';
 
@@ -89,7 +90,10 @@ export async function startServingCertificates(config: ServeConfig, sink: Servin
     import('../certs/kube-events.ts'),
   ]);
   const kc = loadKubeConfig(config.kubeconfig === '' ? {} : { path: config.kubeconfig });
-  const kube = createKube(kc);
+  // Stopping cancels the API calls in flight: a hung apiserver must not hold a
+  // shutdown (or a failed start-up) for a whole request timeout.
+  const stopping = new AbortController();
+  const kube = createKube(kc, { signal: stopping.signal });
   const name = config.certSecret === '' ? `${config.serviceName}-ca` : config.certSecret;
   const targets: BundleTargets = createKubeBundleTargets({ kube, selectors: targetSelectors(config) });
   const rotator = createCertRotator({
@@ -111,6 +115,10 @@ export async function startServingCertificates(config: ServeConfig, sink: Servin
     trustedBundles: async () => [...new Set((await targets.read()).map((f) => f.bundle))],
     status: () => rotator.status(),
     describe: () => `Secret ${config.namespace}/${name}`,
-    stop: () => rotator.stop(),
+    async stop() {
+      const stopped = rotator.stop(); // marks it stopped before the calls it waits for are cancelled
+      stopping.abort(new KadmitError('KADMIT_CERT_STOPPED', 'certificate rotation stopped'));
+      await stopped;
+    },
   };
 }

@@ -91,8 +91,12 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     app.post(webhook.path, async (request: FastifyRequest<{ Querystring: { timeout?: string } }>, reply) => {
       const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
       const gone = clientGoneSignal(request.raw, reply.raw);
-      const outcome = await options.reviewer.review(webhook, body, request.query.timeout, gone.signal);
-      gone.dispose();
+      let outcome;
+      try {
+        outcome = await options.reviewer.review(webhook, body, request.query.timeout, gone.signal);
+      } finally {
+        gone.dispose(); // its listeners sit on a keep-alive socket that outlives the request
+      }
       if (outcome === undefined) return reply.hijack();
       return reply.code(outcome.status).type('application/json').send(outcome.body);
     });

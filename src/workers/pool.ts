@@ -60,6 +60,9 @@ interface Job {
 
 const WORKER_URL = new URL(`./review-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 const WATCHDOG_INTERVAL_MS = 20;
+/** A worker that dies before it is ready is started again after 1 s, 2 s, 4 s ... up to 30 s: no respawn storm. */
+const BOOT_RETRY_MS = 1_000;
+const BOOT_RETRY_MAX_MS = 30_000;
 
 class WorkerSlot {
   readonly worker: Worker;
@@ -78,15 +81,23 @@ class WorkerSlot {
     this.words = new Int32Array(shared);
     this.worker = new Worker(WORKER_URL, { workerData: { ...setup, shared } satisfies WorkerSetup });
     this.ready = new Promise((resolve, reject) => {
+      const settle = (err?: Error) => {
+        this.worker.off('message', onMessage);
+        this.worker.off('error', settle);
+        this.worker.off('exit', onExit);
+        if (err) reject(err);
+        else resolve();
+      };
       const onMessage = (m: FromWorker) => {
         if (m.type !== 'ready') return;
         this.isReady = true;
-        this.worker.off('message', onMessage);
-        this.worker.off('error', reject);
-        resolve();
+        settle();
       };
+      // A worker can also end without an error (process.exit() in a module it loads).
+      const onExit = (code: number) => settle(new KadmitError('KADMIT_WORKER_EXITED', `review worker exited (code ${code}) before it was ready`));
       this.worker.on('message', onMessage);
-      this.worker.once('error', reject);
+      this.worker.once('error', settle);
+      this.worker.once('exit', onExit);
     });
   }
 
@@ -164,6 +175,10 @@ export class WorkerPool {
   #nextId = 1;
   #replaced = 0;
   #closed = false;
+  /** Until the first worker is ready: its failure is start()'s to report, not the pool's to retry. */
+  #starting = false;
+  #bootFailures = 0;
+  readonly #bootRetries = new Set<NodeJS.Timeout>();
   #watchdog: NodeJS.Timeout | undefined;
 
   constructor(options: PoolOptions) {
@@ -183,12 +198,17 @@ export class WorkerPool {
   async start(): Promise<void> {
     const first = this.#spawn();
     this.#slots = [first];
-    await first.ready;
+    this.#starting = true;
+    try {
+      await first.ready;
+    } finally {
+      this.#starting = false;
+    }
     if (this.#closed) return;
     const rest = Array.from({ length: this.#options.size - 1 }, () => this.#spawn());
     this.#slots.push(...rest);
     void Promise.allSettled(rest.map((s) => s.ready)).then(() => {
-      if (!this.#closed) this.#standIn ??= this.#spawnStandIn();
+      if (!this.#closed) this.#standIn ??= this.#spawn();
     });
     this.#watchdog = setInterval(() => this.#tick(), WATCHDOG_INTERVAL_MS);
     this.#watchdog.unref();
@@ -217,13 +237,13 @@ export class WorkerPool {
       if (s.stalled) stalled++;
     }
     for (const s of this.#everyWorker()) inFlight += s.jobs.size;
-    const standInReady = this.#standIn !== undefined && this.#standIn.isReady && !this.#standIn.dead;
-    return { size: this.#options.size, ready, stalled, inFlight, replaced: this.#replaced, standInReady };
+    return { size: this.#options.size, ready, stalled, inFlight, replaced: this.#replaced, standInReady: this.#standInUsable() };
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#watchdog);
+    for (const retry of this.#bootRetries) clearTimeout(retry);
     const stopped = new KadmitError('KADMIT_POOL_CLOSED', 'the worker pool closed');
     for (const job of this.#waiting.splice(0)) this.#settle(job, stopped);
     await Promise.all(this.#everyWorker().map((s) => this.#stop(s, stopped)));
@@ -233,10 +253,9 @@ export class WorkerPool {
     return [...this.#slots, ...this.#benched, ...(this.#standIn ? [this.#standIn] : [])];
   }
 
-  #spawnStandIn(): WorkerSlot {
-    const slot = this.#spawn();
-    slot.ready.catch((err: unknown) => this.#options.log.error({ err }, 'stand-in review worker failed to start'));
-    return slot;
+  #standInUsable(): boolean {
+    const standIn = this.#standIn;
+    return standIn !== undefined && standIn.isReady && !standIn.dead && !standIn.stalled;
   }
 
   #spawn(): WorkerSlot {
@@ -246,12 +265,32 @@ export class WorkerPool {
     slot.worker.on('exit', (code) => {
       if (slot.dead) return;
       slot.dead = true;
-      this.#options.log.error({ code }, 'review worker exited; replacing it');
       this.#failJobs(slot, new KadmitError('KADMIT_WORKER_EXITED', `its worker exited (code ${code})`));
-      this.#replace(slot, 'exited');
+      if (slot.isReady) {
+        this.#options.log.error({ code }, 'review worker exited; replacing it');
+        this.#replace(slot, 'exited');
+      } else this.#replaceAfterBootFailure(slot, code);
     });
-    slot.ready.then(() => this.#flushWaiting(), () => undefined);
+    slot.ready.then(
+      () => {
+        this.#bootFailures = 0;
+        this.#flushWaiting();
+      },
+      () => undefined,
+    );
     return slot;
+  }
+
+  #replaceAfterBootFailure(slot: WorkerSlot, code: number): void {
+    if (this.#starting || this.#closed) return;
+    const delayMs = Math.min(BOOT_RETRY_MAX_MS, BOOT_RETRY_MS * 2 ** this.#bootFailures++);
+    this.#options.log.error({ code, retryInMs: delayMs }, 'review worker died before it was ready; starting another later');
+    const retry = setTimeout(() => {
+      this.#bootRetries.delete(retry);
+      this.#replace(slot, 'exited');
+    }, delayMs);
+    retry.unref();
+    this.#bootRetries.add(retry);
   }
 
   #dispatch(job: Job): void {
@@ -323,8 +362,14 @@ export class WorkerPool {
         this.#options.events?.reviewReclaimed?.();
         this.#dispatch(job);
       }
-      if (slot.started().length > 0 && this.#standIn?.isReady && !this.#standIn.dead) this.#bench(slot);
+      if (slot.started().length > 0 && this.#standInUsable()) this.#bench(slot);
       else if (this.#blocked(slot, now)) this.#stopBlocked(slot, () => this.#replace(slot, 'stalled'));
+    }
+    // A stand-in can hold reviews it took over from the bench, and block on one.
+    const standIn = this.#standIn;
+    if (standIn?.isReady && !standIn.dead) {
+      standIn.checkHeartbeat(now, this.#stallAfterMs);
+      if (standIn.stalled && this.#blocked(standIn, now)) this.#stopBlocked(standIn, () => this.#replace(standIn, 'stalled'));
     }
     for (const slot of [...this.#benched]) {
       slot.checkHeartbeat(now, this.#stallAfterMs);
@@ -333,7 +378,7 @@ export class WorkerPool {
         this.#stopBlocked(slot, () => {
           this.#benched = this.#benched.filter((s) => s !== slot);
           this.#countReplacement('stalled');
-          this.#standIn ??= this.#spawnStandIn();
+          this.#standIn ??= this.#spawn();
         });
       }
     }
@@ -387,22 +432,21 @@ export class WorkerPool {
     if (this.#closed) return;
     this.#countReplacement(reason);
     if (old === this.#standIn) {
-      this.#standIn = this.#spawnStandIn();
+      this.#standIn = this.#spawn();
       return;
     }
     if (this.#benched.includes(old)) {
       this.#benched = this.#benched.filter((s) => s !== old);
-      this.#standIn ??= this.#spawnStandIn();
+      this.#standIn ??= this.#spawn();
       return;
     }
     // The stand-in takes the place when it is ready; a new one is started behind it.
     let fresh: WorkerSlot;
-    if (this.#standIn?.isReady && !this.#standIn.dead) {
-      fresh = this.#standIn;
-      this.#standIn = this.#spawnStandIn();
+    if (this.#standInUsable()) {
+      fresh = this.#standIn!;
+      this.#standIn = this.#spawn();
     } else {
       fresh = this.#spawn();
-      fresh.ready.catch((err: unknown) => this.#options.log.error({ err }, 'replacement review worker failed to start'));
     }
     this.#slots = this.#slots.map((s) => (s === old ? fresh : s));
     if (fresh.isReady) this.#flushWaiting();
