@@ -473,7 +473,9 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
       await ensureServing(state);
     },
     nextDelay: (err) => (err ? Math.min(backoff.maxMs, 1_000) : servingWake()),
-    onError: (err) => log.warn({ err: errorMessage(err), code: (err as { code?: string }).code }, 'serving certificate renewal failed; retrying'),
+    onError: (err) => {
+      if (!stopped) log.warn({ err: errorMessage(err), code: (err as { code?: string }).code }, 'serving certificate renewal failed; retrying');
+    },
   });
 
   const caLoop = createLoop({
@@ -490,8 +492,10 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
       }
     },
     nextDelay: (err) => (err ? backoffDelay(failures, backoff) : caWake()),
-    onError: (err) =>
-      log.warn({ err: errorMessage(err), code: (err as { code?: string }).code, failures }, 'certificate cycle failed; retrying'),
+    // A call cancelled by stop() is not a failure worth a warning.
+    onError: (err) => {
+      if (!stopped) log.warn({ err: errorMessage(err), code: (err as { code?: string }).code, failures }, 'certificate cycle failed; retrying');
+    },
   });
 
   const trigger = () => caLoop.trigger();
