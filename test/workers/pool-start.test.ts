@@ -4,6 +4,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpsRequest, review } from '../helpers/https-client.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { fixtureWebhook, startTestServer } from '../helpers/server.ts';
 import { testApiServer } from '../kube/helpers.ts';
 
@@ -16,8 +17,7 @@ t.test('ready with the first worker; the rest join; reviews meanwhile are answer
     Array.from({ length: 20 }, (_, i) => httpsRequest(server.webhookPort, server.ca, '/validate/require-memory-limits?timeout=10s', JSON.stringify(review({ uid: `u-${i}` })))),
   );
   t.ok(answers.every((a) => a.status === 200 && a.json().response.allowed === true), '20 reviews sent while the pool grows are allowed');
-  const until = Date.now() + 15_000;
-  while (!(server.pool!.stats().ready === 3 && server.pool!.stats().standInReady) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => server.pool!.stats().ready === 3 && server.pool!.stats().standInReady, 15_000);
   t.match(server.pool!.stats(), { size: 3, ready: 3, standInReady: true }, 'all workers and the stand-in are up');
 });
 
@@ -38,8 +38,7 @@ t.test('a replacement that cannot boot is retried after 1 s, 2 s, ... while the 
   const answer = await httpsRequest(server.webhookPort, server.ca, '/validate/boots-once?timeout=10s', JSON.stringify(review({})));
   t.equal(answer.json().response.allowed, true, 'the worker that booted serves');
   const retries = () => server.logs.filter((l) => l['msg'] === 'review worker died before it was ready; starting another later').map((l) => l['retryInMs']);
-  const until = Date.now() + 20_000;
-  while (retries().length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => retries().length >= 2, 20_000);
   t.same(retries().slice(0, 2), [1_000, 2_000], 'the delay doubles');
   // One boot that worked, two that failed; the next waits 2 s (without a delay, one every ~0.3 s).
   t.equal(Number(readFileSync(counter, 'utf8')), 3, 'no boot between the failures and their retries');

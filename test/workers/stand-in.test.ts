@@ -3,16 +3,8 @@
 // is replaced like any blocked worker rather than left spinning to be swapped in.
 import t from 'tap';
 import { httpsRequest, review } from '../helpers/https-client.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { fixtureWebhook, startTestServer } from '../helpers/server.ts';
-
-async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
 
 t.test('a stand-in blocked by a review it carried over is replaced after that review\'s deadline', async (t) => {
   const server = await startTestServer({ webhooks: [fixtureWebhook('stand-in-blocker')], workers: 1, logLevel: 'info' });

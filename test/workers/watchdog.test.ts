@@ -3,6 +3,7 @@
 import t from 'tap';
 import { Agent } from 'node:https';
 import { httpsRequest, review } from '../helpers/https-client.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { startTestServer, fixtureWebhook } from '../helpers/server.ts';
 
 const server = await startTestServer({ webhooks: [fixtureWebhook('misbehaving')], workers: 2, logLevel: 'info' });
@@ -11,15 +12,6 @@ const agent = new Agent({ keepAlive: true, maxSockets: 128 });
 t.teardown(() => agent.destroy());
 const post = (path: string, uid: string) =>
   httpsRequest(server.webhookPort, server.ca, path, JSON.stringify(review({ uid })), { agent });
-
-async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
 
 t.test('a spinning handler is answered by failurePolicy within deadline + 100 ms while 100 others succeed', async (t) => {
   // Serving starts with one worker; the second and the stand-in boot behind it.
