@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when it exists (the container image), else the sources
-// through Node's type stripping (a checkout).
+// The kadmit command. Installed (and in the image) it runs the compiled CLI in
+// dist/; in a checkout of kadmit it runs the sources through Node's type
+// stripping, with the `kadmit-source` condition that npm and npx set (.npmrc)
+// so that the sources' `import ... from 'kadmit'` resolves to src/ too.
 import { existsSync } from 'node:fs';
 
-const compiled = new URL('../dist/cli/main.js', import.meta.url);
-await import(existsSync(compiled) ? compiled.href : new URL('../src/cli/main.ts', import.meta.url).href);
+const sources = new URL('../src/cli/main.ts', import.meta.url);
+if (existsSync(sources) && !import.meta.resolve('kadmit').endsWith('/src/index.ts')) {
+  process.stderr.write('kadmit: in a checkout, run kadmit through npm or npx (npx kadmit ...), or node --conditions=kadmit-source\n');
+  process.exit(2);
+}
+await import(existsSync(sources) ? sources.href : new URL('../dist/cli/main.js', import.meta.url).href);

@@ -9,6 +9,13 @@ export class KadmitError extends Error {
   }
 }
 
+/** A mistake in how a command was called or configured: the CLI exits 2 with its message. */
+export class UsageError extends KadmitError {
+  constructor(message: string) {
+    super('KADMIT_USAGE', message);
+  }
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

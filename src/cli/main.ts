@@ -2,8 +2,8 @@
 // kadmit's command line. Each command lives in its own module and returns an
 // exit code; usage errors exit 2 with a message naming what is wrong.
 import { enableCompileCache } from 'node:module';
-import { UsageError } from '../config/load.ts';
-import { errorMessage, KadmitError } from '../errors.ts';
+import { errorMessage, KadmitError, UsageError } from '../errors.ts';
+import { KADMIT_VERSION } from '../version.ts';
 
 interface Command {
   summary: string;
@@ -16,6 +16,7 @@ enableCompileCache();
 
 // One line per command; the module is loaded only when the command runs.
 const COMMANDS: Record<string, Command> = {
+  init: { summary: 'scaffold a policy project (webhooks, fixtures, tests, Dockerfile) in a new directory', run: async (argv) => (await import('./init-command.ts')).run(argv) },
   serve: { summary: 'serve the configured admission webhooks over HTTPS', run: async (argv) => (await import('./serve-command.ts')).run(argv) },
   replay: { summary: 'replay AdmissionReview fixtures through the webhooks and check expectations', run: async (argv) => (await import('./replay-command.ts')).run(argv) },
   bench: { summary: 'measure per-webhook latency on fixtures, and compare with a baseline', run: async (argv) => (await import('./bench-command.ts')).run(argv) },
@@ -31,6 +32,7 @@ function usage(): string {
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
     `  ${'help'.padEnd(width)}show this help`,
+    `  ${'--version'.padEnd(width)}print kadmit's version`,
     '',
     "Run 'kadmit <command> --help' for a command's options.",
   ].join('\n');
@@ -41,6 +43,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(`${usage()}\n`);
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`${KADMIT_VERSION}\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) throw new UsageError(`unknown command "${name}"\n\n${usage()}`);

@@ -2,9 +2,10 @@
 // webhook definitions it would serve and the configuration, as one YAML stream
 // on stdout or as files (with a kustomization.yaml) under --out.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError } from '../config/load.ts';
+import { UsageError } from '../errors.ts';
+import { findConfigFile } from '../config/file.ts';
 import { errorMessage } from '../errors.ts';
 import { formatPath } from '../admission/envelope.ts';
 import { loadWebhooks } from '../webhooks/load.ts';
@@ -12,7 +13,7 @@ import { DEFAULT_IMAGE, DEFAULT_WEBHOOKS, manifestConfigSchema, readServeConfigF
 import { renderObjects, toFiles, toYamlStream } from '../manifests/render.ts';
 
 const FLAGS = {
-  config: { type: 'string', help: 'a `kadmit serve` YAML config: its namespace, serviceName, webhooks and settings are used, and its other settings are passed to the Deployment' },
+  config: { type: 'string', help: 'a `kadmit serve` YAML config (default ./kadmit.yaml if it exists): its namespace, serviceName, webhooks and settings are used, and its other settings are passed to the Deployment as written' },
   namespace: { type: 'string', help: "kadmit's namespace (default kadmit)" },
   'service-name': { type: 'string', help: 'name of the Service and of every other object (default kadmit)' },
   replicas: { type: 'string', help: 'Deployment replicas (default 2)' },
@@ -37,7 +38,7 @@ export function manifestsHelp(): string {
   ].join('\n');
 }
 
-export function resolveManifestConfig(argv: readonly string[]): { config: ManifestConfig; out?: string; help: boolean } {
+export function resolveManifestConfig(argv: readonly string[], cwd = process.cwd()): { config: ManifestConfig; configFile?: string; out?: string; help: boolean } {
   let values: Record<string, string | string[] | boolean | undefined>;
   try {
     values = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: FLAGS }).values;
@@ -45,8 +46,9 @@ export function resolveManifestConfig(argv: readonly string[]): { config: Manife
     throw new UsageError(errorMessage(err));
   }
   if (values.help) return { config: manifestConfigSchema.parse({}), help: true };
-  const raw: Record<string, unknown> = typeof values.config === 'string' ? readServeConfigFile(values.config) : {};
-  const origin: Record<string, string> = Object.fromEntries(Object.keys(raw).map((k) => [k, `${String(values.config)}: ${k}`]));
+  const configFile = findConfigFile(typeof values.config === 'string' ? values.config : undefined, {}, cwd);
+  const raw: Record<string, unknown> = configFile === undefined ? {} : readServeConfigFile(configFile);
+  const origin: Record<string, string> = Object.fromEntries(Object.keys(raw).map((k) => [k, `${String(configFile)}: ${k}`]));
   const fromFlag = (key: string, flag: string, value: unknown) => {
     if (value === undefined) return;
     raw[key] = value;
@@ -69,19 +71,21 @@ export function resolveManifestConfig(argv: readonly string[]): { config: Manife
     const lines = result.error.issues.map((i) => `${origin[String(i.path[0])] ?? formatPath(i.path)}: ${formatPath(i.path.slice(1)) === '(root)' ? '' : `${formatPath(i.path.slice(1))}: `}${i.message}`);
     throw new UsageError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  return { config: result.data, ...(typeof values.out === 'string' && { out: values.out }), help: false };
+  return { config: result.data, ...(configFile !== undefined && { configFile }), ...(typeof values.out === 'string' && { out: values.out }), help: false };
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { config, out, help } = resolveManifestConfig(argv);
+  const { config, configFile, out, help } = resolveManifestConfig(argv);
   if (help) {
     process.stdout.write(`${manifestsHelp()}\n`);
     return 0;
   }
   // The same loading `kadmit serve` does: an invalid setting fails here, naming it.
-  const webhooks = (await loadWebhooks(config.webhooks, config.settings)).map((l) => l.webhook);
-  for (const spec of config.webhooks.filter((s) => !s.startsWith('builtin:'))) {
-    process.stderr.write(`kadmit: note: the image must contain webhook module ${spec} at that path\n`);
+  // Module paths in a config file are relative to its folder, as they will be in the image (/app).
+  const webhooks = (await loadWebhooks(config.webhooks, config.settings, configFile === undefined ? undefined : dirname(configFile))).map((l) => l.webhook);
+  const modules = config.webhooks.filter((s) => !s.startsWith('builtin:'));
+  if (modules.length > 0) {
+    process.stderr.write(`kadmit: note: the image (${config.image}) must hold ${modules.join(', ')} relative to its working directory /app, as a policy project's image does\n`);
   }
   const rendered = renderObjects(webhooks, config);
   if (out === undefined) {

@@ -26,10 +26,11 @@ const OPTIONS = {
 
 export function replayHelp(): string {
   return [
-    'Usage: kadmit replay [options] PATH...',
+    'Usage: kadmit replay [options] [PATH...]',
     '',
     'Replays AdmissionReview fixtures (files or directories, JSON or YAML) through the',
-    'webhooks and checks every expectation. Fixture format: docs/replay.md.',
+    'webhooks and checks every expectation. With no PATH, runs the `fixtures` named in',
+    'the config file (./kadmit.yaml in a policy project). Fixture format: docs/replay.md.',
     'Exit status: 0 all expectations met, 1 any failed, 2 usage or fixture errors.',
     '',
     ...TARGET_HELP,
@@ -63,19 +64,23 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${replayHelp()}\n`);
     return 0;
   }
-  if (positionals.length === 0) throw new UsageError(`give one or more fixture files or directories\n\n${replayHelp()}`);
   const format = (values.format ?? 'table') as ReportFormat;
   if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format: expected one of ${REPORT_FORMATS.join(', ')} (got ${JSON.stringify(values.format)})`);
   if (values.record && values.watch) throw new UsageError('--record and --watch cannot be combined (recording would trigger the next run)');
 
   const target = await prepareTarget(values, process.env);
+  const paths = positionals.length > 0 ? positionals : (target.fixtures ?? []);
+  if (paths.length === 0) {
+    await target.sender.close();
+    throw new UsageError(`give one or more fixture files or directories, or name them as \`fixtures\` in kadmit.yaml\n\n${replayHelp()}`);
+  }
   try {
     if (values.watch) {
       await target.sender.close();
       const { modules, config, crds } = target.watchFiles;
-      return await watchMode(argv, positionals, [...modules.map((u) => fileURLToPath(u)), ...(config ? [config] : []), ...crds]);
+      return await watchMode(argv, paths, [...modules.map((u) => fileURLToPath(u)), ...(config ? [config] : []), ...crds]);
     }
-    const loaded = loadFixtures(positionals, { webhooks: target.webhooks, timeoutFor: target.timeoutFor, ...(target.defaultWebhook !== undefined && { defaultWebhook: target.defaultWebhook }) });
+    const loaded = loadFixtures(paths, { webhooks: target.webhooks, timeoutFor: target.timeoutFor, ...(target.defaultWebhook !== undefined && { defaultWebhook: target.defaultWebhook }) });
     if (loaded.problems.length > 0) throw new FixtureError(loaded.problems);
 
     const started = performance.now();

@@ -1,22 +1,19 @@
 // Resolves the serve configuration: flags over environment over YAML file over
 // defaults, validated once with zod. A bad value is a usage error (exit 2) that
 // names the field and the source it came from.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
-import { KadmitError, errorMessage } from '../errors.ts';
+import { errorMessage, UsageError } from '../errors.ts';
 import { formatPath } from '../admission/envelope.ts';
 import { SERVE_OPTIONS, serveConfigSchema, type ServeConfig } from './options.ts';
+import { findConfigFile, readConfigFile, type ProjectSettings } from './file.ts';
 
-export class UsageError extends KadmitError {
-  constructor(message: string) {
-    super('KADMIT_USAGE', message);
-  }
-}
+export { UsageError };
 
 type Source = 'flag' | 'env' | 'file';
 
-export function loadServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServeConfig & { configFile?: string } {
+export type ResolvedServeConfig = ServeConfig & { configFile?: string; project: ProjectSettings };
+
+export function loadServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): ResolvedServeConfig {
   let parsed;
   try {
     parsed = parseArgs({
@@ -36,12 +33,11 @@ export function loadServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
 
   const raw: Record<string, unknown> = {};
   const origin: Record<string, string> = {};
-  const configFile = (parsed.values.config as string | undefined) ?? env.KADMIT_CONFIG;
-  if (configFile) {
-    for (const [key, value] of Object.entries(readConfigFile(configFile))) {
-      raw[key] = value;
-      origin[key] = `${configFile}: ${key}`;
-    }
+  const configFile = findConfigFile(parsed.values.config as string | undefined, env, cwd);
+  const file = configFile === undefined ? undefined : readConfigFile(configFile);
+  for (const [key, value] of Object.entries(file?.settings ?? {})) {
+    raw[key] = value;
+    origin[key] = `${configFile}: ${key}`;
   }
   const set = (key: string, value: unknown, source: Source, name: string) => {
     raw[key] = value;
@@ -66,25 +62,8 @@ export function loadServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     throw new UsageError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const config = result.data as ServeConfig;
-  return configFile ? { ...config, configFile } : config;
-}
-
-function readConfigFile(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read config file ${path}: ${errorMessage(err)}`);
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new UsageError(`config file ${path} is not valid YAML: ${errorMessage(err)}`);
-  }
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`config file ${path} must be a mapping of settings`);
-  return doc as Record<string, unknown>;
+  const project = file?.project ?? {};
+  return configFile ? { ...config, configFile, project } : { ...config, project };
 }
 
 export function serveHelp(): string {
@@ -99,9 +78,10 @@ export function serveHelp(): string {
     '',
     'Serves the configured admission webhooks over HTTPS. Settings come from flags,',
     'then environment variables, then the YAML file given with --config (or',
-    'KADMIT_CONFIG), then defaults.',
+    'KADMIT_CONFIG, else kadmit.yaml in the working directory; paths in it are',
+    'relative to the file), then defaults.',
     '',
-    '  --config FILE'.padEnd(width + 4) + 'YAML file of settings (keys as listed below)',
+    '  --config FILE'.padEnd(width + 4) + 'YAML file of settings (keys as listed below; default ./kadmit.yaml if it exists)',
     ...lines,
     '  --help'.padEnd(width + 4) + 'show this help',
   ].join('\n');

@@ -31,12 +31,14 @@ export interface OptionSpec {
   list?: boolean;
   /** A switch: `--name` alone means true. */
   switch?: true;
+  /** A file system path: relative to the config file when set there. */
+  path?: true;
 }
 
 export const SERVE_OPTIONS = [
   { key: 'webhookAddress', flag: 'webhook-address', env: 'KADMIT_WEBHOOK_ADDRESS', schema: hostPort, default: '0.0.0.0:8443', help: 'HTTPS listener for the apiserver (host:port)' },
   { key: 'opsAddress', flag: 'ops-address', env: 'KADMIT_OPS_ADDRESS', schema: hostPort, default: ':8080', help: 'plain-HTTP listener for /healthz, /readyz, /metrics' },
-  { key: 'certDir', flag: 'cert-dir', env: 'KADMIT_CERT_DIR', schema: z.string().min(1), default: 'certs', help: 'where the local CA and serving certificate are kept' },
+  { key: 'certDir', flag: 'cert-dir', env: 'KADMIT_CERT_DIR', schema: z.string().min(1), default: 'certs', path: true, help: 'where the local CA and serving certificate are kept' },
   { key: 'serviceName', flag: 'service-name', env: 'KADMIT_SERVICE_NAME', schema: dnsLabel, default: 'kadmit', help: 'Service that fronts kadmit (serving cert names <svc>.<ns>.svc)' },
   { key: 'namespace', flag: 'namespace', env: 'KADMIT_NAMESPACE', schema: dnsLabel, default: 'kadmit', help: "kadmit's own namespace" },
   { key: 'certStore', flag: 'cert-store', env: 'KADMIT_CERT_STORE', schema: z.enum(['file', 'secret', 'external']), default: 'file', help: 'where the CA lives: file (under --cert-dir), secret (a Secret in --namespace; in cluster), external (cert-manager or any provider: --tls-cert-file/--tls-key-file)' },
@@ -45,14 +47,14 @@ export const SERVE_OPTIONS = [
   { key: 'caLifetime', flag: 'ca-lifetime', env: 'KADMIT_CA_LIFETIME', schema: goDuration, default: '8760h', help: 'CA lifetime (Go duration); renewed at 2/3 of it' },
   { key: 'servingLifetime', flag: 'serving-lifetime', env: 'KADMIT_SERVING_LIFETIME', schema: goDuration, default: '720h', help: 'serving certificate lifetime (Go duration); renewed at 2/3 of it' },
   { key: 'caGrace', flag: 'ca-grace', env: 'KADMIT_CA_GRACE', schema: goDuration, default: '30s', help: 'how long a new CA must sit in every caBundle before it signs serving certificates' },
-  { key: 'tlsCertFile', flag: 'tls-cert-file', env: 'KADMIT_TLS_CERT_FILE', schema: z.string(), default: '', help: 'external mode: serving certificate file (reloaded on change)' },
-  { key: 'tlsKeyFile', flag: 'tls-key-file', env: 'KADMIT_TLS_KEY_FILE', schema: z.string(), default: '', help: 'external mode: serving key file (reloaded on change)' },
-  { key: 'tlsCaFile', flag: 'tls-ca-file', env: 'KADMIT_TLS_CA_FILE', schema: z.string(), default: '', help: 'external mode: CA file clients trust, used for the readiness self-check' },
-  { key: 'clientCaFile', flag: 'client-ca', env: 'KADMIT_CLIENT_CA', schema: z.string(), default: '', help: "CA file (PEM) for client authentication: when set, the webhook listener requires a client certificate signed by it (the apiserver's, from its admission kubeconfig); reloaded on change; empty: off" },
-  { key: 'kubeconfig', flag: 'kubeconfig', env: 'KADMIT_KUBECONFIG', schema: z.string(), default: '', help: 'kubeconfig for secret mode (empty: $KUBECONFIG, else the in-cluster service account)' },
+  { key: 'tlsCertFile', flag: 'tls-cert-file', env: 'KADMIT_TLS_CERT_FILE', schema: z.string(), default: '', path: true, help: 'external mode: serving certificate file (reloaded on change)' },
+  { key: 'tlsKeyFile', flag: 'tls-key-file', env: 'KADMIT_TLS_KEY_FILE', schema: z.string(), default: '', path: true, help: 'external mode: serving key file (reloaded on change)' },
+  { key: 'tlsCaFile', flag: 'tls-ca-file', env: 'KADMIT_TLS_CA_FILE', schema: z.string(), default: '', path: true, help: 'external mode: CA file clients trust, used for the readiness self-check' },
+  { key: 'clientCaFile', flag: 'client-ca', env: 'KADMIT_CLIENT_CA', schema: z.string(), default: '', path: true, help: "CA file (PEM) for client authentication: when set, the webhook listener requires a client certificate signed by it (the apiserver's, from its admission kubeconfig); reloaded on change; empty: off" },
+  { key: 'kubeconfig', flag: 'kubeconfig', env: 'KADMIT_KUBECONFIG', schema: z.string(), default: '', path: true, help: 'kubeconfig for secret mode (empty: $KUBECONFIG, else the in-cluster service account)' },
   { key: 'webhooks', flag: 'webhook', env: 'KADMIT_WEBHOOKS', list: true, schema: z.array(z.string().min(1)).min(1, 'expected at least one webhook'), default: ['builtin:pod-security', 'builtin:pod-defaults'], help: 'webhooks to serve: builtin:<name> or a module path (repeatable)' },
   { key: 'settings', flag: 'settings', env: 'KADMIT_SETTINGS', schema: z.union([z.record(z.string(), z.unknown()), z.string().transform((text, ctx) => { try { return JSON.parse(text) as Record<string, unknown>; } catch { ctx.addIssue({ code: 'custom', message: 'expected a JSON object' }); return z.NEVER; } })]), default: {}, help: 'policy settings keyed by webhook spec, e.g. {"builtin:pod-security": {"exemptNamespaces": ["ci"]}} (JSON on the command line)' },
-  { key: 'crds', flag: 'crd', env: 'KADMIT_CRDS', list: true, schema: z.array(z.string().min(1)), default: [], help: 'CRD manifest files (YAML or JSON) whose served versions are validated like built-in kinds (repeatable)' },
+  { key: 'crds', flag: 'crd', env: 'KADMIT_CRDS', list: true, schema: z.array(z.string().min(1)), default: [], path: true, help: 'CRD manifest files (YAML or JSON) whose served versions are validated like built-in kinds (repeatable)' },
   { key: 'maxBodyBytes', flag: 'max-body-bytes', env: 'KADMIT_MAX_BODY_BYTES', schema: positiveInt.max(256 * 1024 * 1024, 'expected at most 268435456'), default: 8 * 1024 * 1024, help: 'largest request body accepted (an UPDATE carries two objects)' },
   { key: 'deadlineMarginMs', flag: 'deadline-margin-ms', env: 'KADMIT_DEADLINE_MARGIN_MS', schema: nonNegativeInt.max(10_000, 'expected at most 10000'), default: 500, help: "time kept back from the apiserver's timeout so kadmit's answer arrives first" },
   { key: 'workers', flag: 'workers', env: 'KADMIT_WORKERS', schema: nonNegativeInt.max(64, 'expected at most 64'), default: Math.min(usableCpus(), MAX_DEFAULT_WORKERS), help: 'review worker threads (default: one per usable CPU, i.e. the CPU affinity capped by the cgroup CPU limit, at most 4); 0 runs handlers on the main thread, where a handler that never yields cannot be stopped' },

@@ -1,17 +1,14 @@
 // What `kadmit manifests` renders from: where kadmit runs (namespace, service,
 // replicas, image), which webhooks it serves with which settings, and the
 // serve settings to pass on to the Deployment.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parse as parseYaml } from 'yaml';
-import { UsageError } from '../config/load.ts';
+import { UsageError } from '../errors.ts';
+import { readConfigFile } from '../config/file.ts';
 import { SERVE_OPTIONS, serveConfigSchema } from '../config/options.ts';
-import { errorMessage } from '../errors.ts';
+import { KADMIT_VERSION } from '../version.ts';
 import { formatPath } from '../admission/envelope.ts';
 import { parseImageRef } from '../policies/support/image-ref.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-export const KADMIT_VERSION = pkg.version;
 export const DEFAULT_IMAGE = `ghcr.io/kadmit/kadmit:${KADMIT_VERSION}`;
 /** The built-in pair a cluster gets by default: defaults first (mutating), then the check. */
 export const DEFAULT_WEBHOOKS = ['builtin:pod-security', 'builtin:pod-defaults'];
@@ -38,17 +35,11 @@ const OWNED_BY_MANIFESTS = new Set(['namespace', 'serviceName', 'webhooks', 'set
  * Reads a `kadmit serve` config file: namespace, serviceName, webhooks and
  * settings shape the manifests; every other key set in it is passed on to the
  * Deployment. Checked with the serve schema, so a typo fails here, not in the cluster.
+ * Values travel as written: paths stay relative to the file's folder, which in a
+ * policy project's image is the working directory (/app).
  */
 export function readServeConfigFile(path: string): Partial<ManifestConfig> {
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`cannot read config file ${path}: ${errorMessage(err)}`);
-  }
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`config file ${path} must be a mapping of settings`);
-  const raw = doc as Record<string, unknown>;
+  const raw = readConfigFile(path).written;
   const checked = serveConfigSchema.safeParse(raw);
   if (!checked.success) {
     const lines = checked.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown setting(s) ${i.keys.join(', ')}` : `${formatPath(i.path)}: ${i.message}`));

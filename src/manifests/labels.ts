@@ -1,6 +1,7 @@
 // Labels every rendered object carries; the selector is the stable subset
 // (a Deployment's selector cannot change, so it never includes the version).
-import { KADMIT_VERSION, type ManifestConfig } from './config.ts';
+import type { ManifestConfig } from './config.ts';
+import { KADMIT_VERSION } from '../version.ts';
 
 export function selectorLabels(config: ManifestConfig): Record<string, string> {
   return { 'app.kubernetes.io/name': 'kadmit', 'app.kubernetes.io/instance': config.serviceName };

@@ -12,7 +12,7 @@ export interface RunOptions {
   onResult?(result: CaseResult): void;
 }
 
-function observe(httpStatus: number, judged: Judged): Observed {
+export function observe(httpStatus: number, judged: Judged): Observed {
   const r = judged.response ?? {};
   const status = (typeof r.status === 'object' && r.status !== null ? r.status : {}) as Record<string, unknown>;
   const observed: Observed = { httpStatus, patch: judged.patch, patchedObject: judged.patchedObject };

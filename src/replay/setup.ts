@@ -40,7 +40,7 @@ export const TARGET_HELP = [
   '  --webhook SPEC          builtin:<name> or a module path (repeatable; default: serve\'s defaults)',
   '  --settings JSON         policy settings keyed by webhook spec',
   '  --crd FILE              CRD manifest whose schemas objects are checked against (repeatable)',
-  '  --config FILE           kadmit serve\'s YAML settings file',
+  '  --config FILE           kadmit serve\'s YAML settings file (default ./kadmit.yaml if it exists)',
   '  --deadline-margin-ms N  time kept back from ?timeout= (in-process; default 500)',
   '  --target NAME|PATH      the webhook for fixtures that name none (default: the only one configured)',
   '',
@@ -65,6 +65,8 @@ export interface Target {
   defaultWebhook: string | undefined;
   sender: Sender;
   timeoutFor(webhook: Webhook): string;
+  /** The config file's `fixtures` (absolute), what replay runs when given no paths. */
+  fixtures: string[] | undefined;
   /** Files whose change should trigger a re-run in --watch. */
   watchFiles: { modules: string[]; config: string | undefined; crds: string[] };
 }
@@ -165,6 +167,7 @@ export async function prepareTarget(values: Values, env: NodeJS.ProcessEnv, opti
     sender,
     // As the apiserver does: the lesser of its time left and timeoutSeconds, rounded up to whole seconds.
     timeoutFor: (webhook) => `${Math.ceil(Math.min(parentMs ?? Infinity, webhook.timeoutSeconds * 1000) / 1000)}s`,
+    fixtures: config.project.fixtures,
     watchFiles: { modules: [...new Set(loaded.map((l) => l.moduleUrl))], config: config.configFile, crds: config.crds },
   };
 }

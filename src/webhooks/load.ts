@@ -1,8 +1,8 @@
 // Loads webhook definitions from modules. A module's default export is a webhook
 // or an array of them; `builtin:<name>` names a module shipped in src/policies.
 // Loading by module URL is what lets a worker thread import the same code.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KadmitError, errorMessage } from '../errors.ts';
 import { isWebhook, type Webhook } from './define.ts';
@@ -19,6 +19,11 @@ export interface LoadedWebhook {
   index: number;
 }
 
+// A module named without an extension is found as compiled JavaScript or as
+// TypeScript, so one kadmit.yaml names a policy both in its project (the .ts
+// source) and in its image (the compiled .js).
+const MODULE_EXTENSIONS = ['.js', '.ts', '.mjs', '.mts'];
+
 export function resolveWebhookModule(spec: string, cwd = process.cwd()): string {
   if (spec.startsWith('builtin:')) {
     const name = spec.slice('builtin:'.length);
@@ -27,8 +32,18 @@ export function resolveWebhookModule(spec: string, cwd = process.cwd()): string 
     return url.href;
   }
   const path = resolve(cwd, spec);
-  if (!existsSync(path)) throw new KadmitError('KADMIT_WEBHOOK_MODULE', `webhook module ${spec} does not exist (resolved to ${path})`);
-  return pathToFileURL(path).href;
+  if (isFile(path)) return pathToFileURL(path).href;
+  const found = extname(path) === '' ? MODULE_EXTENSIONS.map((ext) => path + ext).filter(isFile) : [];
+  if (found.length > 1) throw new KadmitError('KADMIT_WEBHOOK_MODULE', `webhook module ${spec} is ambiguous: ${found.join(' and ')} both exist; name one with its extension`);
+  if (found.length === 0) {
+    const tried = extname(path) === '' ? ` (tried ${MODULE_EXTENSIONS.map((e) => basename(path) + e).join(', ')})` : '';
+    throw new KadmitError('KADMIT_WEBHOOK_MODULE', `webhook module ${spec} does not exist (resolved to ${path})${tried}`);
+  }
+  return pathToFileURL(found[0]!).href;
+}
+
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
 }
 
 /** Settings per webhook spec as written in the configuration, e.g. `{ "builtin:pod-security": {...} }`. */

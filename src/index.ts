@@ -1,0 +1,30 @@
+// The public API of the `kadmit` package: what a policy project imports to
+// define webhooks and policies. Everything here is also what kadmit's own
+// built-in policies use. The test kit is `kadmit/testing`; the types of the
+// built-in kinds are `kadmit/schemas`.
+export {
+  defineValidatingWebhook,
+  defineMutatingWebhook,
+  type FailurePolicy,
+  type LabelSelector,
+  type MatchCondition,
+  type MutatingWebhook,
+  type MutatingWebhookSpec,
+  type MutationInput,
+  type ReviewContext,
+  type Rule,
+  type SchemaValidation,
+  type Scope,
+  type SideEffects,
+  type ValidatingWebhook,
+  type ValidatingWebhookSpec,
+  type ValidationInput,
+  type Webhook,
+} from './webhooks/define.ts';
+export { definePolicy, type Policy, type PolicySpec } from './webhooks/policy.ts';
+export { allow, deny, mutate, type Allowed, type Denied, type Mutated, type MutationVerdict, type Verdict, type VerdictExtras } from './webhooks/verdict.ts';
+export { withTimeout, type ChildSignal } from './admission/review-signal.ts';
+export { ReviewAbortedError, type AbortKind } from './admission/abort.ts';
+export { KadmitError } from './errors.ts';
+export type { AdmissionRequest, GroupVersionKind, GroupVersionResource, Operation, RawObject, UserInfo } from './admission/request.ts';
+export type { KubeClients } from './kube/client.ts';
