@@ -1,7 +1,6 @@
 // Example mutating webhook: labels new Pods and ConfigMaps so it is visible at a
 // glance that kadmit saw them. Idempotent: a second pass changes nothing.
-import { defineMutatingWebhook } from '../webhooks/define.ts';
-import { allow, mutate } from '../webhooks/verdict.ts';
+import { allow, defineMutatingWebhook, mutate } from 'kadmit';
 
 export const REVIEWED_LABEL = 'kadmit.dev/reviewed';
 

@@ -4,9 +4,7 @@
 // unique, the image is pinned, and replicas stay under a configured ceiling.
 // An update is refused only for problems it introduces.
 import { z } from 'zod';
-import { defineValidatingWebhook, type ValidationInput } from '../webhooks/define.ts';
-import { definePolicy } from '../webhooks/policy.ts';
-import { allow, deny, type Verdict } from '../webhooks/verdict.ts';
+import { allow, defineValidatingWebhook, definePolicy, deny, type ValidationInput, type Verdict } from 'kadmit';
 import { exemptNamespaces, failurePolicy, timeoutSeconds } from './support/settings.ts';
 import { isMutableRef, parseImageRef } from './support/image-ref.ts';
 import { objectAt, objectsIn } from './support/unstructured.ts';

@@ -2,9 +2,7 @@
 // RuntimeDefault, allowPrivilegeEscalation false, runAsNonRoot true and drops
 // all capabilities, in Pods and the pod templates of the workload kinds. It
 // never overwrites a value, is idempotent, and leaves mirror pods alone.
-import { defineMutatingWebhook, type MutationInput, type Rule } from '../webhooks/define.ts';
-import { definePolicy } from '../webhooks/policy.ts';
-import { allow, mutate, type MutationVerdict } from '../webhooks/verdict.ts';
+import { allow, defineMutatingWebhook, definePolicy, mutate, type MutationInput, type MutationVerdict, type Rule } from 'kadmit';
 import { locatePodSpec, workloadRules } from './support/workloads.ts';
 import { objectAt, objectsIn, sameJson } from './support/unstructured.ts';
 import { applyPodDefaults, type ApplyScope } from './pod-defaults/apply.ts';

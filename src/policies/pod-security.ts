@@ -1,9 +1,7 @@
 // Built-in policy `builtin:pod-security` (validating): refuses Pods, and the pod
 // templates of the workload kinds, that break the restricted Pod Security
 // Standard, lack memory limits, or use mutable or unapproved images.
-import { defineValidatingWebhook, type ValidationInput } from '../webhooks/define.ts';
-import { definePolicy } from '../webhooks/policy.ts';
-import { allow, deny, type Verdict } from '../webhooks/verdict.ts';
+import { allow, defineValidatingWebhook, definePolicy, deny, type ValidationInput, type Verdict } from 'kadmit';
 import { locatePodSpec, workloadRules } from './support/workloads.ts';
 import { objectAt, sameJson } from './support/unstructured.ts';
 import { checkPodSpec } from './pod-security/checks.ts';

@@ -1,9 +1,7 @@
 // Where the pod spec lives in each kind that makes pods. A policy on pods also
 // reviews the templates, so a bad Deployment is refused when it is applied,
 // not later when its ReplicaSet quietly fails to create pods.
-import type { GroupVersionKind } from '../../admission/request.ts';
-import type { Operation } from '../../admission/request.ts';
-import type { Rule } from '../../webhooks/define.ts';
+import type { GroupVersionKind, Operation, Rule } from 'kadmit';
 import { objectAt, type Obj } from './unstructured.ts';
 
 export interface WorkloadKind {
