@@ -1,6 +1,7 @@
 // No Docker engine runs here, so the Dockerfile is checked as text for what a
-// security review asks of the image: multi-stage on Node 24, compiled output,
-// production dependencies only, no shell or package manager at run time,
+// security review asks of the image: multi-stage on Node 24, the packed npm
+// package installed with production dependencies only (what
+// test/image/production-start.test.ts starts), no shell or package manager at run time,
 // a numeric non-root user, an exec-form entrypoint that serves; and
 // .dockerignore keeps everything but the build inputs out of the context.
 import t from 'tap';
@@ -24,20 +25,19 @@ t.test('two stages: a Node 24 build, a distroless Node 24 runtime', async (t) =>
   t.match(resolveImage(runtime.from, args), /^gcr\.io\/distroless\/nodejs24-debian1\d(:nonroot)?(@sha256:[0-9a-f]{64})?$/, 'runtime: distroless nodejs24');
 });
 
-t.test('the build stage installs from the lockfile, compiles, and prunes dev dependencies', async (t) => {
+t.test('the build stage installs from the lockfile, packs kadmit, and installs the tarball without dev dependencies', async (t) => {
   const runs = of(build, 'RUN').map((i) => i.args).join('\n');
   t.match(runs, /\bnpm ci\b/);
-  t.notMatch(runs, /\bnpm install\b/);
-  t.match(runs, /\bnpm run build\b/);
-  t.match(runs, /npm prune --omit=dev|npm ci --omit=dev/);
-  t.ok(runs.indexOf('npm run build') < runs.search(/--omit=dev/), 'pruned after the build');
+  t.match(runs, /\bnpm pack\b/, 'npm pack (its prepack compiles)');
+  t.match(runs, /npm install --omit=dev [^\n]*kadmit-\*\.tgz/);
+  t.ok(runs.indexOf('npm pack') < runs.search(/--omit=dev/), 'installed after packing');
 });
 
 t.test('the runtime stage: no RUN (no shell), copies only build output, numeric non-root user, exec-form entrypoint', async (t) => {
   t.same(of(runtime, 'RUN'), [], 'nothing runs in the runtime stage');
   const copies = of(runtime, 'COPY').map(parseCopy);
   for (const c of copies) t.equal(c.from, build.name, `COPY ${c.sources.join(' ')} comes from the build stage`);
-  t.same(copies.map((c) => c.sources).flat().sort(), ['/app/bin', '/app/dist', '/app/examples/crds', '/app/node_modules', '/app/package.json']);
+  t.same(copies.map((c) => c.sources).flat().sort(), ['/app']);
   t.notOk(copies.some((c) => c.sources.some((s) => /\/src\b|\.ts$|test|certs/.test(s))), 'no sources, tests or certificates');
   const users = of(runtime, 'USER');
   t.equal(users.length, 1);
@@ -49,7 +49,8 @@ t.test('the runtime stage: no RUN (no shell), copies only build output, numeric 
   const argv = JSON.parse(entrypoints[0]!.args) as string[];
   t.ok(Array.isArray(argv), 'exec form (no shell needed)');
   t.match(argv[0], /(^|\/)node$/);
-  t.same(argv.slice(1), ['/app/bin/kadmit.js', 'serve']);
+  t.same(argv.slice(1), ['/app/node_modules/kadmit/bin/kadmit.js', 'serve']);
+  t.same(of(runtime, 'WORKDIR').map((i) => i.args), ['/app'], 'serve runs in /app, where a policy image puts kadmit.yaml');
   t.same(of(runtime, 'CMD'), [], 'no CMD to append');
   t.same(of(runtime, 'EXPOSE').map((i) => i.args), ['8443 8080']);
 });
@@ -67,6 +68,7 @@ t.test('.dockerignore lets in the build inputs and nothing else', async (t) => {
   }
   t.ok(inContext('src/cli/main.ts', patterns));
   t.ok(inContext('examples/crds/guestbook.yaml', patterns));
+  t.ok(inContext('templates/policy-project/kadmit.yaml', patterns), 'the init templates travel in the package');
   t.notOk(inContext('examples/other.yaml', patterns), 'only the CRDs of examples/');
   t.notOk(inContext('srcx/evil.ts', patterns), 'patterns match whole path segments');
 });

@@ -1,18 +1,20 @@
 // The image's start path without a Docker engine: the runtime filesystem laid
-// out as the Dockerfile's final stage copies it (compiled dist/, production
-// dependencies only), read-only, then `node bin/kadmit.js serve` started with
+// out as the Dockerfile's final stage copies it (kadmit's tarball installed in
+// /app, production dependencies only), read-only, then the entrypoint started with
 // the environment deploy/deployment.yaml gives the container, as uid 65532
 // when the test runs as root. It must serve the built-in policies over HTTPS
 // and stop cleanly on SIGTERM.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { assembleRuntime, productionPackages, setWritable } from './assemble.ts';
+import { assembleRuntime, setWritable } from './assemble.ts';
 import { readDockerfile, ROOT } from './dockerfile.ts';
 import { finished, waitForLog } from '../helpers/process.ts';
+import { run } from '../helpers/package.ts';
+import { scaffold } from '../../src/cli/init-command.ts';
 import { httpsRequest, review } from '../helpers/https-client.ts';
 
 const UID = 65532;
@@ -24,26 +26,36 @@ chmodSync(tmp, 0o755);
 const app = join(tmp, 'app');
 const certDir = join(tmp, 'run', 'certs');
 t.teardown(() => {
-  if (existsSync(app)) setWritable(app, true);
+  for (const dir of [app, join(tmp, 'policy-app')]) if (existsSync(dir)) setWritable(dir, true);
   rmSync(tmp, { recursive: true, force: true });
 });
 
 const started = Date.now();
-const sources = await assembleRuntime(app);
+const sources = await assembleRuntime(app, join(tmp, 'pack'));
 t.comment(`runtime assembled in ${Date.now() - started} ms: ${sources.join(', ')}`);
+// What a policy project's Dockerfile adds: its kadmit.yaml and its compiled policies.
+const project = join(tmp, 'project');
+scaffold(project);
+const compiled = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noCheck', '--typeRoots', join(ROOT, 'node_modules/@types')], project);
+if (compiled.code !== 0) throw new Error(`compiling the scaffold's policies failed:\n${compiled.stdout}${compiled.stderr}`);
+const policyImage = join(tmp, 'policy-app');
+cpSync(app, policyImage, { recursive: true });
+cpSync(join(project, 'kadmit.yaml'), join(policyImage, 'kadmit.yaml'));
+cpSync(join(project, 'dist/policies'), join(policyImage, 'policies'), { recursive: true });
 setWritable(app, false);
+setWritable(policyImage, false);
 mkdirSync(certDir, { recursive: true });
 if (asRoot) chownSync(certDir, UID, UID);
 
 t.test('production dependencies only, compiled code only', async (t) => {
   const installed = readdirSync(join(app, 'node_modules'));
   for (const dev of ['typescript', 'tap', 'fast-check', 'node']) t.notOk(installed.includes(dev), `${dev} is not installed`);
-  t.ok(installed.includes('fastify') && installed.includes('@kubernetes'), 'runtime dependencies are');
-  t.equal(productionPackages().length > 10, true);
-  t.ok(existsSync(join(app, 'dist/cli/main.js')), 'dist/cli/main.js');
-  t.ok(existsSync(join(app, 'dist/policies/pod-security.js')), 'built-in policies compiled');
-  t.ok(existsSync(join(app, 'dist/schemas/generated/schemas.json')), 'schema bundle next to the code');
-  t.notOk(existsSync(join(app, 'src')), 'no sources');
+  t.ok(installed.includes('fastify') && installed.includes('@kubernetes') && installed.includes('kadmit'), 'kadmit and its runtime dependencies are');
+  const kadmit = join(app, 'node_modules/kadmit');
+  t.ok(existsSync(join(kadmit, 'dist/cli/main.js')), 'dist/cli/main.js');
+  t.ok(existsSync(join(kadmit, 'dist/policies/pod-security.js')), 'built-in policies compiled');
+  t.ok(existsSync(join(kadmit, 'dist/schemas/generated/schemas.json')), 'schema bundle next to the code');
+  t.notOk(existsSync(join(kadmit, 'src')), 'no sources');
 });
 
 /** The container's environment from deploy/, pointed at local ports and the temp cert dir. */
@@ -55,33 +67,38 @@ function containerEnv(): Record<string, string> {
   delete env.KADMIT_CERT_STORE;
   // The example CRD ships in the image: serve builtin:guestbook too, validating against it.
   env.KADMIT_WEBHOOKS = `${env.KADMIT_WEBHOOKS},builtin:guestbook`;
-  return { ...env, KADMIT_CRDS: 'examples/crds/guestbook.yaml', KADMIT_CERT_DIR: certDir, KADMIT_WEBHOOK_ADDRESS: '127.0.0.1:0', KADMIT_OPS_ADDRESS: '127.0.0.1:0', KADMIT_DRAIN_DELAY_MS: '0', KADMIT_WORKERS: '1' };
+  return { ...env, KADMIT_CRDS: 'node_modules/kadmit/examples/crds/guestbook.yaml', KADMIT_CERT_DIR: certDir, KADMIT_WEBHOOK_ADDRESS: '127.0.0.1:0', KADMIT_OPS_ADDRESS: '127.0.0.1:0', KADMIT_DRAIN_DELAY_MS: '0', KADMIT_WORKERS: '1' };
 }
 
-t.test('kadmit serve starts from the image layout and serves the default policies', async (t) => {
+/** Starts the image's entrypoint in /app (as uid 65532 when it can) and waits until it serves. */
+async function startImage(t: Test, env: Record<string, string>, root = app) {
   const entrypoint = JSON.parse(readDockerfile().stages.at(-1)!.instructions.find((i) => i.keyword === 'ENTRYPOINT')!.args) as string[];
-  const argv = entrypoint.slice(1).map((a) => a.replace(/^\/app\//, `${app}/`));
+  const argv = entrypoint.slice(1).map((a) => a.replace(/^\/app\//, `${root}/`));
   const command = asRoot
     ? ['setpriv', `--reuid=${UID}`, `--regid=${UID}`, '--clear-groups', '--no-new-privs', process.execPath, ...argv]
     : [process.execPath, ...argv];
   if (!asRoot) t.comment('not root or no setpriv: running as the current user (the uid switch is not tested)');
   const child = spawn(command[0]!, command.slice(1), {
-    cwd: app,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/home/nonroot', NODE_ENV: 'production', ...containerEnv() },
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/home/nonroot', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const done = finished(child);
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
-  let serving: Record<string, any>;
   try {
-    serving = await waitForLog(child, (l) => l.msg === 'kadmit serving', 30_000);
+    const serving = await waitForLog(child, (l) => l.msg === 'kadmit serving', 30_000);
+    return { child, done, serving };
   } catch (err) {
     child.kill('SIGKILL');
     const out = await done;
     throw new Error(`${(err as Error).message}\nstdout: ${out.stdout}\nstderr: ${out.stderr}`);
   }
+}
+
+t.test('kadmit serve starts from the image layout and serves the default policies', async (t) => {
+  const { child, done, serving } = await startImage(t, containerEnv());
   if (asRoot) {
     const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
     t.match(status, new RegExp(`^Uid:\\s+${UID}\\s+${UID}\\s+${UID}\\s+${UID}$`, 'm'), 'runs as uid 65532');
@@ -117,4 +134,20 @@ t.test('kadmit serve starts from the image layout and serves the default policie
   const exit = await done;
   t.equal(exit.code, 0, `exits 0 on SIGTERM (stderr: ${exit.stderr})`);
   t.notMatch(exit.stdout, /EACCES|EROFS/, 'never tried to write outside the cert dir');
+});
+
+t.test("a policy image: the scaffold's compiled policies and kadmit.yaml in /app, served with no webhook settings in the environment", async (t) => {
+  const { KADMIT_WEBHOOKS, KADMIT_CRDS, ...env } = containerEnv();
+  const { child, done, serving } = await startImage(t, env, policyImage);
+  t.same(serving.webhooks, [
+    'validating no-latest-tag.policies.example.com /validate/no-latest-tag',
+    'mutating cost-center-label.policies.example.com /mutate/cost-center-label',
+  ]);
+  const ca = readFileSync(join(certDir, 'ca.crt'), 'utf8');
+  const latest = review({ object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'shop' }, spec: { containers: [{ name: 'app', image: 'nginx:latest' }] } } });
+  const denied = (await httpsRequest(serving.webhook.port, ca, '/validate/no-latest-tag?timeout=10s', JSON.stringify(latest))).json();
+  t.equal(denied.response.allowed, false);
+  t.match(denied.response.status.message, /spec\.containers\[0\] \(app\): nginx:latest/);
+  child.kill('SIGTERM');
+  t.equal((await done).code, 0);
 });

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { readConfigFile } from '../../src/config/file.ts';
 
 export const FIXTURE_ROOT = fileURLToPath(new URL('../fixtures/policies/', import.meta.url));
 
@@ -28,9 +29,11 @@ export interface FixtureCase {
   expect: Expectation;
 }
 
+type PolicyConfig = { webhooks: string[]; crds?: string[]; settings?: Record<string, unknown> };
+
 export interface PolicyDir {
   policy: string;
-  config: { webhooks: string[]; crds?: string[]; settings?: Record<string, unknown> };
+  config: PolicyConfig;
   cases: FixtureCase[];
 }
 
@@ -41,7 +44,8 @@ export function readPolicyDirs(): PolicyDir[] {
     .sort()
     .map((policy) => {
       const dir = join(FIXTURE_ROOT, policy);
-      const config = parse(readFileSync(join(dir, 'kadmit.yaml'), 'utf8'));
+      // As kadmit reads it: paths relative to the file.
+      const config = readConfigFile(join(dir, 'kadmit.yaml')).settings as PolicyConfig;
       const cases = readdirSync(dir)
         .filter((f) => f.endsWith('.json'))
         .sort()

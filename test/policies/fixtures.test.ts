@@ -10,13 +10,12 @@ import { matchText, readPolicyDirs, FIXTURE_ROOT } from './fixture-files.ts';
 import { renderFixtureFiles } from '../fixtures/policies/build.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 const dirs = readPolicyDirs();
 const server = await startTestServer({
   webhooks: dirs.flatMap((d) => d.config.webhooks),
   settings: Object.assign({}, ...dirs.map((d) => d.config.settings ?? {})),
-  crds: dirs.flatMap((d) => d.config.crds ?? []).map((f) => fileURLToPath(new URL(`../../${f}`, import.meta.url))),
+  crds: dirs.flatMap((d) => d.config.crds ?? []),
   logLevel: 'warn',
 });
 t.teardown(() => server.close());

@@ -1,0 +1,120 @@
+// The whole path a new user takes, on real processes: pack kadmit, install the
+// tarball, `npx kadmit init demo`, and in demo (kadmit from that tarball):
+// `npm test`, `npm run typecheck`, `npx kadmit replay` with no arguments,
+// `npx kadmit serve` with no arguments, and `npx kadmit replay --url` against it.
+// A second `kadmit init demo` changes nothing and fails, naming the files.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { installKadmit, must, npm, packKadmit, run, userEnv, type Packed } from '../helpers/package.ts';
+import { finished, waitForLog } from '../helpers/process.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kadmit-project-'));
+t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
+
+const npx = (args: string[], cwd: string) => run('npx', args, cwd);
+const timed = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+  const started = Date.now();
+  const result = await work();
+  t.comment(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result;
+};
+
+const packed: Packed = await timed('pack', () => packKadmit(tmp));
+t.comment(`tarball: ${packed.files.length} files, ${(packed.size / 1024).toFixed(0)} KiB`);
+
+t.test('the tarball holds compiled JavaScript, declarations and the templates, and no tests, fixtures or certs', async (t) => {
+  const outside = packed.files.filter((f) => !/^(bin|dist|templates|examples\/crds|docs)\/|^(package\.json|README\.md|LICENSE)$/.test(f));
+  t.same(outside, [], 'only bin/, dist/, templates/, examples/crds/, docs/ and the package files');
+  t.notOk(packed.files.some((f) => f.startsWith('dist/') && f.endsWith('.ts') && !f.endsWith('.d.ts')), 'no TypeScript sources in dist/');
+  for (const entry of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/schemas/types.d.ts', 'dist/cli/main.js', 'dist/schemas/generated/schemas.json', 'bin/kadmit.js']) {
+    t.ok(packed.files.includes(entry), entry);
+  }
+  t.notOk(packed.files.some((f) => /^(src|test|certs|deploy|bench|scripts)\//.test(f)), 'no sources, tests, certificates, manifests or benchmarks');
+  t.notOk(packed.files.some((f) => /\.(key|crt|pem)$/.test(f)), 'no key or certificate files');
+  // The scaffold's own fixtures and tests are templates, not kadmit's.
+  t.same(packed.files.filter((f) => /(^|\/)(test|fixtures)\//.test(f)).filter((f) => !f.startsWith('templates/policy-project/')), []);
+});
+
+const home = join(tmp, 'home');
+await timed('npm install <tarball>', () => installKadmit(packed.tarball, home));
+
+t.test('installed: the bin runs the compiled code and prints the version', async (t) => {
+  const version = must('kadmit --version', await npx(['kadmit', '--version'], home));
+  t.equal(version.stdout.trim(), JSON.parse(readFileSync(join(home, 'node_modules/kadmit/package.json'), 'utf8')).version);
+  t.notOk(existsSync(join(home, 'node_modules/kadmit/src')), 'no sources installed');
+});
+
+const demo = join(home, 'demo');
+
+t.test('kadmit init demo scaffolds a project; a second init changes nothing and fails', async (t) => {
+  const first = must('kadmit init demo', await npx(['kadmit', 'init', 'demo'], home));
+  t.match(first.stdout, /wrote a policy project in demo/);
+  for (const file of ['package.json', 'tsconfig.json', 'kadmit.yaml', 'Dockerfile', '.gitignore', '.github/workflows/ci.yaml', 'README.md', 'policies/no-latest-tag.ts', 'policies/cost-center-label.ts', 'test/policies.test.ts']) {
+    t.ok(existsSync(join(demo, file)), file);
+  }
+  t.notMatch(readFileSync(join(demo, 'package.json'), 'utf8'), /\{\{/, 'every placeholder filled');
+  const before = snapshot(demo);
+  const second = await npx(['kadmit', 'init', 'demo'], home);
+  t.not(second.code, 0, 'exits non-zero');
+  t.match(second.stderr, /already has .*package\.json.*nothing was written \(--force overwrites\)/);
+  t.same(snapshot(demo), before, 'nothing changed');
+});
+
+t.test('in demo: npm test, typecheck, replay and serve work with kadmit from the tarball', async (t) => {
+  // The scaffold depends on kadmit from the registry; here, the tarball under test.
+  const pkgPath = join(demo, 'package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'));
+  pkg.dependencies.kadmit = `file:${packed.tarball}`;
+  writeFileSync(pkgPath, JSON.stringify(pkg, null, 2));
+  const started = Date.now();
+  await timed('npm install in demo', async () => must('npm install', await npm(['install', '--prefer-offline', '--no-audit', '--no-fund'], demo)));
+  const test = await timed('npm test', () => npm(['test'], demo));
+  t.equal(test.code, 0, `npm test passes\n${test.stdout}\n${test.stderr}`);
+  t.match(test.stdout, /# pass [1-9]/);
+  t.match(test.stdout, /# fail 0/);
+  t.comment(`init to a passing npm test: ${((Date.now() - started) / 1000).toFixed(1)} s (install included)`);
+
+  const typecheck = await timed('npm run typecheck', () => npm(['run', 'typecheck'], demo));
+  t.equal(typecheck.code, 0, `typecheck passes\n${typecheck.stdout}\n${typecheck.stderr}`);
+
+  const replay = await timed('npx kadmit replay', () => npx(['kadmit', 'replay'], demo));
+  t.equal(replay.code, 0, `replay passes\n${replay.stdout}\n${replay.stderr}`);
+  t.match(replay.stdout, /5 passed/);
+
+  // No arguments: kadmit.yaml decides; only the ports come from the environment, so parallel tests never collide.
+  const server = spawn('npx', ['kadmit', 'serve'], { cwd: demo, env: userEnv({ KADMIT_WEBHOOK_ADDRESS: '127.0.0.1:0', KADMIT_OPS_ADDRESS: '127.0.0.1:0', KADMIT_WORKERS: '1' }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const exited = finished(server);
+  t.teardown(() => {
+    if (server.exitCode === null && server.pid !== undefined) process.kill(-server.pid, 'SIGKILL');
+  });
+  const serving = await waitForLog(server, (l) => l.msg === 'kadmit serving', 30_000);
+  t.same(serving.webhooks, [
+    'validating no-latest-tag.policies.example.com /validate/no-latest-tag',
+    'mutating cost-center-label.policies.example.com /mutate/cost-center-label',
+  ]);
+  t.ok(existsSync(join(demo, 'certs/ca.crt')), 'certificates under the project');
+  const overHttps = await timed('npx kadmit replay --url', () => npx(['kadmit', 'replay', '--url', `https://localhost:${serving.webhook.port}`, '--ca', 'certs/ca.crt'], demo));
+  t.equal(overHttps.code, 0, `replay over HTTPS passes\n${overHttps.stdout}\n${overHttps.stderr}`);
+  t.match(overHttps.stdout, /5 passed/);
+  process.kill(-server.pid!, 'SIGTERM');
+  const exit = await exited;
+  t.equal(exit.signal ?? exit.code, 0, `serve exits 0 on SIGTERM\n${exit.stderr}`);
+});
+
+/** Every file under dir with its size and modification time. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d)) {
+      const path = join(d, entry);
+      const st = statSync(path);
+      if (st.isDirectory()) walk(path);
+      else out[path.slice(dir.length)] = `${st.size}:${st.mtimeMs}`;
+    }
+  };
+  walk(dir);
+  return out;
+}
