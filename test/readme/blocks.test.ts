@@ -1,0 +1,108 @@
+// The README is true: every shell command in it is run here as written, or is
+// named below with the test that runs it (a new command that is neither fails
+// this test), and every TypeScript block is type-checked against the public API
+// and, where it is a test, run.
+import t, { type Test } from 'tap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import ts from 'typescript';
+import { finished, waitForLog } from '../helpers/process.ts';
+import { ROOT } from '../helpers/package.ts';
+
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const blocks = [...readme.matchAll(/```(sh|ts)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, text: m[2]! }));
+
+/** The commands of the shell blocks: continuation lines joined, comments dropped. */
+const commands = blocks
+  .filter((b) => b.lang === 'sh')
+  .flatMap((b) => b.text.replace(/\\\n\s*/g, '').split('\n'))
+  .map((line) => line.replace(/\s+#\s.*$/, '').trim())
+  .filter((line) => line !== '' && !line.startsWith('#'));
+
+const NEW_USER_PATH = 'test/package/policy-project.test.ts (init, npm install && npm test, typecheck, replay, serve and replay --url in a scaffolded project)';
+/** Commands run by another test, or that need what this machine has not. */
+const ELSEWHERE: Record<string, string> = {
+  'npx kadmit init my-policies': NEW_USER_PATH,
+  'cd my-policies': NEW_USER_PATH,
+  'npm install && npm test': NEW_USER_PATH,
+  'npm run typecheck': NEW_USER_PATH,
+  'npx kadmit replay': NEW_USER_PATH,
+  'npx kadmit serve': NEW_USER_PATH,
+  'npm ci && npm test': '.ci/run, on a clean clone',
+  'kubectl apply -k deploy/': 'no cluster here; test/manifests/deploy-fresh.test.ts keeps deploy/ equal to what kadmit manifests renders',
+};
+
+const run = (command: string) => finished(spawn('sh', ['-c', command], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] }));
+// In a process group of its own: npm and npx start the server as a grandchild.
+const runInBackground = (command: string): ChildProcess => spawn('sh', ['-c', command], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+
+async function serving(t: Test, command: string): Promise<void> {
+  const child = runInBackground(command);
+  const done = finished(child);
+  t.teardown(async () => {
+    process.kill(-child.pid!, 'SIGTERM');
+    await done;
+  });
+  await waitForLog(child, (l) => l.msg === 'kadmit serving', 30_000);
+}
+
+const ranHere = new Set<string>();
+
+t.test('npm start, then the curl that posts a review to it', async (t) => {
+  const start = commands.find((c) => c === 'npm ci && npm start');
+  const curl = commands.find((c) => c.startsWith('curl '));
+  t.ok(start && curl, 'the README shows both');
+  // npm ci is .ci/run's first step; what it installs is here already.
+  await serving(t, 'npm start');
+  const posted = await run(curl!);
+  t.equal(posted.code, 0, posted.stderr);
+  const answer = JSON.parse(posted.stdout);
+  t.match(answer, { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { allowed: true, patchType: 'JSONPatch' } });
+  t.match(readme, posted.stdout.trim(), 'the README shows the answer as it is');
+  ranHere.add(start!).add(curl!);
+});
+
+t.test('kadmit replay in a checkout, in-process and against kadmit serve', async (t) => {
+  const replays = commands.filter((c) => c.startsWith('npx kadmit replay --config'));
+  const serve = commands.find((c) => c.startsWith('npx kadmit serve --config') && c.endsWith('&'));
+  t.equal(replays.length, 2);
+  t.ok(serve);
+  const inProcess = await run(replays[0]!);
+  t.equal(inProcess.code, 0, `${inProcess.stdout}${inProcess.stderr}`);
+  await serving(t, serve!.replace(/\s*&$/, ''));
+  const overHttps = await run(replays[1]!);
+  t.equal(overHttps.code, 0, `${overHttps.stdout}${overHttps.stderr}`);
+  for (const c of [...replays, serve!]) ranHere.add(c);
+});
+
+t.test('every README command is run here or by the test named for it', async (t) => {
+  const unaccounted = commands.filter((c) => !ranHere.has(c) && !(c in ELSEWHERE));
+  t.same(unaccounted, [], 'run each new command here, or name the test that runs it in ELSEWHERE');
+  t.same(Object.keys(ELSEWHERE).filter((c) => !commands.includes(c)), [], 'ELSEWHERE names only commands the README has');
+});
+
+t.test('the TypeScript blocks type-check against kadmit, and the test block passes', async (t) => {
+  const tsBlocks = blocks.filter((b) => b.lang === 'ts');
+  t.ok(tsBlocks.length >= 2);
+  // Inside the checkout, so `kadmit` resolves to this package by its own name.
+  const dir = mkdtempSync(join(ROOT, '.readme-blocks-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const files = tsBlocks.map((b, i) => {
+    const named = /^\/\/ ([\w./-]+\.ts)\n/.exec(b.text)?.[1];
+    const file = join(dir, named ?? `block-${i}.ts`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, b.text);
+    return file;
+  });
+  const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
+  const program = ts.createProgram(files, { ...config.options, noEmit: true });
+  const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file && files.includes(d.file.fileName));
+  t.same(diagnostics.map((d) => `${d.file!.fileName.slice(dir.length + 1)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`), []);
+
+  const tests = files.filter((f) => f.endsWith('.test.ts'));
+  t.ok(tests.length > 0, 'a test block');
+  const result = await finished(spawn(process.execPath, ['--test', ...tests], { cwd: dir, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  t.equal(result.code, 0, `${result.stdout}${result.stderr}`);
+  t.match(result.stdout, /\bfail 0\b/);
+});
