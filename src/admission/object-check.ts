@@ -24,7 +24,9 @@ export function checkObjects(webhook: Webhook, request: AdmissionRequest, schema
     if (value === null) continue;
     // check() bounds the object itself before validating it.
     if (validate) {
-      const result = schemas.check(request.kind, value);
+      // Rules (x-kubernetes-validations) judge the incoming object, with the stored
+      // one as oldSelf on UPDATE; the stored object passed them when it was written.
+      const result = schemas.check(request.kind, value, slot === 'object' ? { oldObject: request.operation === 'UPDATE' ? request.oldObject : undefined } : { rules: false });
       if (!result.ok) issues.push(...result.issues.map((i) => prefixed(slot, i)));
     } else {
       const tooBig = checkBounds(value);

@@ -4,6 +4,7 @@ import { KadmitError } from '../errors.ts';
 import { checkBounds } from './bounds.ts';
 import type { DefinitionCompiler, Schema } from './builders.ts';
 import { bundle } from './bundle.ts';
+import { compileRuleLayer, type CrdRuleLayer } from './crd-rule-layer.ts';
 import { compileCrdSchema } from './crd-schema.ts';
 import type { GroupVersionKind } from './gvk.ts';
 import { formatIssues, formatPath, fromZodIssues } from './issues.ts';
@@ -20,6 +21,8 @@ export interface CrdVersion {
   crd: string;
   source: string;
   schema: Schema;
+  /** Defaults, list types and validation rules, when the schema has any. */
+  ruleLayer?: CrdRuleLayer;
 }
 
 const CRD_DEFINITION = bundle.kinds['apiextensions.k8s.io/v1/CustomResourceDefinition']!;
@@ -67,11 +70,11 @@ function compileCrd(m: CrdManifest, compiler: DefinitionCompiler): CrdVersion[] 
     const path: PropertyKey[] = ['spec', 'versions', i, 'schema', 'openAPIV3Schema'];
     const root = v.schema?.openAPIV3Schema;
     if (root === undefined || root === null) fail(`${formatPath(path)}: required for a served version`);
-    const schema = compileCrdSchema(root, path, {
-      objectMeta,
-      invalid: (at, reason) => fail(`${formatPath(at)}: ${reason}`),
-    });
-    out.push({ gvk: { group: crd.spec.group, version: v.name, kind: crd.spec.names.kind }, crd: name, source: m.source, schema });
+    const invalid = (at: readonly PropertyKey[], reason: string): never => fail(`${formatPath(at)}: ${reason}`);
+    const schema = compileCrdSchema(root, path, { objectMeta, invalid });
+    const ruleLayer = compileRuleLayer(root, path, invalid);
+    const gvk = { group: crd.spec.group, version: v.name, kind: crd.spec.names.kind };
+    out.push({ gvk, crd: name, source: m.source, schema, ...(ruleLayer !== undefined ? { ruleLayer } : {}) });
   });
   return out;
 }

@@ -7,6 +7,8 @@ import { DefinitionCompiler } from './builders.ts';
 import type { Schema } from './builders.ts';
 import { compileCrds } from './crd-compile.ts';
 import type { CrdManifest } from './crd-compile.ts';
+import { checkRuleLayer, type CrdRuleLayer } from './crd-rule-layer.ts';
+import { DEFAULT_RULE_BUDGET, type RuleBudget } from './crd-rules-run.ts';
 import { bundle } from './bundle.ts';
 import { apiVersionOf, gvkKey, gvkString } from './gvk.ts';
 import type { GroupVersionKind } from './gvk.ts';
@@ -22,6 +24,7 @@ export { formatIssues } from './issues.ts';
 export { checkBounds, DEFAULT_BOUNDS } from './bounds.ts';
 export type { Bounds } from './bounds.ts';
 export { KUBERNETES_VERSION } from './bundle.ts';
+export { DEFAULT_RULE_BUDGET } from './crd-rules-run.ts';
 
 const kinds = bundle.kinds;
 
@@ -34,6 +37,23 @@ export interface RegistryOptions {
   bounds?: Partial<Bounds>;
   /** Most issues one check reports (default 50); the first ones are the useful ones. */
   maxIssues?: number;
+  /**
+   * Most cost units one CRD validation rule may use in one evaluation (default
+   * 1,000,000, the API server's); all rules on one object may use ten times that.
+   */
+  celCostLimit?: number;
+}
+
+export interface CheckOptions {
+  /** The stored object on UPDATE: transition rules (oldSelf) compare against it. */
+  oldObject?: unknown;
+  /** Evaluate CRD validation rules and list types (default true); off for objects the API server does not validate again. */
+  rules?: boolean;
+}
+
+interface CrdEntry {
+  schema: Schema;
+  ruleLayer?: CrdRuleLayer;
 }
 
 const OK: SchemaCheck = Object.freeze({ ok: true });
@@ -48,17 +68,20 @@ const FIRST_ISSUE = { reportInput: true, abortEarly: true } as z.core.ParseConte
 
 export class SchemaRegistry {
   readonly #compiler: DefinitionCompiler;
-  readonly #crds: ReadonlyMap<string, Schema>;
+  readonly #crds: ReadonlyMap<string, CrdEntry>;
   readonly #bounds: Bounds;
   readonly #maxIssues: number;
+  readonly #ruleBudget: RuleBudget;
   readonly #options: RegistryOptions;
 
-  private constructor(compiler: DefinitionCompiler, crds: ReadonlyMap<string, Schema>, options: RegistryOptions) {
+  private constructor(compiler: DefinitionCompiler, crds: ReadonlyMap<string, CrdEntry>, options: RegistryOptions) {
     this.#compiler = compiler;
     this.#crds = crds;
     this.#options = options;
     this.#bounds = { ...DEFAULT_BOUNDS, ...options.bounds };
     this.#maxIssues = options.maxIssues ?? 50;
+    const perCall = options.celCostLimit ?? DEFAULT_RULE_BUDGET.perCall;
+    this.#ruleBudget = { perCall, perObject: perCall * (DEFAULT_RULE_BUDGET.perObject / DEFAULT_RULE_BUDGET.perCall) };
   }
 
   /** Every built-in kind of the pinned release; nothing is compiled until first checked. */
@@ -78,7 +101,7 @@ export class SchemaRegistry {
       if (crds.has(key) || Object.hasOwn(kinds, key)) {
         throw new KadmitError('KADMIT_CRD_CONFLICT', `CRD ${version.crd} (${version.source}) defines ${gvkString(version.gvk)}, which already has a schema`);
       }
-      crds.set(key, version.schema);
+      crds.set(key, version.ruleLayer === undefined ? { schema: version.schema } : { schema: version.schema, ruleLayer: version.ruleLayer });
     }
     return new SchemaRegistry(this.#compiler, crds, this.#options);
   }
@@ -95,20 +118,29 @@ export class SchemaRegistry {
 
   /**
    * Validates `object` as an object of `gvk`: bounds first, then `apiVersion` and
-   * `kind` against the GVK, then the schema. A GVK without a schema fails with one
-   * issue naming it (use has() to decide whether to pass such objects through).
+   * `kind` against the GVK, then the schema; for a CRD whose shape fits, then its
+   * list types and validation rules (with `options.oldObject` for transition
+   * rules). A GVK without a schema fails with one issue naming it (use has() to
+   * decide whether to pass such objects through).
    */
-  check(gvk: GroupVersionKind, object: unknown): SchemaCheck {
+  check(gvk: GroupVersionKind, object: unknown, options: CheckOptions = {}): SchemaCheck {
     const nodes = countNodes(object, this.#bounds);
     if (typeof nodes !== 'number') return { ok: false, issues: [nodes] };
-    const schema = this.#schemaFor(gvk);
+    const key = gvkKey(gvk);
+    const crd = this.#crds.get(key);
+    const schema = crd?.schema ?? (Object.hasOwn(kinds, key) ? this.#compiler.ref(kinds[key]!) : undefined);
     if (schema === undefined) {
       return { ok: false, issues: [{ ...issue('', 'a kind with a schema', gvkString(gvk)), message: `no schema for ${gvkString(gvk)}` }] };
     }
     const issues = typeMetaIssues(gvk, object);
     // Fast path: a boolean validation that stops at the first problem; only a
     // failure pays for the full parse that collects every issue.
-    if (issues.length === 0 && schema.validate(object)) return OK;
+    if (issues.length === 0 && schema.validate(object)) {
+      // Rules read typed values: they run only on objects whose shape fits.
+      if (crd?.ruleLayer === undefined || options.rules === false) return OK;
+      const ruleIssues = checkRuleLayer(crd.ruleLayer, object, options.oldObject ?? undefined, this.#ruleBudget, this.#maxIssues);
+      return ruleIssues.length === 0 ? OK : { ok: false, issues: ruleIssues };
+    }
     const parsed = schema.safeParse(object, nodes <= FULL_REPORT_NODES ? FULL_REPORT : FIRST_ISSUE);
     if (!parsed.success) issues.push(...fromZodIssues(parsed.error.issues, this.#maxIssues - issues.length));
     return issues.length === 0 ? OK : { ok: false, issues };
@@ -119,12 +151,6 @@ export class SchemaRegistry {
     return this.#compiler.size;
   }
 
-  #schemaFor(gvk: GroupVersionKind): Schema | undefined {
-    const key = gvkKey(gvk);
-    const crd = this.#crds.get(key);
-    if (crd !== undefined) return crd;
-    return Object.hasOwn(kinds, key) ? this.#compiler.ref(kinds[key]!) : undefined;
-  }
 }
 
 // The API server always sets apiVersion and kind on the objects it sends; a
