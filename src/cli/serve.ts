@@ -73,7 +73,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   let ops: OpsServer | undefined;
   try {
     // Loaded here even with workers: a bad CRD fails start-up once, with its name.
-    const schemas = await loadSchemaRegistry(config.crds);
+    const schemas = await loadSchemaRegistry(config.crds, { celCostLimit: config.celCostLimit });
     const readiness = new Readiness();
     readiness.set('startup', 'starting');
     // The ops listener comes first: probes answer (not ready) while certificates are obtained.

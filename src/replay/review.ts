@@ -4,7 +4,7 @@
 // completed the way the apiserver fills a request.
 import { randomUUID } from 'node:crypto';
 import type { Operation, RawObject, UserInfo } from '../admission/request.ts';
-import { resourceFor, splitApiVersion } from './resources.ts';
+import { resourceFor, splitApiVersion } from '../schemas/resources.ts';
 
 export interface ReviewDocument {
   apiVersion: string;

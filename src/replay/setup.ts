@@ -123,7 +123,7 @@ export async function prepareTarget(values: Values, env: NodeJS.ProcessEnv, opti
   }
   let schemas;
   try {
-    schemas = await loadSchemaRegistry(config.crds);
+    schemas = await loadSchemaRegistry(config.crds, { celCostLimit: config.celCostLimit });
   } catch (err) {
     if (err instanceof KadmitError && err.code.startsWith('KADMIT_CRD_')) throw new UsageError(err.message);
     throw err;

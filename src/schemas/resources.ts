@@ -1,6 +1,8 @@
 // Which resource a kind is served as, the way the apiserver fills `resource`
-// and decides whether a request has a namespace. A small table of built-in
-// kinds whose plural or scope cannot be guessed, then English pluralisation.
+// and decides whether a request has a namespace: the scope of every built-in
+// kind, a few plurals English rules get wrong, then English pluralisation.
+// Replay completes fixtures with it and webhooks derive their rules from it;
+// test/webhooks/resources.test.ts checks it against the pinned API document.
 
 export interface ResourceInfo {
   resource: string;
@@ -24,7 +26,7 @@ const CLUSTER_SCOPED = new Set([
   'FlowSchema', 'PriorityLevelConfiguration',
   'TokenReview', 'SelfSubjectReview', 'SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview',
   'DeviceClass', 'ResourceSlice', 'IPAddress', 'ServiceCIDR', 'StorageVersion', 'StorageVersionMigration',
-  'VolumeAttributesClass',
+  'VolumeAttributesClass', 'DeviceTaintRule', 'ResourcePoolStatusRequest',
 ]);
 
 const NAMESPACED = new Set([
@@ -34,6 +36,7 @@ const NAMESPACED = new Set([
   'Job', 'CronJob', 'HorizontalPodAutoscaler', 'PodDisruptionBudget',
   'Role', 'RoleBinding', 'Ingress', 'NetworkPolicy', 'EndpointSlice', 'Lease',
   'CSIStorageCapacity', 'LocalSubjectAccessReview', 'ResourceClaim', 'ResourceClaimTemplate',
+  'LeaseCandidate', 'PodCertificateRequest', 'PodGroup', 'Workload',
 ]);
 
 // Plurals English rules get wrong.

@@ -8,6 +8,7 @@ import type { ServeConfig } from '../config/options.ts';
 export interface WorkerSetup {
   webhookSpecs: readonly string[];
   crdFiles: readonly string[];
+  celCostLimit: number;
   settings: Readonly<Record<string, unknown>>;
   cwd: string;
   logLevel: string;
@@ -21,6 +22,7 @@ export function workerSetup(config: ServeConfig, logLevel: string = config.logLe
   return {
     webhookSpecs: config.webhooks,
     crdFiles: config.crds,
+    celCostLimit: config.celCostLimit,
     settings: config.settings as Record<string, unknown>,
     cwd: process.cwd(),
     logLevel,

@@ -23,7 +23,7 @@ const controllers = new Map<number, AbortController>();
 setInterval(() => Atomics.add(words, HEARTBEAT, 1), HEARTBEAT_INTERVAL_MS);
 
 const webhooks = (await loadWebhooks(setup.webhookSpecs, setup.settings, setup.cwd)).map((l) => l.webhook);
-const schemas = await loadSchemaRegistry(setup.crdFiles);
+const schemas = await loadSchemaRegistry(setup.crdFiles, { celCostLimit: setup.celCostLimit });
 // Without a kubeconfig the worker still serves; kube() then fails with the reason.
 if (webhooks.some((w) => w.kubeApi)) await preloadKubeClients().catch((err: unknown) => log.warn({ err }, 'Kubernetes client not available to handlers'));
 

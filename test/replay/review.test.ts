@@ -1,7 +1,7 @@
 // How fixtures become reviews: the wrappers, and the kind -> resource table.
 import t from 'tap';
 import { asReview, buildShorthandReview } from '../../src/replay/review.ts';
-import { pluralize, resourceFor, splitApiVersion } from '../../src/replay/resources.ts';
+import { pluralize, resourceFor, splitApiVersion } from '../../src/schemas/resources.ts';
 
 t.test('asReview: full reviews as they are; bare requests and {uid, request} wrapped in v1', async (t) => {
   const full = { apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', request: { uid: 'a' } };
