@@ -4,9 +4,10 @@
 // with the API server's semantics, except that unknown fields are kept, not pruned:
 // kadmit hands on objects exactly as received.
 //
-// Not evaluated: x-kubernetes-validations (CEL), list-type uniqueness, defaults
-// (kadmit does not mutate). See README.
+// Validation rules (x-kubernetes-validations), list-type uniqueness and defaults
+// are the rule layer's (crd-rule-layer.ts), which runs on objects this accepts.
 import * as z from 'zod';
+import { compileRe2 } from '../cel/re2.ts';
 import { MAX_NESTED_ISSUES, anyObject, leafSchema, mapOf, pushNested } from './builders.ts';
 import type { Schema } from './builders.ts';
 import { FORMATS } from './formats.ts';
@@ -113,21 +114,13 @@ function checkStructure(node: Node, path: readonly PropertyKey[], level: Level, 
   if (node['x-kubernetes-map-type'] !== undefined && type !== 'object' && level !== 'nested') ctx.invalid([...path, 'type'], 'must be object if x-kubernetes-map-type is specified');
 }
 
-// Go's RE2 and JavaScript agree on the patterns CRDs use; a leading (?i)/(?s)
-// flag group is RE2-only syntax and is translated.
+// `pattern` is RE2 syntax, as CEL's; re2.ts runs it with JavaScript's RegExp.
 function compilePattern(pattern: unknown, path: readonly PropertyKey[], ctx: CrdSchemaContext): RegExp {
   if (typeof pattern !== 'string') return ctx.invalid(path, 'must be a string');
-  const flags = /^\(\?([is]+)\)/.exec(pattern);
-  const source = flags === null ? pattern : pattern.slice(flags[0].length);
-  const extra = flags === null ? '' : [...new Set(flags[1])].join('');
   try {
-    return new RegExp(source, `u${extra}`);
-  } catch {
-    try {
-      return new RegExp(source, extra);
-    } catch (err) {
-      return ctx.invalid(path, `must be a valid regular expression, but isn't: ${(err as Error).message}`);
-    }
+    return compileRe2(pattern);
+  } catch (err) {
+    return ctx.invalid(path, `must be a valid regular expression, but isn't: ${(err as Error).message}`);
   }
 }
 

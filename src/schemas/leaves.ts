@@ -3,6 +3,8 @@
 // "expected integer, got string" rather than zod's generic text. The rules follow
 // how the API server decodes the value (its Go UnmarshalJSON), not just the spec.
 
+import { QUANTITY_PATTERN } from '../cel/quantity.ts';
+
 export interface Leaf {
   test(value: unknown): boolean;
   /** What was expected, for the issue text; may depend on the value (type vs range). */
@@ -63,15 +65,12 @@ export const intOrString: Leaf = {
   accepts: ['integer', 'string'],
 };
 
-// resource.Quantity grammar (apimachinery quantity.go): signed decimal number, then a
-// binary suffix (Ki..Ei), a decimal suffix (n u m k M G T P E) or an exponent (e3, E-2).
-// The decoder trims surrounding whitespace and parses a bare JSON number with the same
+// resource.Quantity grammar (QUANTITY_PATTERN, shared with CEL's quantity()). The
+// decoder trims surrounding whitespace and parses a bare JSON number with the same
 // grammar, which every finite JSON number satisfies.
-const QUANTITY = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?\d+)?$/;
-
 export function isQuantity(v: unknown): boolean {
   if (typeof v === 'number') return Number.isFinite(v);
-  return typeof v === 'string' && QUANTITY.test(v.trim());
+  return typeof v === 'string' && QUANTITY_PATTERN.test(v.trim());
 }
 
 export const quantity: Leaf = {
