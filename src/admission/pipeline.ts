@@ -16,6 +16,8 @@ import { checkObjects, type ObjectProblem } from './object-check.ts';
 import type { SchemaRegistry } from '../schemas/registry.ts';
 import { handlerKubeClients } from '../kube/for-handlers.ts';
 import type { Webhook } from '../webhooks/define.ts';
+import { skipReason, type SkipReason } from '../webhooks/guards.ts';
+import { handlesKind } from '../webhooks/kinds.ts';
 import type { MutationVerdict } from '../webhooks/verdict.ts';
 
 export interface PipelineContext {
@@ -45,6 +47,10 @@ export async function runReview(webhook: Webhook, body: Uint8Array, ctx: Pipelin
   }
 
   const summary = summarize(review.request);
+  // Guards and kinds first: what the apiserver would not have sent is not checked either.
+  const skipped = skipReason(webhook.skip, review.request);
+  if (skipped) return skippedReview(review, summary, skipped);
+  if (!handlesKind(webhook, review.request.kind)) return kindNotHandled(webhook, review, summary, ctx.log);
   const problem = checkObjects(webhook, review.request, ctx.schemas);
   if (problem) return objectRejected(review, summary, problem, ctx.log);
   const handlerContext = { signal: ctx.signal, deadline: ctx.deadline, log: ctx.log, request: review.request, kube: () => handlerKubeClients(ctx.signal) };
@@ -130,6 +136,32 @@ function handlerFailed(webhook: Webhook, review: DecodedReview, summary: ReviewS
   summary.code = response.status?.code ?? 200;
   summary.errorId = errorId;
   summary.failure = 'handler-error';
+  return { status: 200, body: reviewBody(review.version, response), summary };
+}
+
+/**
+ * A review the webhook's guards leave out is allowed as is (no patch); the handler
+ * is not called. The review's log line (at debug) and metrics carry the reason.
+ */
+function skippedReview(review: DecodedReview, summary: ReviewSummary, reason: SkipReason): ReviewOutcome {
+  summary.decision = 'skipped';
+  summary.skipped = reason;
+  return { status: 200, body: reviewBody(review.version, { uid: review.request.uid, allowed: true }), summary };
+}
+
+/**
+ * A webhook that names its kinds never gets another kind (its handler's types
+ * would lie): answered by failurePolicy, since the webhook is registered for
+ * more than it handles.
+ */
+function kindNotHandled(webhook: Webhook, review: DecodedReview, summary: ReviewSummary, log: Logger): ReviewOutcome {
+  const kind = formatGvk(review.request.kind);
+  log.warn({ webhook: webhook.name, uid: review.request.uid, kind, kinds: webhook.kinds }, 'review of a kind the webhook does not handle');
+  const problem = `does not handle ${kind} (it handles ${webhook.kinds?.join(', ')}): its rules send more than its kinds [KADMIT_KIND_NOT_HANDLED]`;
+  const response = failureResponse(review.request.uid, webhook, problem);
+  summary.decision = 'error';
+  summary.code = response.status?.code ?? 200;
+  summary.failure = 'kind-not-handled';
   return { status: 200, body: reviewBody(review.version, response), summary };
 }
 

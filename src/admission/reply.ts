@@ -2,7 +2,8 @@
 // response and of kadmit's own HTTP error bodies.
 import type { AdmissionResponse, ReviewVersion } from './request.ts';
 
-export type Decision = 'allowed' | 'denied' | 'mutated' | 'error' | 'invalid';
+/** `skipped`: the webhook's guards left the review out; the handler was not called. */
+export type Decision = 'allowed' | 'denied' | 'mutated' | 'skipped' | 'error' | 'invalid';
 
 /** What the transport writes, plus the facts the log line and metrics need. */
 export interface ReviewOutcome {
@@ -23,6 +24,8 @@ export interface ReviewSummary {
   errorId?: string;
   /** Why the failurePolicy answered, when it did. */
   failure?: string;
+  /** Which guard skipped the review, when one did. */
+  skipped?: string;
 }
 
 export function reviewBody(version: ReviewVersion, response: AdmissionResponse): string {

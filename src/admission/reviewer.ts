@@ -6,12 +6,12 @@ import type { Logger } from 'pino';
 import type { Webhook } from '../webhooks/define.ts';
 import { reviewBudget } from './deadline.ts';
 import { createReviewSignal, formatSeconds } from './review-signal.ts';
-import { ReviewAbortedError, type AbortKind } from './abort.ts';
-import { decodeReview, EnvelopeError } from './envelope.ts';
-import { failureResponse } from './failure.ts';
-import { errorBody, reviewBody, type ReviewOutcome } from './reply.ts';
-import { runReview, summarize, type PipelineContext } from './pipeline.ts';
-import { errorMessage } from '../errors.ts';
+import { abortKindOf, type AbortKind, type ReviewAbortedError } from './abort.ts';
+import type { ReviewOutcome } from './reply.ts';
+import { runReview, type PipelineContext } from './pipeline.ts';
+import { DEFAULT_JSON_LIMITS, scanJson, type JsonLimits, type ReceivedBody, type ReviewHead } from './body-scan.ts';
+import { overLimitAnswer, unfinishedAnswer, type Unfinished } from './head-answer.ts';
+import { newErrorId } from './failure.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
 export interface ExecutionContext {
@@ -30,6 +30,8 @@ export function inlineExecutor(options: Omit<PipelineContext, keyof ExecutionCon
 export interface ReviewerOptions {
   deadlineMarginMs: number;
   execute: Executor;
+  /** Limits for bodies handed over as plain bytes (the transport scans while reading). */
+  limits?: JsonLimits;
   log: Logger;
   metrics: Metrics;
 }
@@ -44,11 +46,14 @@ export interface InFlightReview {
 
 interface InFlightEntry {
   webhook: string;
+  uid: string | undefined;
   startedAt: number;
   deadline: number;
   signal: AbortSignal;
-  body: Uint8Array;
 }
+
+/** Longest uid shown in /debug/inflight. */
+const SHOWN_UID = 64;
 
 export class Reviewer {
   readonly #options: ReviewerOptions;
@@ -79,7 +84,7 @@ export class Reviewer {
   inFlight(): InFlightReview[] {
     const now = Date.now();
     return [...this.#inFlight.values()].map((e) => ({
-      uid: requestUid(e.body),
+      uid: e.uid?.slice(0, SHOWN_UID),
       webhook: e.webhook,
       ageMs: now - e.startedAt,
       deadline: new Date(e.deadline).toISOString(),
@@ -88,48 +93,56 @@ export class Reviewer {
   }
 
   /**
-   * Answers one review. Resolves to undefined when the client went away first:
+   * Answers one review. `body` comes from the transport's scanning reader, or as
+   * bytes (scanned here). Resolves to undefined when the client went away first:
    * there is nobody to answer.
    */
-  async review(webhook: Webhook, body: Uint8Array, timeoutParam: string | undefined, clientGone: AbortSignal): Promise<ReviewOutcome | undefined> {
+  async review(webhook: Webhook, body: Uint8Array | ReceivedBody, timeoutParam: string | undefined, clientGone: AbortSignal): Promise<ReviewOutcome | undefined> {
     const { log, metrics } = this.#options;
-    const started = performance.now();
+    const received = body instanceof Uint8Array ? { bytes: body, scan: scanJson(body, this.#options.limits ?? DEFAULT_JSON_LIMITS), receivedAt: Date.now() } : body;
+    const head = received.scan.head;
+    const started = performance.now() - (Date.now() - received.receivedAt);
     const budget = reviewBudget(timeoutParam, webhook.timeoutSeconds, this.#options.deadlineMarginMs);
     if (budget.fallback && !this.#fallbackLogged.has(webhook.name)) {
       this.#fallbackLogged.add(webhook.name);
       log.warn({ webhook: webhook.name, timeout: timeoutParam, problem: budget.fallback, usedMs: budget.timeoutMs },
         "?timeout= is missing or unusable; using the webhook's timeoutSeconds (logged once per webhook)");
     }
-    const deadline = Date.now() + budget.budgetMs;
+    // The apiserver's clock started before the body arrived: so does the deadline.
+    const deadline = received.receivedAt + budget.budgetMs;
     const review = createReviewSignal(deadline, budget.budgetMs, clientGone, this.#shutdown.signal);
     const entryId = this.#nextId++;
-    this.#inFlight.set(entryId, { webhook: webhook.name, startedAt: Date.now(), deadline, signal: review.signal, body });
+    this.#inFlight.set(entryId, { webhook: webhook.name, uid: head.uid, startedAt: received.receivedAt, deadline, signal: review.signal });
     metrics.inFlight.inc({ webhook: webhook.name });
     let outcome: ReviewOutcome | undefined;
     try {
-      const work = this.#options.execute(webhook, body, { signal: review.signal, deadline });
-      const first = await settleOrAbort(work, review.signal);
-      if ('outcome' in first) outcome = first.outcome;
+      if (received.scan.problem) outcome = overLimitAnswer(head, received.scan.problem);
+      else if (review.signal.aborted) outcome = this.#abortedOutcome(webhook, head, abortKindOf(review.signal)!, budget.budgetMs);
       else {
-        this.#discardLate(work, webhook, first.kind);
-        outcome = first.kind === 'client-disconnected' ? undefined : this.#abortedOutcome(webhook, body, first.kind, budget.budgetMs);
+        const work = this.#options.execute(webhook, received.bytes, { signal: review.signal, deadline });
+        const first = await settleOrAbort(work, review.signal);
+        if ('outcome' in first) outcome = first.outcome;
+        else {
+          this.#discardLate(work, webhook, first.kind);
+          outcome = this.#abortedOutcome(webhook, head, first.kind, budget.budgetMs);
+        }
       }
     } catch (err) {
       // The executor itself failed (not the handler: the pipeline turns handler errors
       // into answers). Past the deadline that is a deadline answer whichever came first.
       outcome = Date.now() >= deadline
-        ? this.#abortedOutcome(webhook, body, 'deadline-exceeded', budget.budgetMs)
-        : this.#abortedOutcome(webhook, body, undefined, budget.budgetMs, err);
+        ? this.#abortedOutcome(webhook, head, 'deadline-exceeded', budget.budgetMs)
+        : this.#executorFailed(webhook, head, err);
     } finally {
       review.dispose();
       this.#inFlight.delete(entryId);
       metrics.inFlight.dec({ webhook: webhook.name });
     }
     const seconds = (performance.now() - started) / 1000;
-    const abort = review.signal.aborted ? (review.signal.reason as ReviewAbortedError).kind : undefined;
+    const abort = abortKindOf(review.signal);
     if (abort) metrics.aborts.inc({ webhook: webhook.name, kind: abort });
     if (outcome === undefined) {
-      log.info({ webhook: webhook.name, abort, durationMs: Math.round(seconds * 1000) }, 'review abandoned: client went away');
+      log.info({ webhook: webhook.name, uid: head.uid, abort, durationMs: Math.round(seconds * 1000) }, 'review abandoned: client went away');
       metrics.reviews.inc({ webhook: webhook.name, operation: 'unknown', decision: 'abandoned' });
       return undefined;
     }
@@ -141,27 +154,21 @@ export class Reviewer {
     return outcome;
   }
 
-  /** The failurePolicy answer when the work did not finish: deadline, shutdown, or a broken executor. */
-  #abortedOutcome(webhook: Webhook, body: Uint8Array, kind: AbortKind | undefined, budgetMs: number, err?: unknown): ReviewOutcome {
-    let decoded;
-    try {
-      decoded = decodeReview(JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')));
-    } catch (e) {
-      const code = e instanceof EnvelopeError ? e.code : 'KADMIT_BODY_NOT_JSON';
-      return { status: 400, body: errorBody(code, errorMessage(e)), summary: { decision: 'invalid', code: 400, failure: code } };
-    }
-    const problem =
-      kind === 'deadline-exceeded' ? `did not decide within ${formatSeconds(budgetMs)}`
-      : kind === 'shutdown' ? 'could not decide: kadmit is shutting down'
-      : `failed with an internal error (${errorMessage(err)})`;
-    const code = kind === 'deadline-exceeded' ? 504 : kind === 'shutdown' ? 503 : 500;
-    const response = failureResponse(decoded.request.uid, webhook, problem, code);
-    const summary = summarize(decoded.request);
-    summary.decision = 'error';
-    summary.code = response.status?.code ?? 200;
-    summary.failure = kind ?? 'executor-error';
-    if (err !== undefined) this.#options.log.error({ webhook: webhook.name, uid: decoded.request.uid, err }, 'review executor failed');
-    return { status: 200, body: reviewBody(decoded.version, response), summary };
+  /** The failurePolicy answer for work cut short; undefined when the client is gone. */
+  #abortedOutcome(webhook: Webhook, head: ReviewHead, kind: AbortKind, budgetMs: number): ReviewOutcome | undefined {
+    if (kind === 'client-disconnected') return undefined;
+    const unfinished: Unfinished = kind === 'deadline-exceeded'
+      ? { cause: kind, problem: `did not decide within ${formatSeconds(budgetMs)}`, code: 504 }
+      : { cause: kind, problem: 'could not decide: kadmit is shutting down', code: 503 };
+    return unfinishedAnswer(webhook, head, unfinished);
+  }
+
+  #executorFailed(webhook: Webhook, head: ReviewHead, err: unknown): ReviewOutcome {
+    const errorId = newErrorId();
+    this.#options.log.error({ webhook: webhook.name, uid: head.uid, errorId, err }, 'review executor failed');
+    const outcome = unfinishedAnswer(webhook, head, { cause: 'executor-error', problem: `failed with an internal error (error id ${errorId})`, code: 500 });
+    outcome.summary.errorId = errorId;
+    return outcome;
   }
 
   #discardLate(work: Promise<ReviewOutcome>, webhook: Webhook, kind: AbortKind): void {
@@ -171,15 +178,6 @@ export class Reviewer {
       (err) => this.#options.log.warn({ webhook: webhook.name, abort: kind, err }, 'late handler failure discarded'),
     );
   }
-}
-
-/**
- * The request uid for display, found without parsing the body: the apiserver
- * writes `request` with `uid` as its first field.
- */
-function requestUid(body: Uint8Array): string | undefined {
-  const head = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, 4096)).toString('utf8');
-  return /"request"\s*:\s*\{\s*"uid"\s*:\s*"([^"\\]{1,128})"/.exec(head)?.[1];
 }
 
 /** Waits for the work or the abort, whichever is first, leaving no listener behind. */

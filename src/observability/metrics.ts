@@ -28,7 +28,7 @@ export function createMetrics(): Metrics {
     registry,
     reviews: new Counter({
       name: 'kadmit_admission_reviews_total',
-      help: 'Admission reviews answered, by webhook, operation and decision (allowed, denied, mutated, error, invalid).',
+      help: 'Admission reviews answered, by webhook, operation and decision (allowed, denied, mutated, skipped by a guard, error, invalid).',
       labelNames: ['webhook', 'operation', 'decision'],
       registers: [registry],
     }),
@@ -53,7 +53,7 @@ export function createMetrics(): Metrics {
     }),
     failureAnswers: new Counter({
       name: 'kadmit_admission_failure_policy_answers_total',
-      help: "Reviews answered by the webhook's failurePolicy, by cause (deadline-exceeded, shutdown, handler-error, executor-error).",
+      help: "Reviews answered by the webhook's failurePolicy, by cause (deadline-exceeded, shutdown, handler-error, executor-error, kind-not-handled).",
       labelNames: ['webhook', 'cause'],
       registers: [registry],
     }),

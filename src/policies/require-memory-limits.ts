@@ -1,33 +1,23 @@
 // Example validating webhook: every container of a Pod must set a memory limit,
-// so one Pod cannot take a node's memory from its neighbours.
-import { defineValidatingWebhook } from '../webhooks/define.ts';
-import { allow, deny } from '../webhooks/verdict.ts';
-
-interface ContainerLike {
-  name?: unknown;
-  resources?: { limits?: Record<string, unknown> | null } | null;
-}
-
-function containersOf(pod: Record<string, unknown>): { field: string; list: ContainerLike[] }[] {
-  const spec = (pod.spec ?? {}) as Record<string, unknown>;
-  return ['initContainers', 'containers']
-    .map((field) => ({ field, list: Array.isArray(spec[field]) ? (spec[field] as ContainerLike[]) : [] }));
-}
+// so one Pod cannot take a node's memory from its neighbours. It names its kind,
+// so `object` is a Pod (schema-checked, typed, no casts) and its rule, CREATE and
+// UPDATE of pods, is derived.
+import { allow, defineValidatingWebhook, deny } from 'kadmit';
 
 export default defineValidatingWebhook({
   name: 'require-memory-limits.kadmit.dev',
   path: '/validate/require-memory-limits',
-  rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }],
+  kinds: ['v1/Pod'],
   failurePolicy: 'Fail',
   sideEffects: 'None',
   timeoutSeconds: 5,
   validate({ object }) {
     if (object === null) return allow();
     const missing: string[] = [];
-    for (const { field, list } of containersOf(object)) {
-      list.forEach((c, i) => {
-        const limit = c?.resources?.limits?.memory;
-        if (limit === undefined || limit === null || limit === '') missing.push(`spec.${field}[${i}] (${String(c?.name ?? '?')})`);
+    for (const field of ['initContainers', 'containers'] as const) {
+      object.spec?.[field]?.forEach((container, i) => {
+        const limit = container.resources?.limits?.['memory'];
+        if (limit === undefined || limit === null || limit === '') missing.push(`spec.${field}[${i}] (${container.name})`);
       });
     }
     if (missing.length === 0) return allow();

@@ -2,9 +2,14 @@
 // worker thread can import the same module); it never sees HTTP.
 import type { Logger } from 'pino';
 import type { KubeClients } from '../kube/client.ts';
-import { KadmitError } from '../errors.ts';
 import { OPERATIONS, type AdmissionRequest, type Operation, type RawObject } from '../admission/request.ts';
+import type { KindKey, KindObject } from '../schemas/types.ts';
 import type { MutationVerdict, Verdict } from './verdict.ts';
+import { resolveGuards, rulesWithoutSkipped, type Guards } from './guards.ts';
+import { resolveKinds } from './kinds.ts';
+import { invalid } from './invalid.ts';
+
+export { SYSTEM_NAMESPACES, type Guards, type SkipReason } from './guards.ts';
 
 export type FailurePolicy = 'Fail' | 'Ignore';
 export type SideEffects = 'None' | 'NoneOnDryRun';
@@ -47,15 +52,52 @@ export interface ReviewContext {
   kube(): Promise<KubeClients>;
 }
 
-export interface ValidationInput extends ReviewContext {
-  object: RawObject | null;
-  oldObject: RawObject | null;
+/**
+ * The object type a handler gets: RawObject for a webhook without kinds, else
+ * the union of its kinds, each with its literal apiVersion and kind.
+ */
+export type HandlerObject<K extends readonly KindKey[]> = K extends readonly [] ? RawObject : KindObject<K[number]>;
+
+export interface ValidationInput<O extends object = RawObject> extends ReviewContext {
+  object: O | null;
+  oldObject: O | null;
 }
 
-export interface MutationInput extends ReviewContext {
+export interface MutationInput<O extends object = RawObject> extends ReviewContext {
   /** A private copy of the incoming object: change it and return mutate(object), or return allow(). */
-  object: RawObject | null;
-  oldObject: RawObject | null;
+  object: O | null;
+  oldObject: O | null;
+}
+
+/** A webhook without kinds: it writes its rules, and its handler gets raw objects. */
+interface RawTarget {
+  kinds?: readonly [];
+  rules: readonly Rule[];
+  operations?: undefined;
+  /**
+   * How objects are checked before the handler sees them:
+   * - `when-available` (default): against the schema of their kind when kadmit has one,
+   *   else passed on raw;
+   * - `required`: a kind without a schema is denied, naming the GVK;
+   * - `off`: the handler receives unvalidated objects (size and depth are still bounded).
+   */
+  schemaValidation?: SchemaValidation;
+}
+
+/** A webhook that names its kinds: its handler gets objects typed as those kinds. */
+interface KindsTarget<K extends readonly KindKey[]> {
+  /**
+   * GVK keys, e.g. `['v1/Pod']` or `['apps/v1/Deployment', 'apps/v1/StatefulSet']`
+   * (custom kinds once registered in CustomKinds). A review of another kind is
+   * answered by failurePolicy (KADMIT_KIND_NOT_HANDLED), never given to the handler.
+   */
+  kinds: K;
+  /** Derived from the kinds when left out (built-in kinds only); used as written when given. */
+  rules?: readonly Rule[];
+  /** Operations of the derived rules; default CREATE and UPDATE. */
+  operations?: readonly Operation[];
+  /** Always `required` with kinds: the handler's types hold only for checked objects. */
+  schemaValidation?: 'required';
 }
 
 interface WebhookCommon {
@@ -63,7 +105,6 @@ interface WebhookCommon {
   name: string;
   /** URL path the webhook is served on, e.g. `/validate/require-limits`. */
   path: string;
-  rules: readonly Rule[];
   failurePolicy?: FailurePolicy;
   sideEffects?: SideEffects;
   /** 1..30; the apiserver's default is 10. */
@@ -75,14 +116,8 @@ interface WebhookCommon {
   matchConditions?: readonly MatchCondition[];
   /** Only objects whose labels match are sent (a LabelSelector). */
   objectSelector?: LabelSelector;
-  /**
-   * How objects are checked before the handler sees them:
-   * - `when-available` (default): against the schema of their kind when kadmit has one,
-   *   else passed on raw;
-   * - `required`: a kind without a schema is denied, naming the GVK;
-   * - `off`: the handler receives unvalidated objects (size and depth are still bounded).
-   */
-  schemaValidation?: SchemaValidation;
+  /** Reviews answered `allowed` without calling the handler: namespaces, an opt-out label, operations. */
+  skip?: Guards;
   /**
    * Set when the handler calls `kube()`: workers then load the Kubernetes client
    * before they take reviews, instead of on the first call (about a second).
@@ -90,19 +125,33 @@ interface WebhookCommon {
   kubeApi?: boolean;
 }
 
-export interface ValidatingWebhookSpec extends WebhookCommon {
-  validate(input: ValidationInput): Verdict | Promise<Verdict>;
-}
+type Target<K extends readonly KindKey[]> = K extends readonly [] ? RawTarget : KindsTarget<K>;
 
-export interface MutatingWebhookSpec extends WebhookCommon {
+/** K: the kinds named, inferred from `kinds` (none: raw objects). */
+export type ValidatingWebhookSpec<K extends readonly KindKey[] = []> = WebhookCommon & Target<K> & {
+  validate(input: ValidationInput<HandlerObject<K>>): Verdict | Promise<Verdict>;
+};
+
+export type MutatingWebhookSpec<K extends readonly KindKey[] = []> = WebhookCommon & Target<K> & {
   reinvocationPolicy?: 'Never' | 'IfNeeded';
-  mutate(input: MutationInput): MutationVerdict | Promise<MutationVerdict>;
-}
+  mutate(input: MutationInput<HandlerObject<K>>): MutationVerdict<HandlerObject<K>> | Promise<MutationVerdict<HandlerObject<K>>>;
+};
+
+// What the definition code reads, whichever target the spec has.
+type AnySpec = WebhookCommon & {
+  kinds?: readonly string[];
+  rules?: readonly Rule[];
+  operations?: readonly Operation[];
+  schemaValidation?: SchemaValidation;
+};
 
 interface WebhookResolved {
   readonly name: string;
   readonly path: string;
   readonly rules: readonly Rule[];
+  /** GVK keys the handler is typed for; undefined: any kind, raw objects. */
+  readonly kinds?: readonly string[];
+  readonly skip?: Readonly<Guards>;
   readonly failurePolicy: FailurePolicy;
   readonly sideEffects: SideEffects;
   readonly timeoutSeconds: number;
@@ -112,15 +161,17 @@ interface WebhookResolved {
   readonly objectSelector?: LabelSelector;
 }
 
+// Resolved handlers take raw objects: the pipeline hands a kinds webhook only
+// objects of its kinds that passed their schema, which is what its types say.
 export interface ValidatingWebhook extends WebhookResolved {
   readonly type: 'validating';
-  readonly validate: ValidatingWebhookSpec['validate'];
+  readonly validate: (input: ValidationInput) => Verdict | Promise<Verdict>;
 }
 
 export interface MutatingWebhook extends WebhookResolved {
   readonly type: 'mutating';
   readonly reinvocationPolicy: 'Never' | 'IfNeeded';
-  readonly mutate: MutatingWebhookSpec['mutate'];
+  readonly mutate: (input: MutationInput) => MutationVerdict | Promise<MutationVerdict>;
 }
 
 export type Webhook = ValidatingWebhook | MutatingWebhook;
@@ -129,11 +180,7 @@ export type Webhook = ValidatingWebhook | MutatingWebhook;
 const WEBHOOK_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?){2,}$/;
 const WEBHOOK_PATH = /^\/[A-Za-z0-9\-._~/]*[A-Za-z0-9\-._~]$/;
 
-function invalid(name: string, field: string, problem: string): never {
-  throw new KadmitError('KADMIT_WEBHOOK_INVALID', `webhook "${name}": ${field} ${problem}`);
-}
-
-function resolveCommon(spec: WebhookCommon): WebhookResolved {
+function resolveCommon(spec: AnySpec): WebhookResolved {
   const name = spec.name;
   if (typeof name !== 'string' || name.length > 253 || !WEBHOOK_NAME.test(name)) {
     invalid(String(name), 'name', 'must be a lowercase DNS name with at least three labels, e.g. "require-limits.kadmit.dev"');
@@ -141,8 +188,9 @@ function resolveCommon(spec: WebhookCommon): WebhookResolved {
   if (typeof spec.path !== 'string' || !WEBHOOK_PATH.test(spec.path)) {
     invalid(name, 'path', `must start with "/" and not end with "/" (got ${JSON.stringify(spec.path)})`);
   }
-  if (!Array.isArray(spec.rules) || spec.rules.length === 0) invalid(name, 'rules', 'must list at least one rule');
-  spec.rules.forEach((rule, i) => {
+  const { kinds, rules } = resolveKinds(name, spec);
+  if (!Array.isArray(rules) || rules.length === 0) invalid(name, 'rules', 'must list at least one rule');
+  rules.forEach((rule, i) => {
     for (const op of rule.operations) {
       if (op !== '*' && !OPERATIONS.includes(op)) invalid(name, `rules[${i}].operations`, `has unknown operation "${op}"`);
     }
@@ -158,8 +206,13 @@ function resolveCommon(spec: WebhookCommon): WebhookResolved {
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 30) {
     invalid(name, 'timeoutSeconds', `must be a whole number from 1 to 30 (got ${timeoutSeconds})`);
   }
-  const schemaValidation = spec.schemaValidation ?? 'when-available';
+  const schemaValidation = spec.schemaValidation ?? (kinds === undefined ? 'when-available' : 'required');
   if (!['when-available', 'required', 'off'].includes(schemaValidation)) invalid(name, 'schemaValidation', 'must be when-available, required or off');
+  if (kinds !== undefined && schemaValidation !== 'required') {
+    invalid(name, 'schemaValidation', `must be "required" for a webhook with kinds (got "${schemaValidation}"): the handler's types hold only for objects checked against their schema`);
+  }
+  const skip = resolveGuards(name, spec.skip);
+  if (rulesWithoutSkipped(rules, skip).length === 0) invalid(name, 'skip.operations', 'leaves out every operation the rules match: the webhook would never run');
   const conditionNames = new Set<string>();
   (spec.matchConditions ?? []).forEach((c, i) => {
     if (typeof c?.name !== 'string' || !/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(c.name) || c.name.length > 63) invalid(name, `matchConditions[${i}].name`, 'must be a qualified name part (<= 63 characters)');
@@ -169,26 +222,33 @@ function resolveCommon(spec: WebhookCommon): WebhookResolved {
   });
   if ((spec.matchConditions?.length ?? 0) > 64) invalid(name, 'matchConditions', 'may hold at most 64 conditions');
   return {
-    name, path: spec.path, rules: spec.rules, failurePolicy, sideEffects, timeoutSeconds, kubeApi: spec.kubeApi === true, schemaValidation,
+    name, path: spec.path, rules, failurePolicy, sideEffects, timeoutSeconds, kubeApi: spec.kubeApi === true, schemaValidation,
+    ...(kinds !== undefined && { kinds }),
+    ...(skip !== undefined && { skip }),
     ...(spec.matchConditions !== undefined && { matchConditions: spec.matchConditions }),
     ...(spec.objectSelector !== undefined && { objectSelector: spec.objectSelector }),
   };
 }
 
-export function defineValidatingWebhook(spec: ValidatingWebhookSpec): ValidatingWebhook {
-  const common = resolveCommon(spec);
+/**
+ * A validating webhook. With `kinds`, `object` and `oldObject` are typed as those
+ * kinds, inferred from the literal (no annotation needed).
+ */
+export function defineValidatingWebhook<const K extends readonly KindKey[] = []>(spec: ValidatingWebhookSpec<K>): ValidatingWebhook {
+  const common = resolveCommon(spec as AnySpec);
   if (typeof spec.validate !== 'function') invalid(common.name, 'validate', 'must be a function');
-  return Object.freeze({ type: 'validating', ...common, validate: spec.validate });
+  return Object.freeze({ type: 'validating', ...common, validate: spec.validate as ValidatingWebhook['validate'] });
 }
 
-export function defineMutatingWebhook(spec: MutatingWebhookSpec): MutatingWebhook {
-  const common = resolveCommon(spec);
+/** A mutating webhook; with `kinds`, typed like defineValidatingWebhook, and mutate() takes only those kinds. */
+export function defineMutatingWebhook<const K extends readonly KindKey[] = []>(spec: MutatingWebhookSpec<K>): MutatingWebhook {
+  const common = resolveCommon(spec as AnySpec);
   if (typeof spec.mutate !== 'function') invalid(common.name, 'mutate', 'must be a function');
   const reinvocationPolicy = spec.reinvocationPolicy ?? 'Never';
   if (reinvocationPolicy !== 'Never' && reinvocationPolicy !== 'IfNeeded') {
     invalid(common.name, 'reinvocationPolicy', 'must be Never or IfNeeded');
   }
-  return Object.freeze({ type: 'mutating', ...common, reinvocationPolicy, mutate: spec.mutate });
+  return Object.freeze({ type: 'mutating', ...common, reinvocationPolicy, mutate: spec.mutate as MutatingWebhook['mutate'] });
 }
 
 export function isWebhook(value: unknown): value is Webhook {

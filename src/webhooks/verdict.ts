@@ -20,13 +20,14 @@ export interface Denied extends VerdictExtras {
   reason: string;
 }
 
-export interface Mutated extends VerdictExtras {
+/** O is the handler's object type: a kinds webhook can only return an object of its kinds. */
+export interface Mutated<O extends object = RawObject> extends VerdictExtras {
   readonly verdict: 'mutated';
-  object: RawObject;
+  object: O;
 }
 
 export type Verdict = Allowed | Denied;
-export type MutationVerdict = Allowed | Denied | Mutated;
+export type MutationVerdict<O extends object = RawObject> = Allowed | Denied | Mutated<O>;
 
 export function allow(extras: VerdictExtras = {}): Allowed {
   return { ...extras, verdict: 'allowed' };
@@ -38,6 +39,6 @@ export function deny(message: string, options: VerdictExtras & { code?: number; 
 }
 
 /** The object as the handler wants it stored; kadmit computes the JSON patch. */
-export function mutate(object: RawObject, extras: VerdictExtras = {}): Mutated {
+export function mutate<O extends object>(object: O, extras: VerdictExtras = {}): Mutated<O> {
   return { ...extras, verdict: 'mutated', object };
 }
