@@ -5,7 +5,10 @@
 export {
   defineValidatingWebhook,
   defineMutatingWebhook,
+  SYSTEM_NAMESPACES,
   type FailurePolicy,
+  type Guards,
+  type HandlerObject,
   type LabelSelector,
   type MatchCondition,
   type MutatingWebhook,

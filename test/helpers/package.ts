@@ -23,11 +23,14 @@ export interface Run {
 export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key === 'NODE_OPTIONS' || key.toLowerCase().startsWith('npm_') || key.startsWith('TAP') || key === 'INIT_CWD') continue;
+    if (key === 'NODE_OPTIONS' || key.toLowerCase().startsWith('npm_') || key.startsWith('TAP') || key.startsWith('_TAPJS') || key === 'INIT_CWD') continue;
     env[key] = value;
   }
   // npm and npx on the Node 24 this checkout pins, as a user's PATH would have a current Node.
   env.PATH = `${join(ROOT, 'node_modules/node/bin')}:${env.PATH ?? '/usr/bin:/bin'}`;
+  // Not empty: tap's process tracking gives a child with no NODE_OPTIONS this
+  // process's own, which carry the kadmit-source condition.
+  env.NODE_OPTIONS = '--enable-source-maps';
   return { ...env, ...extra };
 }
 

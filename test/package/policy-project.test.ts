@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installKadmit, must, npm, packKadmit, run, userEnv, type Packed } from '../helpers/package.ts';
 import { finished, waitForLog } from '../helpers/process.ts';
+import { parseAllDocuments } from 'yaml';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kadmit-project-'));
 t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
@@ -24,6 +25,9 @@ const timed = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
 
 const packed: Packed = await timed('pack', () => packKadmit(tmp));
 t.comment(`tarball: ${packed.files.length} files, ${(packed.size / 1024).toFixed(0)} KiB`);
+// All set-up before the first subtest: tap ends the file's root test once its queue is empty.
+const home = join(tmp, 'home');
+await timed('npm install <tarball>', () => installKadmit(packed.tarball, home));
 
 t.test('the tarball holds compiled JavaScript, declarations and the templates, and no tests, fixtures or certs', async (t) => {
   const outside = packed.files.filter((f) => !/^(bin|dist|templates|examples\/crds|docs)\/|^(package\.json|README\.md|LICENSE)$/.test(f));
@@ -38,8 +42,6 @@ t.test('the tarball holds compiled JavaScript, declarations and the templates, a
   t.same(packed.files.filter((f) => /(^|\/)(test|fixtures)\//.test(f)).filter((f) => !f.startsWith('templates/policy-project/')), []);
 });
 
-const home = join(tmp, 'home');
-await timed('npm install <tarball>', () => installKadmit(packed.tarball, home));
 
 t.test('installed: the bin runs the compiled code and prints the version', async (t) => {
   const version = must('kadmit --version', await npx(['kadmit', '--version'], home));
@@ -84,8 +86,18 @@ t.test('in demo: npm test, typecheck, replay and serve work with kadmit from the
   t.equal(replay.code, 0, `replay passes\n${replay.stdout}\n${replay.stderr}`);
   t.match(replay.stdout, /5 passed/);
 
+  const manifests = await timed('npx kadmit manifests', () => npx(['kadmit', 'manifests', '--image', 'registry.example.com/team/demo:0.1.0'], demo));
+  t.equal(manifests.code, 0, manifests.stderr);
+  const objects = parseAllDocuments(manifests.stdout).map((d) => d.toJS());
+  const deployment = objects.find((o) => o?.kind === 'Deployment');
+  t.equal(deployment.spec.template.spec.containers[0].image, 'registry.example.com/team/demo:0.1.0');
+  t.match(deployment.spec.template.spec.containers[0].env, [{}], 'the container environment');
+  t.ok(deployment.spec.template.spec.containers[0].env.some((e: { name: string; value?: string }) => e.name === 'KADMIT_WEBHOOKS' && e.value === './policies/no-latest-tag,./policies/cost-center-label'), 'module paths as written in kadmit.yaml, relative to /app in the image');
+  const validating = objects.find((o) => o?.kind === 'ValidatingWebhookConfiguration');
+  t.same(validating.webhooks.map((w: { name: string }) => w.name), ['no-latest-tag.policies.example.com']);
+
   // No arguments: kadmit.yaml decides; only the ports come from the environment, so parallel tests never collide.
-  const server = spawn('npx', ['kadmit', 'serve'], { cwd: demo, env: userEnv({ KADMIT_WEBHOOK_ADDRESS: '127.0.0.1:0', KADMIT_OPS_ADDRESS: '127.0.0.1:0', KADMIT_WORKERS: '1' }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const server = spawn('npx', ['kadmit', 'serve'], { cwd: demo, env: userEnv({ KADMIT_WEBHOOK_ADDRESS: '127.0.0.1:0', KADMIT_OPS_ADDRESS: '127.0.0.1:0', KADMIT_WORKERS: '1', KADMIT_DRAIN_DELAY_MS: '0' }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const exited = finished(server);
   t.teardown(() => {
     if (server.exitCode === null && server.pid !== undefined) process.kill(-server.pid, 'SIGKILL');
@@ -99,9 +111,10 @@ t.test('in demo: npm test, typecheck, replay and serve work with kadmit from the
   const overHttps = await timed('npx kadmit replay --url', () => npx(['kadmit', 'replay', '--url', `https://localhost:${serving.webhook.port}`, '--ca', 'certs/ca.crt'], demo));
   t.equal(overHttps.code, 0, `replay over HTTPS passes\n${overHttps.stdout}\n${overHttps.stderr}`);
   t.match(overHttps.stdout, /5 passed/);
+  // npx itself dies of the signal; kadmit, beneath it, drains and says so.
   process.kill(-server.pid!, 'SIGTERM');
   const exit = await exited;
-  t.equal(exit.signal ?? exit.code, 0, `serve exits 0 on SIGTERM\n${exit.stderr}`);
+  t.match(exit.stdout, /"msg":"shutdown: done"/, `serve shuts down cleanly on SIGTERM\n${exit.stderr}`);
 });
 
 /** Every file under dir with its size and modification time. */
