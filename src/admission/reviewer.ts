@@ -150,7 +150,8 @@ export class Reviewer {
     if (s.decision === 'error') metrics.failureAnswers.inc({ webhook: webhook.name, cause: s.failure ?? 'unknown' });
     metrics.reviews.inc({ webhook: webhook.name, operation: s.operation ?? 'unknown', decision: s.decision });
     metrics.duration.observe({ webhook: webhook.name }, seconds);
-    log.info({ webhook: webhook.name, ...s, ...(abort && { abort }), durationMs: Number((seconds * 1000).toFixed(2)) }, 'review');
+    // Skipped reviews (guards) are routine noise, e.g. every kube-system Pod: debug only.
+    log[s.decision === 'skipped' ? 'debug' : 'info']({ webhook: webhook.name, ...s, ...(abort && { abort }), durationMs: Number((seconds * 1000).toFixed(2)) }, 'review');
     return outcome;
   }
 

@@ -22,7 +22,7 @@ export function parseKindKey(key: string): GroupVersionKind | undefined {
   const parts = key.split('/');
   const [group, version, kind] = parts.length === 2 ? ['', parts[0]!, parts[1]!] : parts.length === 3 ? [parts[0]!, parts[1]!, parts[2]!] : [];
   if (group === undefined || version === undefined || kind === undefined) return undefined;
-  if ((group !== '' && (group.length > 253 || !GROUP.test(group))) || version.length > 63 || !VERSION.test(version) || kind.length > 63 || !KIND.test(kind)) return undefined;
+  if ((parts.length === 3 && (group.length > 253 || !GROUP.test(group))) || version.length > 63 || !VERSION.test(version) || kind.length > 63 || !KIND.test(kind)) return undefined;
   return { group, version, kind };
 }
 
