@@ -25,7 +25,8 @@ COPY docs ./docs
 COPY examples/crds ./examples/crds
 RUN npm pack --pack-destination /tmp
 WORKDIR /app
-RUN echo '{"name":"kadmit-app","private":true}' > package.json \
+# type module: the policy modules a policy image adds to /app are ES modules.
+RUN echo '{"name":"kadmit-app","private":true,"type":"module"}' > package.json \
   && npm install --omit=dev --no-audit --no-fund /tmp/kadmit-*.tgz
 
 FROM ${RUNTIME_IMAGE}

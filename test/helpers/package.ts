@@ -17,6 +17,13 @@ export interface Run {
 }
 
 /**
+ * NODE_OPTIONS for processes that must run kadmit as installed. Not empty: tap's
+ * process tracking gives a child without NODE_OPTIONS this process's own, which
+ * carry the kadmit-source condition.
+ */
+export const USER_NODE_OPTIONS = '--enable-source-maps';
+
+/**
  * The environment a user's shell would give: without the `kadmit-source`
  * condition and the npm configuration this checkout's scripts run under.
  */
@@ -28,9 +35,7 @@ export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   }
   // npm and npx on the Node 24 this checkout pins, as a user's PATH would have a current Node.
   env.PATH = `${join(ROOT, 'node_modules/node/bin')}:${env.PATH ?? '/usr/bin:/bin'}`;
-  // Not empty: tap's process tracking gives a child with no NODE_OPTIONS this
-  // process's own, which carry the kadmit-source condition.
-  env.NODE_OPTIONS = '--enable-source-maps';
+  env.NODE_OPTIONS = USER_NODE_OPTIONS;
   return { ...env, ...extra };
 }
 
@@ -82,6 +87,6 @@ export async function packKadmit(dir: string): Promise<Packed> {
 /** `npm install <tarball>` into a new folder, production dependencies only, as the image has it. */
 export async function installKadmit(tarball: string, app: string): Promise<void> {
   mkdirSync(app, { recursive: true });
-  writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'kadmit-app', private: true }, null, 2)}\n`);
+  writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'kadmit-app', private: true, type: 'module' }, null, 2)}\n`);
   must('npm install', await npm(['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', tarball], app));
 }

@@ -31,6 +31,8 @@ t.test('the build stage installs from the lockfile, packs kadmit, and installs t
   t.match(runs, /\bnpm pack\b/, 'npm pack (its prepack compiles)');
   t.match(runs, /npm install --omit=dev [^\n]*kadmit-\*\.tgz/);
   t.ok(runs.indexOf('npm pack') < runs.search(/--omit=dev/), 'installed after packing');
+  // installKadmit (test/helpers/package.ts) writes the same package.json for the tests' image layout.
+  t.match(runs, `echo '{"name":"kadmit-app","private":true,"type":"module"}' > package.json`, 'policy modules in /app are ES modules');
 });
 
 t.test('the runtime stage: no RUN (no shell), copies only build output, numeric non-root user, exec-form entrypoint', async (t) => {

@@ -13,7 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { assembleRuntime, setWritable } from './assemble.ts';
 import { readDockerfile, ROOT } from './dockerfile.ts';
 import { finished, waitForLog } from '../helpers/process.ts';
-import { run } from '../helpers/package.ts';
+import { run, USER_NODE_OPTIONS } from '../helpers/package.ts';
 import { scaffold } from '../../src/cli/init-command.ts';
 import { httpsRequest, review } from '../helpers/https-client.ts';
 
@@ -80,7 +80,7 @@ async function startImage(t: Test, env: Record<string, string>, root = app) {
   if (!asRoot) t.comment('not root or no setpriv: running as the current user (the uid switch is not tested)');
   const child = spawn(command[0]!, command.slice(1), {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/home/nonroot', NODE_ENV: 'production', ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/home/nonroot', NODE_ENV: 'production', NODE_OPTIONS: USER_NODE_OPTIONS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const done = finished(child);
