@@ -1,7 +1,8 @@
 // Swagger document -> the committed files under src/schemas/generated/. Pure: the
 // same input gives byte-identical output, which the staleness test relies on.
 import { translateDefinition } from './translate.ts';
-import { GeneratorError, bareTypeName, preferenceOf, qualifiedTypeName, quote, sortedKeys, summary } from './swagger.ts';
+import { GeneratorError, bareTypeName, preferenceOf, qualifiedTypeName, sortedKeys, summary } from './swagger.ts';
+import { quote } from '../../src/schemas/typegen/print.ts';
 import type { SwaggerDocument } from './swagger.ts';
 import type { SchemaBundle } from '../../src/schemas/ir.ts';
 import { gvkKey } from '../../src/schemas/gvk.ts';

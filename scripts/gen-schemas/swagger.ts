@@ -95,17 +95,6 @@ export function preferenceOf(definition: string, isKind: boolean): number[] {
   return [kind, core, stability, Number(m[1]), Number(m[3] ?? 0)];
 }
 
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
-/** A property key as written in generated code: bare when it is an identifier. */
-export function propertyKey(key: string): string {
-  return IDENTIFIER.test(key) ? key : quote(key);
-}
-
-export function quote(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 /** First sentence of a description, on one line, for a doc comment. */
 export function summary(description: string | undefined, max = 160): string | undefined {
   if (description === undefined) return undefined;

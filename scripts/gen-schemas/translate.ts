@@ -3,7 +3,8 @@
 // handler sees cannot drift from what validation enforces.
 import type { IrNode } from '../../src/schemas/ir.ts';
 import { SPECIAL } from './special.ts';
-import { GeneratorError, propertyKey, qualifiedTypeName, quote, refName, sortedKeys } from './swagger.ts';
+import { GeneratorError, qualifiedTypeName, refName, sortedKeys } from './swagger.ts';
+import { arrayOf, fieldSignature, quote } from '../../src/schemas/typegen/print.ts';
 import type { SwaggerSchema } from './swagger.ts';
 
 export interface Translation {
@@ -29,10 +30,6 @@ function checkKeys(s: SwaggerSchema, where: string): void {
   for (const key of Object.keys(s)) {
     if (!STRUCTURAL.has(key) && !INERT.has(key)) throw new GeneratorError(`${where}: unsupported schema key "${key}"`);
   }
-}
-
-function arrayOf(type: string): string {
-  return /^[A-Za-z0-9_]+$/.test(type) ? `${type}[]` : `Array<${type}>`;
 }
 
 export function translate(s: SwaggerSchema, where: string): Translation {
@@ -108,9 +105,7 @@ function objectOf(s: SwaggerSchema, where: string): Translation {
   for (const key of sortedKeys(props)) {
     const t = translate(props[key]!, `${where}.${key}`);
     fields[key] = t.node;
-    const optional = !required.includes(key);
-    // An optional field may be null (the API server decodes null as unset).
-    lines.push(`  ${propertyKey(key)}${optional ? '?' : ''}: ${optional && !t.type.endsWith('| null') ? `${t.type} | null` : t.type};`);
+    lines.push(`  ${fieldSignature(key, t.type, !required.includes(key))}`);
   }
   return {
     node: required.length > 0 ? { object: fields, required } : { object: fields },

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   replay: { summary: 'replay AdmissionReview fixtures through the webhooks and check expectations', run: async (argv) => (await import('./replay-command.ts')).run(argv) },
   bench: { summary: 'measure per-webhook latency on fixtures, and compare with a baseline', run: async (argv) => (await import('./bench-command.ts')).run(argv) },
   manifests: { summary: 'render the Kubernetes manifests that install kadmit (stdout, or files with --out)', run: async (argv) => (await import('./manifests-command.ts')).run(argv) },
+  types: { summary: 'write TypeScript declarations for custom resources from their CRDs (types --crd FILE [--out FILE])', run: async (argv) => (await import('./types-command.ts')).run(argv) },
   certs: { summary: 'inspect the certificates kadmit manages (certs inspect [--json])', run: async (argv) => (await import('./certs-command.ts')).run(argv) },
 };
 

@@ -1,0 +1,31 @@
+// Printing TypeScript declarations: the pieces the built-in types generator
+// (scripts/gen-schemas) and `kadmit types` (CRD kinds) share, so both print
+// keys, optional fields and nulls the same way.
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** A property key as written in generated code: bare when it is an identifier. */
+export function propertyKey(key: string): string {
+  return IDENTIFIER.test(key) ? key : quote(key);
+}
+
+export function quote(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export function arrayOf(type: string): string {
+  return /^[A-Za-z0-9_]+$/.test(type) ? `${type}[]` : `Array<${type}>`;
+}
+
+/**
+ * One field of an object type. An optional field may also be null: the API server
+ * decodes (or prunes) a null as unset, so validation lets it through.
+ */
+export function fieldSignature(key: string, type: string, optional: boolean): string {
+  return `${propertyKey(key)}${optional ? '?' : ''}: ${optional ? orNull(type) : type};`;
+}
+
+/** `type | null`, unless it already takes null. */
+export function orNull(type: string): string {
+  return type === 'unknown' || type.endsWith('| null') ? type : `${type} | null`;
+}
