@@ -1,6 +1,7 @@
 // The subset of Swagger 2.0 the Kubernetes definitions use, and the names the
 // generator derives from definition names. Anything outside this subset makes the
 // generator fail, so a new construct in a newer release is noticed, not skipped.
+import { pascal } from '../../src/schemas/typegen/print.ts';
 
 export interface SwaggerGvk {
   group: string;
@@ -52,14 +53,6 @@ export function sortedKeys(o: object): string[] {
 }
 
 const VERSION = /^v\d+(?:(?:alpha|beta)\d+)?$/;
-
-function pascal(segment: string): string {
-  return segment
-    .split(/[^A-Za-z0-9]+/)
-    .filter((p) => p !== '')
-    .map((p) => p[0]!.toUpperCase() + p.slice(1))
-    .join('');
-}
 
 /**
  * TypeScript name of a definition: package (with its version) + type name, e.g.

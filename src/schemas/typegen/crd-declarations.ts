@@ -9,7 +9,7 @@ import { KadmitError } from '../../errors.ts';
 import type { CrdManifest } from '../crd-compile.ts';
 import { formatPath } from '../issues.ts';
 import { SchemaRegistry } from '../registry.ts';
-import { arrayOf, fieldSignature, orNull, quote } from './print.ts';
+import { arrayOf, fieldSignature, orNull, pascal, quote } from './print.ts';
 
 type Node = Record<string, unknown>;
 type Path = readonly PropertyKey[];
@@ -92,15 +92,6 @@ export function crdDeclarations(manifests: readonly CrdManifest[], command: stri
   const text = out.join('\n');
   if (Buffer.byteLength(text) > MAX_DECLARATION_BYTES) throw new KadmitError('KADMIT_TYPES', `declarations over ${MAX_DECLARATION_BYTES} bytes`);
   return text;
-}
-
-// `v1beta1` -> `V1beta1`, `my-kind` -> `MyKind`: a valid, stable identifier part.
-function pascal(s: string): string {
-  return s
-    .split(/[^A-Za-z0-9]+/)
-    .filter((p) => p !== '')
-    .map((p) => p[0]!.toUpperCase() + p.slice(1))
-    .join('');
 }
 
 function isNode(v: unknown): v is Node {

@@ -13,6 +13,15 @@ export function quote(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
+/** `v1beta1` -> `V1beta1`, `my-kind` -> `MyKind`: a valid, stable identifier part. */
+export function pascal(s: string): string {
+  return s
+    .split(/[^A-Za-z0-9]+/)
+    .filter((p) => p !== '')
+    .map((p) => p[0]!.toUpperCase() + p.slice(1))
+    .join('');
+}
+
 export function arrayOf(type: string): string {
   return /^[A-Za-z0-9_]+$/.test(type) ? `${type}[]` : `Array<${type}>`;
 }
