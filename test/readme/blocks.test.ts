@@ -76,6 +76,16 @@ t.test('kadmit replay in a checkout, in-process and against kadmit serve', async
   for (const c of [...replays, serve!]) ranHere.add(c);
 });
 
+t.test('kadmit types prints the types of a CRD', async (t) => {
+  const types = commands.find((c) => c.startsWith('npx kadmit types --crd'));
+  t.ok(types);
+  const printed = await run(types!);
+  t.equal(printed.code, 0, printed.stderr);
+  t.match(printed.stdout, /declare module 'kadmit\/schemas'/);
+  t.match(printed.stdout, /'webapp\.example\.com\/v1\/Guestbook'/);
+  ranHere.add(types!);
+});
+
 t.test('every README command is run here or by the test named for it', async (t) => {
   const unaccounted = commands.filter((c) => !ranHere.has(c) && !(c in ELSEWHERE));
   t.same(unaccounted, [], 'run each new command here, or name the test that runs it in ELSEWHERE');
