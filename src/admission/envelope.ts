@@ -8,6 +8,9 @@ import { OPERATIONS, type AdmissionRequest, type RawObject, type ReviewVersion }
 
 export const REVIEW_VERSIONS: readonly ReviewVersion[] = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'];
 
+/** The apiserver's uids are 36-character UUIDs; a longer one is refused rather than echoed and logged. */
+export const MAX_UID_LENGTH = 253;
+
 function isPlainObject(value: unknown): value is RawObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -31,7 +34,7 @@ const userInfo = z.object({
 // Plain (stripping) objects: zod compiles them to a fast checker, and the parsed
 // copy is only read for the fields named here; the raw body is never changed.
 const requestSchema = z.object({
-  uid: z.string().min(1),
+  uid: z.string().min(1).max(MAX_UID_LENGTH),
   kind: groupVersionKind,
   resource: groupVersionResource,
   subResource: z.string().optional(),

@@ -1,10 +1,16 @@
 // The answer kadmit gives when a webhook could not decide (it threw, ran out of
 // time, or its worker died): by the webhook's failurePolicy, never a bare 500.
+import { randomUUID } from 'node:crypto';
 import type { AdmissionResponse } from './request.ts';
 import type { FailurePolicy } from '../webhooks/define.ts';
 import { sanitizeWarnings } from './warnings.ts';
 
 export const FAILED_OPEN_ANNOTATION = 'failed-open';
+
+/** Names one failure in the answer and in the log line that has its details (never shown to users). */
+export function newErrorId(): string {
+  return randomUUID().slice(0, 8);
+}
 
 export function failureResponse(
   uid: string,

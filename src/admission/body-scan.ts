@@ -1,0 +1,332 @@
+// A streaming structural scan of a JSON request body, run on the bytes as they
+// arrive and before anything parses them. It does two things JSON.parse cannot
+// do cheaply:
+//  - bounds: nesting depth, entries per array or object, and values in all. A
+//    body of 7.5 MB of `[{},{},...]` is 2.5 million objects once parsed (about
+//    160 MB of heap); the scan stops counting at the limit, with a few hundred
+//    bytes of state, and the bytes need not be kept.
+//  - the head: apiVersion, request.uid and the few fields a log line names,
+//    so that an answer can be written without parsing the body (at the deadline,
+//    or for a body over the limits).
+// It does not validate JSON: JSON.parse still does, and a body that is not JSON
+// is reported by it. The counts are never below what JSON.parse would build.
+
+export interface JsonLimits {
+  /** Deepest nesting of any value; the body itself is depth 0, `request.object` depth 2. */
+  maxDepth: number;
+  /** Most entries in one array or object. */
+  maxEntries: number;
+  /** Most values in the whole body: objects, arrays, strings, numbers, literals. */
+  maxValues: number;
+}
+
+// The apiserver stores objects of at most ~1.5 MiB and an UPDATE carries two.
+// The schema check bounds each object at depth 128 and 200,000 values, so these
+// only stop bodies no real review has: the object check still answers (with its
+// 422) anything between the two.
+export const DEFAULT_JSON_LIMITS: Readonly<JsonLimits> = Object.freeze({ maxDepth: 256, maxEntries: 200_000, maxValues: 500_000 });
+
+/** The fields of a review that can be read off the bytes; each is the last one sent, as with JSON.parse. */
+export interface ReviewHead {
+  apiVersion?: string;
+  kind?: string;
+  uid?: string;
+  operation?: string;
+  namespace?: string;
+  name?: string;
+  group?: string;
+  version?: string;
+  resourceKind?: string;
+  dryRun?: boolean;
+}
+
+export interface LimitProblem {
+  limit: keyof JsonLimits;
+  message: string;
+}
+
+export interface ScanResult {
+  head: ReviewHead;
+  /** Set when a limit was passed; the scan stopped there. */
+  problem?: LimitProblem;
+  /** Bytes seen. */
+  bytes: number;
+}
+
+/** A request body as the reviewer gets it: the bytes, what the scan found, and when it started to arrive. */
+export interface ReceivedBody {
+  /** Empty when the scan found a problem: the bytes were not kept. */
+  bytes: Uint8Array;
+  scan: ScanResult;
+  /** ms since epoch; the review's deadline counts from here. */
+  receivedAt: number;
+}
+
+/** Longest head value kept; a longer one (a 1 MiB uid) is left out of the head. */
+export const MAX_HEAD_VALUE = 253;
+
+type HeadField = keyof ReviewHead;
+// Paths from the root object to the head fields.
+const HEAD_PATHS: Readonly<Record<string, HeadField>> = {
+  apiVersion: 'apiVersion',
+  kind: 'kind',
+  'request.uid': 'uid',
+  'request.operation': 'operation',
+  'request.namespace': 'namespace',
+  'request.name': 'name',
+  'request.kind.group': 'group',
+  'request.kind.version': 'version',
+  'request.kind.kind': 'resourceKind',
+  'request.dryRun': 'dryRun',
+};
+const HEAD_DEPTH = 3;
+const MAX_KEY = 16;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+function isSpace(b: number): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+}
+
+export class JsonScanner {
+  readonly #limits: JsonLimits;
+  // Per open container: is it an object, and how many entries so far.
+  readonly #isObject: Uint8Array;
+  readonly #entries: Int32Array;
+  /** The key each open object (up to HEAD_DEPTH) is at, for the head paths. */
+  readonly #keys: string[] = [];
+  #depth = 0;
+  #values = 0;
+  /** Bytes before the current chunk, and the offset of the byte being looked at (for messages). */
+  #bytes = 0;
+  #at = 0;
+  #inString = false;
+  #escaped = false;
+  /** Index of the next backslash in the current chunk (the chunk's length if none; -1 before the first look). */
+  #nextBackslash = -1;
+  #inLiteral = false;
+  /** The string being read is an object key. */
+  #stringIsKey = false;
+  /** In an object, a key is expected next (after `{` or `,`). */
+  #expectKey = false;
+  /** What the string or literal being read fills: a key at a head depth, a head field, or nothing. */
+  #target: HeadField | 'key' | undefined;
+  /** Its bytes (still JSON-escaped); undefined when not collected or too long. */
+  #collected: number[] | undefined;
+  readonly #head: ReviewHead = {};
+  #problem: LimitProblem | undefined;
+
+  constructor(limits: JsonLimits = DEFAULT_JSON_LIMITS) {
+    this.#limits = limits;
+    this.#isObject = new Uint8Array(limits.maxDepth + 2);
+    this.#entries = new Int32Array(limits.maxDepth + 2);
+  }
+
+  get problem(): LimitProblem | undefined {
+    return this.#problem;
+  }
+
+  /** Scans the next chunk; returns false once a limit is passed (later chunks are ignored). */
+  write(chunk: Uint8Array): boolean {
+    if (this.#problem) return false;
+    const n = chunk.length;
+    let i = 0;
+    this.#nextBackslash = -1;
+    while (i < n) {
+      if (this.#inString) {
+        i = this.#readString(chunk, i);
+        continue;
+      }
+      const b = chunk[i]!;
+      if (this.#inLiteral) {
+        if (b !== COMMA && b !== CLOSE_OBJECT && b !== CLOSE_ARRAY && !isSpace(b)) {
+          this.#collect(b);
+          i++;
+          continue;
+        }
+        this.#endLiteral(); // and the delimiter is handled below
+      }
+      this.#at = this.#bytes + i;
+      if (b === QUOTE) {
+        this.#inString = true;
+        this.#stringIsKey = this.#expectKey;
+        if (this.#expectKey) {
+          this.#expectKey = false;
+          this.#start(this.#depth <= HEAD_DEPTH ? 'key' : undefined);
+        } else {
+          const field = this.#headFieldHere();
+          if (!this.#value()) return false;
+          this.#start(field);
+        }
+      } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
+        const field = this.#headFieldHere();
+        if (!this.#value()) return false;
+        if (field) delete this.#head[field]; // an object where a head value belongs: not usable
+        this.#depth++;
+        this.#isObject[this.#depth] = b === OPEN_OBJECT ? 1 : 0;
+        this.#entries[this.#depth] = 0;
+        this.#expectKey = b === OPEN_OBJECT;
+        if (this.#depth <= HEAD_DEPTH) this.#keys[this.#depth] = '';
+      } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
+        if (this.#depth > 0) this.#depth--;
+        this.#expectKey = false;
+      } else if (b === COMMA) {
+        this.#expectKey = this.#isObject[this.#depth] === 1;
+      } else if (b !== COLON && !isSpace(b)) {
+        // A number, true, false or null starts.
+        const field = this.#headFieldHere();
+        if (!this.#value()) return false;
+        this.#inLiteral = true;
+        this.#start(field);
+        this.#collect(b);
+      }
+      i++;
+    }
+    this.#bytes += n;
+    return true;
+  }
+
+  /** The result once the last chunk is written. */
+  end(): ScanResult {
+    if (this.#inLiteral) this.#endLiteral();
+    return { head: this.#head, bytes: this.#bytes, ...(this.#problem && { problem: this.#problem }) };
+  }
+
+  /** Reads string content from `i`; returns the index after the string (or the chunk's end). */
+  #readString(chunk: Uint8Array, i: number): number {
+    const n = chunk.length;
+    // Short strings (keys, names) end within a few bytes: a plain loop is cheapest.
+    for (const shortEnd = Math.min(n, i + 32); i < shortEnd; ) {
+      const b = chunk[i++]!;
+      if (this.#escaped) this.#escaped = false;
+      else if (b === BACKSLASH) this.#escaped = true;
+      else if (b === QUOTE) {
+        this.#inString = false;
+        this.#endString();
+        return i;
+      }
+      this.#collect(b);
+    }
+    while (i < n) {
+      if (this.#escaped) {
+        this.#escaped = false;
+        this.#collect(chunk[i++]!);
+        continue;
+      }
+      // indexOf runs natively: long strings (base64 data) cost little. The next
+      // backslash is remembered for the chunk, so the scan stays linear.
+      let quote = chunk.indexOf(QUOTE, i);
+      if (quote < 0) quote = n;
+      if (this.#nextBackslash < i) {
+        this.#nextBackslash = chunk.indexOf(BACKSLASH, i);
+        if (this.#nextBackslash < 0) this.#nextBackslash = n;
+      }
+      const stop = Math.min(quote, this.#nextBackslash);
+      if (this.#collected) for (let j = i; j < stop; j++) this.#collect(chunk[j]!);
+      i = stop;
+      if (i === n) return n;
+      if (i === quote) {
+        this.#inString = false;
+        this.#endString();
+        return i + 1;
+      }
+      this.#escaped = true;
+      this.#collect(BACKSLASH);
+      i++;
+    }
+    return i;
+  }
+
+  #endString(): void {
+    const target = this.#target;
+    const text = this.#take();
+    if (target === undefined) return;
+    if (target === 'key') {
+      this.#keys[this.#depth] = text ?? '\u0000'; // an overlong key matches no head path
+      return;
+    }
+    const value = text === undefined ? undefined : decodeJsonString(text);
+    if (target !== 'dryRun' && value !== undefined && value.length <= MAX_HEAD_VALUE) this.#head[target] = value;
+    else delete this.#head[target]; // too long, badly escaped, or a string where a boolean belongs
+  }
+
+  #endLiteral(): void {
+    this.#inLiteral = false;
+    const target = this.#target;
+    const text = this.#take();
+    if (target === undefined) return;
+    if (target === 'dryRun' && (text === 'true' || text === 'false')) this.#head.dryRun = text === 'true';
+    else delete this.#head[target as HeadField]; // a number where a string belongs
+  }
+
+  /** Counts a value in the current container; false once a limit is passed. */
+  #value(): boolean {
+    if (this.#depth > this.#limits.maxDepth) return this.#fail('maxDepth', `nests deeper than ${this.#limits.maxDepth} levels`);
+    if (++this.#values > this.#limits.maxValues) return this.#fail('maxValues', `holds more than ${this.#limits.maxValues} JSON values`);
+    if (this.#depth > 0 && ++this.#entries[this.#depth]! > this.#limits.maxEntries) {
+      return this.#fail('maxEntries', `has an ${this.#isObject[this.#depth] ? 'object' : 'array'} with more than ${this.#limits.maxEntries} entries`);
+    }
+    return true;
+  }
+
+  /** The head field the value starting now would fill, if any. */
+  #headFieldHere(): HeadField | undefined {
+    if (this.#depth === 0 || this.#depth > HEAD_DEPTH) return undefined;
+    let path = '';
+    for (let d = 1; d <= this.#depth; d++) {
+      if (this.#isObject[d] !== 1) return undefined;
+      path = d === 1 ? this.#keys[1]! : `${path}.${this.#keys[d]}`;
+    }
+    return HEAD_PATHS[path];
+  }
+
+  #start(target: HeadField | 'key' | undefined): void {
+    this.#target = target;
+    this.#collected = target === undefined ? undefined : [];
+  }
+
+  #collect(b: number): void {
+    const bytes = this.#collected;
+    if (bytes === undefined) return;
+    // Escapes take up to 6 bytes a character; anything longer is not a head value.
+    if (bytes.length >= (this.#target === 'key' ? MAX_KEY : MAX_HEAD_VALUE * 6)) this.#collected = undefined;
+    else bytes.push(b);
+  }
+
+  /** The collected text (still JSON-escaped), or undefined; ends the collection. */
+  #take(): string | undefined {
+    const bytes = this.#collected;
+    this.#collected = undefined;
+    this.#target = undefined;
+    return bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8');
+  }
+
+  #fail(limit: keyof JsonLimits, what: string): false {
+    this.#problem = { limit, message: `the request body ${what} (at byte ${this.#at})` };
+    return false;
+  }
+}
+
+/** The text of a JSON string's content (escapes resolved); undefined if it is not valid. */
+function decodeJsonString(escaped: string): string | undefined {
+  if (!escaped.includes('\\')) return escaped;
+  try {
+    return JSON.parse(`"${escaped}"`) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Scans a whole body at once (a body that did not come through the streaming reader). */
+export function scanJson(body: Uint8Array, limits: JsonLimits = DEFAULT_JSON_LIMITS): ScanResult {
+  const scanner = new JsonScanner(limits);
+  scanner.write(body);
+  return scanner.end();
+}

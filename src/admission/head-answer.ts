@@ -1,0 +1,81 @@
+// Answers written from the head of a review (apiVersion, uid and the fields a
+// log line names, read off the bytes by body-scan.ts) instead of a parse: the
+// failurePolicy answer at the deadline, at shutdown or when the executor broke,
+// and the denial of a body over the JSON limits. No path here parses the body,
+// so none of them can be late because the body is large.
+import type { Webhook } from '../webhooks/define.ts';
+import type { LimitProblem, ReviewHead } from './body-scan.ts';
+import { REVIEW_VERSIONS, MAX_UID_LENGTH } from './envelope.ts';
+import { failureResponse } from './failure.ts';
+import { errorBody, reviewBody, type ReviewOutcome, type ReviewSummary } from './reply.ts';
+import { formatGvk, type AdmissionResponse, type ReviewVersion } from './request.ts';
+
+/** Why the work did not answer: a cause for the failurePolicy answer. */
+export interface Unfinished {
+  /** The metric and log cause: deadline-exceeded, shutdown, executor-error. */
+  cause: string;
+  /** `did not decide within 1.5s`, following `webhook "<name>" `. */
+  problem: string;
+  code: number;
+}
+
+interface Answerable {
+  version: ReviewVersion;
+  uid: string;
+}
+
+/** The version and uid an answer needs, when the head has usable ones. */
+function answerable(head: ReviewHead): Answerable | undefined {
+  const version = REVIEW_VERSIONS.find((v) => v === head.apiVersion);
+  if (version === undefined || head.uid === undefined || head.uid === '' || head.uid.length > MAX_UID_LENGTH) return undefined;
+  return { version, uid: head.uid };
+}
+
+/** The log line's and metrics' view of a review, from its head. */
+export function summaryFromHead(head: ReviewHead): ReviewSummary {
+  const summary: ReviewSummary = { decision: 'invalid', code: 400 };
+  if (head.uid !== undefined) summary.uid = head.uid;
+  if (head.version !== undefined && head.resourceKind !== undefined) summary.kind = formatGvk({ group: head.group ?? '', version: head.version, kind: head.resourceKind });
+  if (head.operation !== undefined) summary.operation = head.operation;
+  if (head.namespace) summary.namespace = head.namespace;
+  if (head.name) summary.name = head.name;
+  if (head.dryRun !== undefined) summary.dryRun = head.dryRun;
+  return summary;
+}
+
+/** The failurePolicy answer for work that did not finish; HTTP 400 when the body is no review to answer. */
+export function unfinishedAnswer(webhook: Webhook, head: ReviewHead, unfinished: Unfinished): ReviewOutcome {
+  const review = answerable(head);
+  const summary = summaryFromHead(head);
+  summary.failure = unfinished.cause;
+  if (review === undefined) return notAReview(summary);
+  const response = failureResponse(review.uid, webhook, unfinished.problem, unfinished.code);
+  summary.decision = 'error';
+  summary.code = response.status?.code ?? 200;
+  return { status: 200, body: reviewBody(review.version, response), summary };
+}
+
+/**
+ * A body over the JSON limits: denied with 422, like an object over the schema
+ * check's bounds (a failurePolicy of Ignore must not let it through); HTTP 413
+ * when the body is no review to answer.
+ */
+export function overLimitAnswer(head: ReviewHead, problem: LimitProblem): ReviewOutcome {
+  const review = answerable(head);
+  const summary = summaryFromHead(head);
+  summary.failure = 'limits';
+  if (review === undefined) {
+    summary.code = 413;
+    return { status: 413, body: errorBody('KADMIT_BODY_TOO_COMPLEX', problem.message), summary };
+  }
+  const what = summary.kind ?? 'the object';
+  const response: AdmissionResponse = { uid: review.uid, allowed: false, status: { code: 422, message: `${what} is too large to review: ${problem.message}`, reason: 'Invalid' } };
+  summary.decision = 'denied';
+  summary.code = 422;
+  return { status: 200, body: reviewBody(review.version, response), summary };
+}
+
+function notAReview(summary: ReviewSummary): ReviewOutcome {
+  const message = 'invalid AdmissionReview: no apiVersion admission.k8s.io/v1 or v1beta1 with a request.uid';
+  return { status: 400, body: errorBody('KADMIT_REVIEW_INVALID', message), summary };
+}
