@@ -4,43 +4,10 @@ import { loadCrdFiles, parseCrdManifests } from '../../src/schemas/crd.ts';
 import type { CrdManifest } from '../../src/schemas/crd.ts';
 import { SchemaRegistry, formatIssues } from '../../src/schemas/registry.ts';
 import { KadmitError } from '../../src/errors.ts';
-import { deepFreeze } from './support.ts';
+import { WIDGET, check, deepFreeze, manifest, widget, widgetCrd, withSpec } from './support.ts';
 
-const WIDGET = { group: 'example.com', version: 'v1', kind: 'Widget' };
 const builtin = SchemaRegistry.builtin();
-
-function crd(schema: unknown, extra: { versions?: unknown[]; name?: string } = {}): Record<string, unknown> {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: extra.name ?? 'widgets.example.com' },
-    spec: {
-      group: 'example.com',
-      scope: 'Namespaced',
-      names: { kind: 'Widget', plural: 'widgets' },
-      versions: extra.versions ?? [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: schema } }],
-    },
-  };
-}
-
-function manifest(object: unknown, source = 'test'): CrdManifest {
-  return { source, object };
-}
-
-/** A registry with one Widget CRD whose `spec` has the given schema. */
-function withSpec(spec: unknown): SchemaRegistry {
-  return builtin.withCrds([manifest(crd({ type: 'object', properties: { spec } }))]);
-}
-
-function widget(spec: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec, ...extra };
-}
-
-/** '' when valid, else the issues as one line. */
-function check(reg: SchemaRegistry, object: unknown): string {
-  const r = reg.check(WIDGET, object);
-  return r.ok ? '' : formatIssues(r.issues, 4096);
-}
+const crd = widgetCrd;
 
 function invalidCrd(t: Test, schema: unknown, pattern: RegExp): void {
   const err = t.throws(() => builtin.withCrds([manifest(crd(schema), 'widgets.yaml#1')])) as KadmitError;
