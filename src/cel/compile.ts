@@ -119,5 +119,5 @@ export function compileExpression(source: string, resultType: 'bool' | 'string')
 // cel-go's runtime errors read "no such key: x"; the evaluator's "No such key: x".
 function runtimeMessage(err: unknown): string {
   const first = ((err as Error).message ?? String(err)).split('\n')[0]!;
-  return first.charAt(0).toLowerCase() + first.slice(1);
+  return /^[A-Z][a-z]/.test(first) ? first.charAt(0).toLowerCase() + first.slice(1) : first;
 }
