@@ -16,6 +16,11 @@ export class UsageError extends KadmitError {
   }
 }
 
+/** The message of anything thrown; never throws itself (a handler's error may have a throwing getter). */
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  try {
+    return err instanceof Error ? String(err.message) : String(err);
+  } catch {
+    return 'an error whose message cannot be read';
+  }
 }

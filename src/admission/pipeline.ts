@@ -2,12 +2,13 @@
 //   body bytes -> JSON -> envelope -> (schema check) -> handler -> response/patch -> bytes.
 // It knows nothing of HTTP or TLS: it takes bytes and a signal, and returns the
 // status and body to write plus a summary for the log line and metrics.
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { decodeReview, EnvelopeError, type DecodedReview } from './envelope.ts';
 import { formatGvk, type AdmissionRequest, type AdmissionResponse, type RawObject } from './request.ts';
-import { errorBody, reviewBody, type ReviewOutcome, type ReviewSummary } from './reply.ts';
-import { failureResponse } from './failure.ts';
+import { checkPatchSize, errorBody, reviewBody, MAX_DENY_MESSAGE, MAX_DENY_REASON, type ReviewOutcome, type ReviewSummary } from './reply.ts';
+import { failureResponse, newErrorId } from './failure.ts';
+import { truncate } from '../truncate.ts';
+import { redactRequestObjects } from '../observability/redact.ts';
 import { sanitizeWarnings } from './warnings.ts';
 import { checkAuditAnnotations } from './audit-annotations.ts';
 import { createPatch, encodePatch } from './patch.ts';
@@ -54,7 +55,8 @@ export async function runReview(webhook: Webhook, body: Uint8Array, ctx: Pipelin
   const problem = checkObjects(webhook, review.request, ctx.schemas);
   if (problem) return objectRejected(review, summary, problem, ctx.log);
   const handlerContext = { signal: ctx.signal, deadline: ctx.deadline, log: ctx.log, request: review.request, kube: () => handlerKubeClients(ctx.signal) };
-  if (ctx.logObjects) ctx.log.debug({ uid: review.request.uid, object: review.request.object, oldObject: review.request.oldObject }, 'review objects');
+  // Redacted by the request's kind too: a Secret is a Secret whatever its own `kind` field says.
+  if (ctx.logObjects) ctx.log.debug({ uid: review.request.uid, ...redactRequestObjects(review.request) }, 'review objects');
   let verdict: MutationVerdict;
   let handlerObject: RawObject | null = null;
   try {
@@ -86,7 +88,7 @@ function respond(
   summary.code = 200;
   if (verdict.verdict === 'denied') {
     const code = Number.isInteger(verdict.code) && verdict.code >= 400 && verdict.code <= 599 ? verdict.code : 403;
-    response.status = { code, message: String(verdict.message), reason: String(verdict.reason || 'Forbidden') };
+    response.status = { code, message: truncate(String(verdict.message), MAX_DENY_MESSAGE), reason: truncate(String(verdict.reason || 'Forbidden'), MAX_DENY_REASON) };
     summary.code = code;
   }
   if (webhook.type === 'mutating' && verdict.verdict !== 'denied') {
@@ -102,8 +104,8 @@ function respond(
     if (warnings.length > 0) response.warnings = warnings;
   }
   if (verdict.auditAnnotations) {
-    const { annotations, dropped } = checkAuditAnnotations(verdict.auditAnnotations);
-    if (dropped.length > 0) log.warn({ webhook: webhook.name, dropped }, 'dropped audit annotations with invalid keys');
+    const { annotations, dropped, droppedCount } = checkAuditAnnotations(verdict.auditAnnotations);
+    if (droppedCount > 0) log.warn({ webhook: webhook.name, dropped, droppedCount }, 'dropped audit annotations: invalid keys or over the limit');
     if (Object.keys(annotations).length > 0) response.auditAnnotations = annotations;
   }
   return { status: 200, body: reviewBody(review.version, response), summary };
@@ -119,7 +121,7 @@ function mutationPatch(request: AdmissionRequest, result: RawObject | null, webh
     log.warn({ webhook, uid: request.uid, operation: request.operation }, 'mutation ignored: no patch may be returned on DELETE or CONNECT');
     return undefined;
   }
-  return encodePatch(ops);
+  return checkPatchSize(encodePatch(ops));
 }
 
 function assertVerdict(verdict: unknown): asserts verdict is MutationVerdict {
@@ -129,7 +131,7 @@ function assertVerdict(verdict: unknown): asserts verdict is MutationVerdict {
 }
 
 function handlerFailed(webhook: Webhook, review: DecodedReview, summary: ReviewSummary, err: unknown, log: Logger): ReviewOutcome {
-  const errorId = randomUUID().slice(0, 8);
+  const errorId = newErrorId();
   log.error({ webhook: webhook.name, uid: review.request.uid, errorId, err }, 'webhook handler failed');
   const response = failureResponse(review.request.uid, webhook, `failed with an internal error (error id ${errorId})`);
   summary.decision = 'error';

@@ -1,19 +1,27 @@
-// One pino logger for the process. Objects are only ever logged under the keys
-// below, and their serializers redact Secret data wherever they appear.
+// One pino logger for the process (and one per worker, relayed to it). Every
+// field of every line, at every level, goes through log-fields.ts: bounded in
+// size and with Secrets redacted wherever they sit, under any key.
 import pino, { type Logger, type LevelWithSilent } from 'pino';
-import { redactSecretData } from './redact.ts';
+import { truncate } from '../truncate.ts';
+import { MAX_LOG_STRING, safeMessage, sanitizeLogFields } from './log-fields.ts';
 
 export function createLogger(level: LevelWithSilent, destination?: pino.DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     level,
     base: { service: 'kadmit' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    serializers: {
-      object: redactSecretData,
-      oldObject: redactSecretData,
-      request: redactSecretData,
-      review: redactSecretData,
-      err: pino.stdSerializers.err,
+    // (Child bindings are kadmit's own: pino does not pass them through formatters.)
+    formatters: { log: sanitizeLogFields },
+    // Errors are made plain fields by sanitizeLogFields; pino's own serializer must not redo it.
+    serializers: { err: (err: unknown) => err },
+    hooks: {
+      logMethod(args, method) {
+        // pino reads an error's `message` itself when it is logged alone: read it safely here.
+        const [first, ...rest] = args as unknown[];
+        const normal = first instanceof Error ? [{ err: first }, ...(rest.length > 0 ? rest : [safeMessage(first)])] : (args as unknown[]);
+        const capped = normal.map((a) => (typeof a === 'string' ? truncate(a, MAX_LOG_STRING) : a));
+        return method.apply(this, capped as Parameters<typeof method>);
+      },
     },
   };
   return destination ? pino(options, destination) : pino(options);

@@ -150,7 +150,7 @@ t.test('warnings are trimmed, cleaned and deduplicated; bad audit annotation key
   t.notOk('bad key' in res.response.auditAnnotations);
   t.notOk('-leading' in res.response.auditAnnotations);
   t.notOk('k'.repeat(64) in res.response.auditAnnotations);
-  t.ok(server.logs.some((l) => l.msg === 'dropped audit annotations with invalid keys' && l.dropped.includes('bad key')));
+  t.ok(server.logs.some((l) => l.msg === 'dropped audit annotations: invalid keys or over the limit' && l.dropped.includes('bad key')));
 });
 
 t.test('a handler that throws is answered by failurePolicy with an error id', async (t) => {
