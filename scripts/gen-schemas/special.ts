@@ -1,7 +1,7 @@
 // Definitions whose Swagger form does not say what the API server accepts. Each
 // entry replaces the generic translation of that one definition, with the reason.
 import { qualifiedTypeName } from './swagger.ts';
-import type { Translation } from './translate.ts';
+import type { Translation } from './translation.ts';
 
 const PROPS = 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps';
 const PROPS_TYPE = qualifiedTypeName(PROPS);

@@ -6,11 +6,7 @@ import { SPECIAL } from './special.ts';
 import { GeneratorError, qualifiedTypeName, refName, sortedKeys } from './swagger.ts';
 import { arrayOf, fieldSignature, quote } from '../../src/schemas/typegen/print.ts';
 import type { SwaggerSchema } from './swagger.ts';
-
-export interface Translation {
-  node: IrNode;
-  type: string;
-}
+import type { Translation } from './translation.ts';
 
 // Keys that only document or annotate; they do not change what is accepted.
 const INERT = new Set([
