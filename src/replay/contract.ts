@@ -1,6 +1,12 @@
 // Judges an answer the way the apiserver would before any expectation is
 // looked at: an answer it would refuse is a failure whatever the fixture
-// expects (../shared/DESIGN.md, "Response, as the apiserver judges it").
+// expects. The apiserver reads only HTTP 200-206 bodies; any other status, an
+// empty or unparseable body is a failed call, answered by failurePolicy. A
+// reply must be an AdmissionReview of the request's apiVersion whose
+// response.uid is the request's, and a missing `allowed` means denied.
+// patch and patchType come together (never from a validating webhook, never
+// on DELETE or CONNECT), and a patch that does not apply fails the request
+// with 500 whatever the failurePolicy.
 import { applyPatch, type PatchOperation } from '../admission/patch.ts';
 import { errorMessage } from '../errors.ts';
 import type { Webhook } from '../webhooks/define.ts';

@@ -1,5 +1,8 @@
-// The apiserver's contract, over a real HTTPS socket (../shared/DESIGN.md,
-// "How the apiserver calls a webhook").
+// The apiserver's contract, over a real HTTPS socket. It POSTs an
+// AdmissionReview (application/json) to the webhook's path with ?timeout=, the
+// time it will wait; it reads only 200-206 bodies, needs response.uid echoed
+// and `allowed` present, patch and patchType together (never on DELETE or
+// CONNECT), and shows a denial to the user with a code of at least 400.
 import t from 'tap';
 import { httpsRequest, review, pod } from '../helpers/https-client.ts';
 import { startTestServer, fixtureWebhook } from '../helpers/server.ts';
