@@ -5,14 +5,16 @@
 // it, and replaces it once a review it started is past its deadline. A warm
 // stand-in worker takes a blocked worker's place at once, so capacity does not
 // wait for the deadline and a new worker's start-up.
-import { Worker } from 'node:worker_threads';
+import type { ResourceLimits } from 'node:worker_threads';
 import pino, { type Logger } from 'pino';
 import { KadmitError } from '../errors.ts';
 import type { Webhook } from '../webhooks/define.ts';
 import type { ReviewOutcome } from '../admission/reply.ts';
 import type { ExecutionContext } from '../admission/reviewer.ts';
 import { abortKindOf } from '../admission/abort.ts';
-import { FREE, HEARTBEAT, HEARTBEAT_INTERVAL_MS, SLOT_BASE, SLOTS, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
+import { HEARTBEAT_INTERVAL_MS, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
+import { WorkerSlot, createThread, type CreateWorker, type Job } from './worker-slot.ts';
+import { WaitingLine, pickWorker } from './scheduler.ts';
 
 export interface PoolOptions {
   size: number;
@@ -29,6 +31,15 @@ export interface PoolOptions {
    */
   replaceAfterMs?: number;
   events?: PoolEvents;
+  /**
+   * Body bytes one worker holds at once (one larger body still runs alone): the
+   * bodies a worker parses at the same time, and so its heap, stay bounded.
+   */
+  bodyBudgetBytes?: number;
+  /** V8 heap limits per worker: a worker that passes them ends, failing only the reviews it had started. */
+  resourceLimits?: ResourceLimits;
+  /** Makes the threads; tests pass stand-ins. */
+  createWorker?: CreateWorker;
 }
 
 export interface PoolEvents {
@@ -46,132 +57,26 @@ export interface PoolStats {
   standInReady: boolean;
 }
 
-interface Job {
-  id: number;
-  webhook: number;
-  body: Uint8Array;
-  deadline: number;
-  slot: number;
-  resolve(outcome: ReviewOutcome): void;
-  reject(err: Error): void;
-  ctx: ExecutionContext;
-  onAbort: () => void;
-}
-
-const WORKER_URL = new URL(`./review-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 const WATCHDOG_INTERVAL_MS = 20;
+const DEFAULT_BODY_BUDGET = 8 * 1024 * 1024;
+/** A worker's log line longer than this is not relayed (its fields are capped in the worker already). */
+const MAX_RELAYED_LINE = 1024 * 1024;
 /** A worker that dies before it is ready is started again after 1 s, 2 s, 4 s ... up to 30 s: no respawn storm. */
 const BOOT_RETRY_MS = 1_000;
 const BOOT_RETRY_MAX_MS = 30_000;
-
-class WorkerSlot {
-  readonly worker: Worker;
-  readonly words: Int32Array;
-  readonly jobs = new Map<number, Job>();
-  readonly ready: Promise<void>;
-  readonly #freeSlots: number[] = Array.from({ length: SLOTS }, (_, i) => SLOTS - 1 - i);
-  isReady = false;
-  stalled = false;
-  dead = false;
-  #lastBeat = -1;
-  #quietSince: number | undefined;
-
-  constructor(setup: Omit<WorkerSetup, 'shared'>) {
-    const shared = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (SLOT_BASE + SLOTS));
-    this.words = new Int32Array(shared);
-    this.worker = new Worker(WORKER_URL, { workerData: { ...setup, shared } satisfies WorkerSetup });
-    this.ready = new Promise((resolve, reject) => {
-      const settle = (err?: Error) => {
-        this.worker.off('message', onMessage);
-        this.worker.off('error', settle);
-        this.worker.off('exit', onExit);
-        if (err) reject(err);
-        else resolve();
-      };
-      const onMessage = (m: FromWorker) => {
-        if (m.type !== 'ready') return;
-        this.isReady = true;
-        settle();
-      };
-      // A worker can also end without an error (process.exit() in a module it loads).
-      const onExit = (code: number) => settle(new KadmitError('KADMIT_WORKER_EXITED', `review worker exited (code ${code}) before it was ready`));
-      this.worker.on('message', onMessage);
-      this.worker.once('error', settle);
-      this.worker.once('exit', onExit);
-    });
-  }
-
-  hasRoom(): boolean {
-    return this.#freeSlots.length > 0;
-  }
-
-  send(job: Job): void {
-    job.slot = this.#freeSlots.pop()!;
-    Atomics.store(this.words, SLOT_BASE + job.slot, job.id);
-    this.jobs.set(job.id, job);
-    this.worker.postMessage({ type: 'review', id: job.id, slot: job.slot, webhook: job.webhook, body: job.body, deadline: job.deadline } satisfies ToWorker);
-  }
-
-  /** Removes a finished job; the slot is free again. */
-  finish(id: number): Job | undefined {
-    const job = this.jobs.get(id);
-    if (!job) return undefined;
-    this.jobs.delete(id);
-    Atomics.store(this.words, SLOT_BASE + job.slot, FREE);
-    this.#freeSlots.push(job.slot);
-    return job;
-  }
-
-  /** Takes back the jobs the worker has not started. */
-  reclaimQueued(): Job[] {
-    const taken: Job[] = [];
-    for (const job of this.jobs.values()) {
-      if (Atomics.compareExchange(this.words, SLOT_BASE + job.slot, job.id, FREE) === job.id) taken.push(job);
-    }
-    for (const job of taken) {
-      this.jobs.delete(job.id);
-      this.#freeSlots.push(job.slot);
-    }
-    return taken;
-  }
-
-  /** The jobs the worker started and has not finished. */
-  started(): Job[] {
-    return [...this.jobs.values()].filter((job) => Atomics.load(this.words, SLOT_BASE + job.slot) === -job.id);
-  }
-
-  /** How long the heartbeat has not moved. */
-  quietFor(now: number): number {
-    return this.#quietSince === undefined ? 0 : now - this.#quietSince;
-  }
-
-  /** Updates `stalled` from the heartbeat; returns true when it changed. */
-  checkHeartbeat(now: number, stallAfterMs: number): boolean {
-    const beat = Atomics.load(this.words, HEARTBEAT);
-    const was = this.stalled;
-    if (beat !== this.#lastBeat) {
-      this.#lastBeat = beat;
-      this.#quietSince = undefined;
-      this.stalled = false;
-    } else {
-      this.#quietSince ??= now;
-      this.stalled = now - this.#quietSince >= stallAfterMs;
-    }
-    return was !== this.stalled;
-  }
-}
 
 export class WorkerPool {
   readonly #options: PoolOptions;
   readonly #stallAfterMs: number;
   readonly #replaceAfterMs: number;
+  readonly #bodyBudget: number;
   readonly #webhookIndex = new Map<string, number>();
   #slots: WorkerSlot[] = [];
   /** Ready, takes no work; swapped in for a blocked worker. */
   #standIn: WorkerSlot | undefined;
   /** Blocked workers taken out of rotation: each recovers (and stands in) or is stopped. */
   #benched: WorkerSlot[] = [];
-  readonly #waiting: Job[] = [];
+  readonly #waiting = new WaitingLine<Job>();
   #nextId = 1;
   #replaced = 0;
   #closed = false;
@@ -185,6 +90,7 @@ export class WorkerPool {
     if (!Number.isInteger(options.size) || options.size < 1) throw new KadmitError('KADMIT_POOL_SIZE', `worker pool size must be a whole number above 0 (got ${options.size})`);
     this.#options = options;
     this.#stallAfterMs = options.stallAfterMs ?? 5 * HEARTBEAT_INTERVAL_MS;
+    this.#bodyBudget = options.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET;
     this.#replaceAfterMs = Math.max(this.#stallAfterMs, options.replaceAfterMs ?? 250);
     options.webhooks.forEach((w, i) => this.#webhookIndex.set(w.name, i));
   }
@@ -245,7 +151,7 @@ export class WorkerPool {
     clearInterval(this.#watchdog);
     for (const retry of this.#bootRetries) clearTimeout(retry);
     const stopped = new KadmitError('KADMIT_POOL_CLOSED', 'the worker pool closed');
-    for (const job of this.#waiting.splice(0)) this.#settle(job, stopped);
+    for (const job of this.#waiting.takeAll()) this.#settle(job, stopped);
     await Promise.all(this.#everyWorker().map((s) => this.#stop(s, stopped)));
   }
 
@@ -259,17 +165,21 @@ export class WorkerPool {
   }
 
   #spawn(): WorkerSlot {
-    const slot = new WorkerSlot(this.#options.setup);
+    const slot = new WorkerSlot(this.#options.setup, this.#options.createWorker ?? createThread, this.#options.resourceLimits);
     slot.worker.on('message', (m: FromWorker) => this.#onMessage(slot, m));
     slot.worker.on('error', (err) => this.#options.log.error({ err }, 'review worker failed'));
-    slot.worker.on('exit', (code) => {
+    slot.worker.on('exit', (code: number) => {
       if (slot.dead) return;
       slot.dead = true;
+      // Only the reviews it had started die with it; the ones it had not go to another worker.
+      const queued = slot.reclaimQueued();
+      const started = slot.jobs.size;
       this.#failJobs(slot, new KadmitError('KADMIT_WORKER_EXITED', `its worker exited (code ${code})`));
       if (slot.isReady) {
-        this.#options.log.error({ code }, 'review worker exited; replacing it');
+        this.#options.log.error({ code, failedReviews: started, movedReviews: queued.length }, 'review worker exited; replacing it');
         this.#replace(slot, 'exited');
       } else this.#replaceAfterBootFailure(slot, code);
+      this.#requeue(queued);
     });
     slot.ready.then(
       () => {
@@ -294,20 +204,29 @@ export class WorkerPool {
   }
 
   #dispatch(job: Job): void {
-    let best: WorkerSlot | undefined;
-    for (const s of this.#slots) {
-      if (!s.isReady || s.dead || s.stalled || !s.hasRoom()) continue;
-      if (best === undefined || s.jobs.size < best.jobs.size) best = s;
-    }
-    if (best) best.send(job);
+    const worker = pickWorker(this.#slots, job.body.byteLength, this.#bodyBudget);
+    if (worker) worker.send(job);
     else this.#waiting.push(job);
   }
 
+  /** Serves the waiting line: called whenever room may have appeared. */
   #flushWaiting(): void {
-    const waiting = this.#waiting.splice(0);
-    for (const job of waiting) {
-      if (job.ctx.signal.aborted) this.#settle(job, new KadmitError('KADMIT_POOL_ABORTED', 'aborted before a worker was free'));
-      else this.#dispatch(job);
+    this.#waiting.serve((job) => {
+      if (job.ctx.signal.aborted) {
+        this.#settle(job, new KadmitError('KADMIT_POOL_ABORTED', 'aborted before a worker was free'));
+        return true;
+      }
+      const worker = pickWorker(this.#slots, job.body.byteLength, this.#bodyBudget);
+      worker?.send(job);
+      return worker !== undefined;
+    });
+  }
+
+  /** Reviews taken back from a worker, sent elsewhere or to the front of the wait. */
+  #requeue(jobs: readonly Job[]): void {
+    for (const job of jobs) {
+      this.#options.events?.reviewReclaimed?.();
+      this.#dispatch(job);
     }
   }
 
@@ -318,9 +237,15 @@ export class WorkerPool {
     if (!job) return;
     if (message.type === 'done') this.#settle(job, undefined, message.outcome);
     else this.#settle(job, new KadmitError('KADMIT_WORKER_REVIEW', message.message));
+    // The freed slot takes the next waiting review now, not at the next event.
+    this.#flushWaiting();
   }
 
   #relayLog(slot: WorkerSlot, line: string): void {
+    if (line.length > MAX_RELAYED_LINE) {
+      this.#options.log.warn({ worker: slot.worker.threadId, bytes: line.length }, 'a log line from a review worker was too long to relay');
+      return;
+    }
     let entry: Record<string, unknown>;
     try {
       entry = JSON.parse(line) as Record<string, unknown>;
@@ -333,9 +258,7 @@ export class WorkerPool {
   }
 
   #abort(job: Job): void {
-    const waiting = this.#waiting.indexOf(job);
-    if (waiting >= 0) {
-      this.#waiting.splice(waiting, 1);
+    if (this.#waiting.remove(job)) {
       this.#settle(job, new KadmitError('KADMIT_POOL_ABORTED', 'aborted before a worker was free'));
       return;
     }
@@ -358,10 +281,7 @@ export class WorkerPool {
       const changed = slot.checkHeartbeat(now, this.#stallAfterMs);
       if (changed && !slot.stalled) this.#flushWaiting();
       if (!slot.stalled) continue;
-      for (const job of slot.reclaimQueued()) {
-        this.#options.events?.reviewReclaimed?.();
-        this.#dispatch(job);
-      }
+      this.#requeue(slot.reclaimQueued());
       if (slot.started().length > 0 && this.#standInUsable()) this.#bench(slot);
       else if (this.#blocked(slot, now)) this.#stopBlocked(slot, () => this.#replace(slot, 'stalled'));
     }
@@ -461,6 +381,7 @@ export class WorkerPool {
 
   async #stop(slot: WorkerSlot, err: Error): Promise<void> {
     slot.dead = true;
+    if (!this.#closed) this.#requeue(slot.reclaimQueued());
     this.#failJobs(slot, err);
     await slot.worker.terminate();
   }

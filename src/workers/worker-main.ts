@@ -10,6 +10,7 @@ import { runReview } from '../admission/pipeline.ts';
 import { ReviewAbortedError } from '../admission/abort.ts';
 import { createLogger } from '../observability/logger.ts';
 import { errorMessage } from '../errors.ts';
+import { startHeapTidy } from '../observability/heap-tidy.ts';
 import { HEARTBEAT, HEARTBEAT_INTERVAL_MS, SLOT_BASE, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
 
 const setup = workerData as WorkerSetup;
@@ -19,6 +20,7 @@ const words = new Int32Array(setup.shared);
 // handler errors and warnings are logged here; the per-review line is the main thread's.
 const log = createLogger(setup.logLevel as pino.LevelWithSilent, { write: (line: string) => post({ type: 'log', line }) });
 const controllers = new Map<number, AbortController>();
+let lastReviewAt = 0;
 
 setInterval(() => Atomics.add(words, HEARTBEAT, 1), HEARTBEAT_INTERVAL_MS);
 
@@ -26,6 +28,9 @@ const webhooks = (await loadWebhooks(setup.webhookSpecs, setup.settings, setup.c
 const schemas = await loadSchemaRegistry(setup.crdFiles, { celCostLimit: setup.celCostLimit });
 // Without a kubeconfig the worker still serves; kube() then fails with the reason.
 if (webhooks.some((w) => w.kubeApi)) await preloadKubeClients().catch((err: unknown) => log.warn({ err }, 'Kubernetes client not available to handlers'));
+
+// A burst of large bodies leaves the heap grown; it is given back once no review has run for a second.
+startHeapTidy({ idle: () => controllers.size === 0 && Date.now() - lastReviewAt > 1_000 });
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'abort') {
@@ -38,10 +43,14 @@ port.on('message', (message: ToWorker) => {
   const webhook = webhooks[message.webhook]!;
   const controller = new AbortController();
   controllers.set(message.id, controller);
+  lastReviewAt = Date.now();
   runReview(webhook, message.body, { signal: controller.signal, deadline: message.deadline, log, logObjects: setup.logObjects, schemas }).then(
     (outcome) => post({ type: 'done', id: message.id, outcome }),
     (err: unknown) => post({ type: 'failed', id: message.id, message: errorMessage(err) }),
-  ).finally(() => controllers.delete(message.id));
+  ).finally(() => {
+    controllers.delete(message.id);
+    lastReviewAt = Date.now();
+  });
 });
 
 function post(message: FromWorker): void {

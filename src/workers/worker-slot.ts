@@ -1,0 +1,144 @@
+// One review worker as the pool sees it: the thread, the reviews it holds, and
+// the shared-memory words that say which of them it has started.
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { EventEmitter } from 'node:events';
+import { KadmitError } from '../errors.ts';
+import type { ReviewOutcome } from '../admission/reply.ts';
+import type { ExecutionContext } from '../admission/reviewer.ts';
+import type { Capacity } from './scheduler.ts';
+import { FREE, HEARTBEAT, SLOT_BASE, SLOTS, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
+
+/** What the pool needs of a thread: a Worker, or a stand-in in tests. */
+export interface WorkerLike extends EventEmitter {
+  readonly threadId: number;
+  postMessage(message: ToWorker): void;
+  terminate(): Promise<number>;
+}
+
+export type CreateWorker = (setup: WorkerSetup, resourceLimits: ResourceLimits | undefined) => WorkerLike;
+
+const WORKER_URL = new URL(`./review-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+export const createThread: CreateWorker = (setup, resourceLimits) =>
+  new Worker(WORKER_URL, { workerData: setup, ...(resourceLimits && { resourceLimits }) });
+
+export interface Job {
+  id: number;
+  webhook: number;
+  body: Uint8Array;
+  deadline: number;
+  slot: number;
+  resolve(outcome: ReviewOutcome): void;
+  reject(err: Error): void;
+  ctx: ExecutionContext;
+  onAbort: () => void;
+}
+
+export class WorkerSlot implements Capacity {
+  readonly worker: WorkerLike;
+  readonly words: Int32Array;
+  readonly jobs = new Map<number, Job>();
+  readonly ready: Promise<void>;
+  readonly #freeSlots: number[] = Array.from({ length: SLOTS }, (_, i) => SLOTS - 1 - i);
+  isReady = false;
+  stalled = false;
+  dead = false;
+  bytesInFlight = 0;
+  #lastBeat = -1;
+  #quietSince: number | undefined;
+
+  constructor(setup: Omit<WorkerSetup, 'shared'>, create: CreateWorker, resourceLimits: ResourceLimits | undefined) {
+    const shared = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (SLOT_BASE + SLOTS));
+    this.words = new Int32Array(shared);
+    this.worker = create({ ...setup, shared }, resourceLimits);
+    this.ready = new Promise((resolve, reject) => {
+      const settle = (err?: Error) => {
+        this.worker.off('message', onMessage);
+        this.worker.off('error', settle);
+        this.worker.off('exit', onExit);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onMessage = (m: FromWorker) => {
+        if (m.type !== 'ready') return;
+        this.isReady = true;
+        settle();
+      };
+      // A worker can also end without an error (process.exit() in a module it loads).
+      const onExit = (code: number) => settle(new KadmitError('KADMIT_WORKER_EXITED', `review worker exited (code ${code}) before it was ready`));
+      this.worker.on('message', onMessage);
+      this.worker.once('error', settle);
+      this.worker.once('exit', onExit);
+    });
+  }
+
+  get accepting(): boolean {
+    return this.isReady && !this.dead && !this.stalled;
+  }
+
+  get jobCount(): number {
+    return this.jobs.size;
+  }
+
+  get freeSlots(): number {
+    return this.#freeSlots.length;
+  }
+
+  send(job: Job): void {
+    job.slot = this.#freeSlots.pop()!;
+    Atomics.store(this.words, SLOT_BASE + job.slot, job.id);
+    this.jobs.set(job.id, job);
+    this.bytesInFlight += job.body.byteLength;
+    this.worker.postMessage({ type: 'review', id: job.id, slot: job.slot, webhook: job.webhook, body: job.body, deadline: job.deadline });
+  }
+
+  /** Removes a finished job; the slot is free again. */
+  finish(id: number): Job | undefined {
+    const job = this.jobs.get(id);
+    if (!job) return undefined;
+    this.#release(job);
+    return job;
+  }
+
+  /** Takes back the jobs the worker has not started (all of them, once it is dead). */
+  reclaimQueued(): Job[] {
+    const taken: Job[] = [];
+    for (const job of this.jobs.values()) {
+      if (Atomics.compareExchange(this.words, SLOT_BASE + job.slot, job.id, FREE) === job.id) taken.push(job);
+    }
+    for (const job of taken) this.#release(job);
+    return taken;
+  }
+
+  /** The jobs the worker started and has not finished. */
+  started(): Job[] {
+    return [...this.jobs.values()].filter((job) => Atomics.load(this.words, SLOT_BASE + job.slot) === -job.id);
+  }
+
+  /** How long the heartbeat has not moved. */
+  quietFor(now: number): number {
+    return this.#quietSince === undefined ? 0 : now - this.#quietSince;
+  }
+
+  /** Updates `stalled` from the heartbeat; returns true when it changed. */
+  checkHeartbeat(now: number, stallAfterMs: number): boolean {
+    const beat = Atomics.load(this.words, HEARTBEAT);
+    const was = this.stalled;
+    if (beat !== this.#lastBeat) {
+      this.#lastBeat = beat;
+      this.#quietSince = undefined;
+      this.stalled = false;
+    } else {
+      this.#quietSince ??= now;
+      this.stalled = now - this.#quietSince >= stallAfterMs;
+    }
+    return was !== this.stalled;
+  }
+
+  #release(job: Job): void {
+    this.jobs.delete(job.id);
+    Atomics.store(this.words, SLOT_BASE + job.slot, FREE);
+    this.#freeSlots.push(job.slot);
+    this.bytesInFlight -= job.body.byteLength;
+  }
+}
