@@ -6,6 +6,7 @@
 // fieldPath, list types, defaults, ratcheting, the cost bound, and rules that
 // fail to load.
 import t from 'tap';
+import type { Test } from 'tap';
 import { KadmitError } from '../../src/errors.ts';
 import { SchemaRegistry } from '../../src/schemas/registry.ts';
 import { check, deepFreeze, manifest, widget, widgetCrd, withSpec } from './support.ts';
@@ -219,7 +220,6 @@ function loadError(t: Test, spec: unknown, pattern: RegExp): void {
   t.equal(err?.code, 'KADMIT_CRD_INVALID');
   t.match(err?.message, pattern);
 }
-type Test = Parameters<Parameters<typeof t.test>[1]>[0];
 
 t.test('a rule that does not compile fails the load with its path, the rule and the compiler message', async (t) => {
   loadError(t, obj({ a: str }, rule('self.a.noSuchFunction()')),
