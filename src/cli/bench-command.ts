@@ -94,6 +94,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const loaded = loadFixtures(positionals, { webhooks: target.webhooks, timeoutFor: target.timeoutFor, ...(target.defaultWebhook !== undefined && { defaultWebhook: target.defaultWebhook }) });
     if (loaded.problems.length > 0) throw new FixtureError(loaded.problems);
+    const unsent = loaded.cases.filter((c) => !c.match.sent).length;
+    if (unsent > 0) process.stderr.write(`kadmit bench: ${unsent} fixture(s) left out: the apiserver would not send them to their webhook (kadmit replay says why)\n`);
     const report = await runBench(loaded.cases, target.sender, options);
     const comparison = baseline && compareBench(baseline, report, { threshold, gate });
     if (values.json) process.stdout.write(`${JSON.stringify(comparison ? { ...report, comparison } : report, null, 2)}\n`);

@@ -39,6 +39,8 @@ interface Body {
 export function groupByWebhook(cases: readonly ReplayCase[]): { webhook: Webhook; bodies: Body[] }[] {
   const groups = new Map<string, { webhook: Webhook; bodies: Body[] }>();
   for (const c of cases) {
+    // The apiserver would not send it: it is not part of the webhook's load.
+    if (!c.match.sent) continue;
     const group = groups.get(c.webhook.name) ?? { webhook: c.webhook, bodies: [] };
     group.bodies.push({ bytes: Buffer.from(JSON.stringify(c.review)), timeout: c.timeout });
     groups.set(c.webhook.name, group);

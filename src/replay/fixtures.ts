@@ -11,6 +11,7 @@ import { asReview, buildShorthandReview, type ReviewDocument } from './review.ts
 import { caseSchema, sidecarSchema, type CaseDocument, type Expectation, type SidecarDocument } from './schema.ts';
 import { parseFixtureFile, type ParsedDocument } from './parse.ts';
 import type { WebhookIndex } from './webhooks.ts';
+import { namespaceLabelsProblem } from './namespaces.ts';
 import type { Webhook } from '../webhooks/define.ts';
 import type { FixtureProblem, ReplayCase } from './types.ts';
 
@@ -178,6 +179,12 @@ function loadFile(abs: string, options: LoadOptions, cwd: string, cases: ReplayC
       continue;
     }
     const r = decoded.request;
+    const namespaceLabels = caseDoc?.namespaceLabels;
+    const labelsProblem = namespaceLabels === undefined ? undefined : namespaceLabelsProblem(r);
+    if (labelsProblem !== undefined) {
+      problem('namespaceLabels', `${labelsProblem}${sidecarHint}`);
+      continue;
+    }
     const target = [r.namespace, r.name].filter(Boolean).join('/');
     cases.push({
       id: `${file}#${doc.index}`,
@@ -191,6 +198,7 @@ function loadFile(abs: string, options: LoadOptions, cwd: string, cases: ReplayC
       timeout: caseDoc?.timeout ?? options.timeoutFor(webhook),
       expect,
       expectFile: form === 'case' ? file : displayPath(sidecarAbs, cwd),
+      match: options.webhooks.matcher.match(webhook, r, review.request, namespaceLabels),
     });
   }
 

@@ -19,6 +19,9 @@ export function renderJson(results: readonly CaseResult[], ctx: ReportContext): 
         name: r.case.name,
         webhook: r.case.webhook.name,
         passed: r.passed,
+        ...(!r.sent && { sent: false }),
+        ...(r.skipped && { skipped: r.skipped }),
+        ...(r.notes && { notes: r.notes }),
         latencyMs: Number(r.latencyMs.toFixed(3)),
         failures: r.failures,
         answer: o && {

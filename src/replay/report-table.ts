@@ -2,7 +2,7 @@
 // failed expectation with what was expected and what came back.
 import { styleText } from 'node:util';
 import type { CaseResult } from './types.ts';
-import { summarize, type ReportContext } from './summary.ts';
+import { countsText, summarize, type ReportContext } from './summary.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -11,15 +11,20 @@ export function renderTable(results: readonly CaseResult[], ctx: ReportContext):
   const idWidth = Math.min(60, Math.max(0, ...results.map((r) => r.case.id.length)));
   const lines: string[] = [];
   for (const r of results) {
+    const head = `${r.case.id.padEnd(idWidth)}  ${r.case.name}  ${paint('dim', `-> ${r.case.webhook.name}`)}`;
+    if (r.skipped) {
+      lines.push(`${paint('yellow', 'SKIP')}  ${head}`, `      ${paint('yellow', '- not sent:')} ${r.skipped.reason}`);
+      continue;
+    }
     const mark = r.passed ? paint('green', 'PASS') : paint(['red', 'bold'], 'FAIL');
-    const latency = paint('dim', `${r.latencyMs.toFixed(1)} ms`);
-    lines.push(`${mark}  ${r.case.id.padEnd(idWidth)}  ${r.case.name}  ${paint('dim', `-> ${r.case.webhook.name}`)}  ${latency}`);
+    lines.push(`${mark}  ${head}  ${paint('dim', `${r.latencyMs.toFixed(1)} ms`)}`);
+    for (const note of r.notes ?? []) lines.push(`      ${paint('yellow', '! note:')} ${note}`);
     for (const f of r.failures) {
       lines.push(`      ${paint('red', `x ${f.check}:`)} ${f.message}`);
     }
   }
   const s = summarize(results);
-  const counts = `${s.total} case${s.total === 1 ? '' : 's'}: ${s.passed} passed, ${s.failed} failed`;
+  const counts = countsText(s);
   lines.push('', `${s.failed > 0 ? paint(['red', 'bold'], counts) : paint('green', counts)} ${paint('dim', `(${ctx.mode}, ${s.checks} checks, ${(ctx.durationMs / 1000).toFixed(2)} s)`)}`);
   return `${lines.join('\n')}\n`;
 }

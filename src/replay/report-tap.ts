@@ -11,13 +11,19 @@ function description(text: string): string {
 export function renderTap(results: readonly CaseResult[], ctx: ReportContext): string {
   const lines = ['TAP version 14', `1..${results.length}`];
   results.forEach((r, i) => {
-    lines.push(`${r.passed ? 'ok' : 'not ok'} ${i + 1} - ${description(`${r.case.id} ${r.case.name}`)}`);
+    const point = `${i + 1} - ${description(`${r.case.id} ${r.case.name}`)}`;
+    if (r.skipped) {
+      lines.push(`ok ${point} # SKIP ${description(r.skipped.reason)}`);
+      return;
+    }
+    lines.push(`${r.passed ? 'ok' : 'not ok'} ${point}`);
+    for (const note of r.notes ?? []) lines.push(`# note: ${description(note)}`);
     if (!r.passed) {
       const diag = stringify({ webhook: r.case.webhook.name, latencyMs: Number(r.latencyMs.toFixed(3)), failures: r.failures }, { lineWidth: 0 });
       lines.push('  ---', ...diag.trimEnd().split('\n').map((l) => `  ${l}`), '  ...');
     }
   });
   const s = summarize(results);
-  lines.push(`# ${s.total} cases: ${s.passed} passed, ${s.failed} failed (${ctx.mode})`);
+  lines.push(`# ${s.total} cases: ${s.passed} passed, ${s.failed} failed${s.skipped ? `, ${s.skipped} skipped` : ''} (${ctx.mode})`);
   return `${lines.join('\n')}\n`;
 }

@@ -25,7 +25,33 @@ export function observe(httpStatus: number, judged: Judged): Observed {
   return observed;
 }
 
+/**
+ * The result of a case replay does not send: the apiserver would not call the
+ * webhook for it (skipped, unless the fixture expects either way), would reject
+ * the request itself, or the fixture expects it not to be sent.
+ */
+function unsentResult(c: ReplayCase): CaseResult | undefined {
+  const { match } = c;
+  const expected = c.expect?.sent;
+  const base = { case: c, sent: false, latencyMs: 0, observed: undefined };
+  if (match.sent) {
+    if (expected !== false) return undefined;
+    const message = `expected the apiserver not to send this request to ${c.webhook.name}, but its rules, selectors and matchConditions all match`;
+    return { ...base, passed: false, checks: 1, failures: [{ check: 'sent', message, expected: false, actual: true }] };
+  }
+  if ('rejected' in match) return { ...base, passed: false, checks: 1, failures: [{ check: 'matchConditions', message: match.rejected }] };
+  const { reason } = match.skipped;
+  if (expected === false) return { ...base, passed: true, checks: 1, failures: [], notes: [`not sent: ${reason}`] };
+  if (expected === true) return { ...base, passed: false, checks: 1, failures: [{ check: 'sent', message: `not sent: ${reason}`, expected: true, actual: false }] };
+  return { ...base, passed: false, checks: 0, failures: [], skipped: match.skipped };
+}
+
 export async function runCase(c: ReplayCase, sender: Sender, options: RunOptions = {}): Promise<CaseResult> {
+  const unsent = unsentResult(c);
+  if (unsent !== undefined) {
+    options.onResult?.(unsent);
+    return unsent;
+  }
   const answer = await sender.send(c.webhook, Buffer.from(JSON.stringify(c.review)), c.timeout);
   const judged = judgeAnswer(c.webhook, c.review, answer);
   const failures: Failure[] = [...judged.violations];
@@ -40,9 +66,12 @@ export async function runCase(c: ReplayCase, sender: Sender, options: RunOptions
   }
   if (observed) failures.push(...checkExpectations(c.expect, observed, answer.latencyMs, c.review.request.object));
   else if (judged.violations.length === 0) failures.push({ check: 'call', message: 'no answer to check' });
+  const notes = c.match.sent ? c.match.notes : [];
   const result: CaseResult = {
     case: c,
     passed: failures.length === 0,
+    sent: true,
+    ...(notes.length > 0 && { notes }),
     latencyMs: answer.latencyMs,
     checks: 1 + countChecks(c.expect),
     failures,

@@ -43,6 +43,8 @@ const latency = z.union([
 ]);
 
 export const expectationSchema = z.strictObject({
+  /** Would the apiserver send this request to the webhook at all (rules, selectors, matchConditions)? */
+  sent: z.boolean().optional(),
   allowed: z.boolean().optional(),
   code: z.number().int().min(100).max(599).optional(),
   message: textMatcher.optional(),
@@ -53,6 +55,11 @@ export const expectationSchema = z.strictObject({
   object: plainObject.optional(),
   idempotent: z.literal(true, { message: 'expected true (leave it out to skip the check)' }).optional(),
   maxLatency: latency.optional(),
+}).superRefine((expect, ctx) => {
+  if (expect.sent !== false) return;
+  for (const key of Object.keys(expect)) {
+    if (key !== 'sent') ctx.addIssue({ code: 'custom', path: [key], message: 'sent: false expects no answer: nothing else can be checked' });
+  }
 });
 export type Expectation = z.infer<typeof expectationSchema>;
 export type TextMatcher = z.infer<typeof textMatcher>;
@@ -64,10 +71,17 @@ const userInfo = z.strictObject({
   extra: z.record(z.string(), z.array(z.string())).optional(),
 });
 
+// Label keys and values as the apiserver allows them (a prefix, 63-character names and values).
+const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'expected a label key such as "team" or "example.com/team"');
+const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'expected a label value (at most 63 letters, digits, "-", "_", ".")');
+const MAX_NAMESPACE_LABELS = 256;
+
 const common = {
   name: z.string().min(1).optional(),
   webhook: z.string().min(1).optional(),
   timeout: z.string().min(1).optional(),
+  /** The labels of the request's namespace, for the webhooks' namespaceSelector. */
+  namespaceLabels: z.record(labelKey, labelValue).refine((l) => Object.keys(l).length <= MAX_NAMESPACE_LABELS, `expected at most ${MAX_NAMESPACE_LABELS} labels`).optional(),
 };
 
 const SHORTHAND_KEYS = ['operation', 'object', 'oldObject', 'namespace', 'resourceName', 'resource', 'subResource', 'userInfo', 'dryRun', 'options'] as const;

@@ -12,6 +12,8 @@ import { errorMessage, KadmitError } from '../errors.ts';
 import type { Webhook } from '../webhooks/define.ts';
 import type { Sender } from './answer.ts';
 import { WebhookIndex } from './webhooks.ts';
+import { RequestMatcher } from './matching.ts';
+import { loadNamespacesFile } from './namespaces.ts';
 import { inProcessSender } from './in-process.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { workerSetup } from '../workers/protocol.ts';
@@ -27,6 +29,7 @@ export const TARGET_OPTIONS = {
   'service-name': { type: 'string' },
   namespace: { type: 'string' },
   target: { type: 'string' },
+  namespaces: { type: 'string' },
   url: { type: 'string' },
   ca: { type: 'string' },
   'server-name': { type: 'string' },
@@ -43,6 +46,8 @@ export const TARGET_HELP = [
   '  --config FILE           kadmit serve\'s YAML settings file (default ./kadmit.yaml if it exists)',
   '  --deadline-margin-ms N  time kept back from ?timeout= (in-process; default 500)',
   '  --target NAME|PATH      the webhook for fixtures that name none (default: the only one configured)',
+  '  --namespaces FILE       Namespace objects (YAML/JSON, e.g. kubectl get namespaces -o yaml) whose',
+  '                          labels the webhooks\' namespaceSelectors are matched against',
   '',
   'Where reviews go:',
   '  (default)               in-process: the same pipeline as kadmit serve, no HTTP',
@@ -68,7 +73,7 @@ export interface Target {
   /** The config file's `fixtures` (absolute), what replay runs when given no paths. */
   fixtures: string[] | undefined;
   /** Files whose change should trigger a re-run in --watch. */
-  watchFiles: { modules: string[]; config: string | undefined; crds: string[] };
+  watchFiles: { modules: string[]; config: string | undefined; crds: string[]; namespaces: string | undefined };
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -128,7 +133,10 @@ export async function prepareTarget(values: Values, env: NodeJS.ProcessEnv, opti
     if (err instanceof KadmitError && err.code.startsWith('KADMIT_CRD_')) throw new UsageError(err.message);
     throw err;
   }
-  const webhooks = new WebhookIndex(loaded.map((l) => l.webhook));
+  const served = loaded.map((l) => l.webhook);
+  // Matched on what kadmit manifests would register for this namespace and service.
+  const matcher = new RequestMatcher(served, { namespace: config.namespace, serviceName: config.serviceName }, values.namespaces === undefined ? undefined : loadNamespacesFile(values.namespaces));
+  const webhooks = new WebhookIndex(served, matcher);
   if (values.target !== undefined) {
     const resolved = webhooks.resolve(values.target);
     if ('problem' in resolved) throw new UsageError(`--target: ${resolved.problem}`);
@@ -168,6 +176,6 @@ export async function prepareTarget(values: Values, env: NodeJS.ProcessEnv, opti
     // As the apiserver does: the lesser of its time left and timeoutSeconds, rounded up to whole seconds.
     timeoutFor: (webhook) => `${Math.ceil(Math.min(parentMs ?? Infinity, webhook.timeoutSeconds * 1000) / 1000)}s`,
     fixtures: config.project.fixtures,
-    watchFiles: { modules: [...new Set(loaded.map((l) => l.moduleUrl))], config: config.configFile, crds: config.crds },
+    watchFiles: { modules: [...new Set(loaded.map((l) => l.moduleUrl))], config: config.configFile, crds: config.crds, namespaces: values.namespaces },
   };
 }

@@ -2,6 +2,7 @@
 import type { Webhook } from '../webhooks/define.ts';
 import type { Expectation } from './schema.ts';
 import type { ReviewDocument } from './review.ts';
+import type { MatchOutcome, MatchStage } from './matching.ts';
 
 /** How a fixture document was written; decides where --record puts expectations. */
 export type FixtureForm = 'case' | 'raw';
@@ -24,6 +25,8 @@ export interface ReplayCase {
   expect: Expectation | undefined;
   /** Where expect: came from, or would go on --record. */
   expectFile: string;
+  /** Whether the apiserver would send this request to the webhook (rules, selectors, matchConditions). */
+  match: MatchOutcome;
 }
 
 /** One problem with a fixture file: reported with its place, and the run exits 2. */
@@ -61,7 +64,14 @@ export interface Observed {
 
 export interface CaseResult {
   case: ReplayCase;
+  /** false for a skipped case too: nothing was checked. */
   passed: boolean;
+  /** Whether replay sent the request (not when the apiserver would not, or the fixture expects it would not). */
+  sent: boolean;
+  /** Not sent, and the fixture expected nothing about that: neither passed nor failed. */
+  skipped?: { by: MatchStage; reason: string };
+  /** What replay could not decide offline, or why a case that expected not to be sent was not. */
+  notes?: string[];
   latencyMs: number;
   /** Expectations checked (including the apiserver's rules), passed or not. */
   checks: number;

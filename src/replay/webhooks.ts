@@ -1,14 +1,18 @@
 // Which configured webhook a fixture is for: by name or by path, or the only
-// one configured when the fixture names none.
+// one configured when the fixture names none; and whether the apiserver would
+// send the fixture's request to it.
 import type { Webhook } from '../webhooks/define.ts';
+import type { RequestMatcher } from './matching.ts';
 
 export type Resolution = { webhook: Webhook } | { problem: string };
 
 export class WebhookIndex {
   readonly webhooks: readonly Webhook[];
+  readonly matcher: RequestMatcher;
 
-  constructor(webhooks: readonly Webhook[]) {
+  constructor(webhooks: readonly Webhook[], matcher: RequestMatcher) {
     this.webhooks = webhooks;
+    this.matcher = matcher;
   }
 
   #list(): string {

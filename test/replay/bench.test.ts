@@ -66,7 +66,8 @@ t.test('flags and baselines are checked', async (t) => {
 });
 
 const dir = t.testdir({
-  'cases.yaml': 'operation: CREATE\nobject: {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c, image: i}]}}\n---\noperation: DELETE\noldObject: {apiVersion: v1, kind: Pod, metadata: {name: a}}\n',
+  // Two fixtures the apiserver would send to require-memory-limits (CREATE and UPDATE; it never gets a DELETE).
+  'cases.yaml': 'operation: CREATE\nobject: {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c, image: i}]}}\n---\noperation: UPDATE\nobject: {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c, image: i}]}}\noldObject: {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c, image: i}]}}\n',
 });
 const quick = ['--webhook', 'builtin:require-memory-limits', '--requests', '40', '--warmup', '5', '--duration', '20s'];
 
