@@ -15,6 +15,8 @@ import { renderReport } from '../replay/report.ts';
 import { REPORT_FORMATS, type ReportFormat } from '../replay/summary.ts';
 import { writeRecordings } from '../replay/record.ts';
 import { watchAndRun } from '../replay/watch.ts';
+import { createProgress } from '../replay/progress.ts';
+import type { CaseResult } from '../replay/types.ts';
 
 const OPTIONS = {
   ...TARGET_OPTIONS,
@@ -84,7 +86,14 @@ export async function run(argv: string[]): Promise<number> {
     if (loaded.problems.length > 0) throw new FixtureError(loaded.problems);
 
     const started = performance.now();
-    let results = await runCases(loaded.cases, target.sender, { probeIdempotence: values.record === true });
+    const progress = createProgress({ stream: process.stderr, total: loaded.cases.length });
+    let done = 0;
+    let results: CaseResult[];
+    try {
+      results = await runCases(loaded.cases, target.sender, { probeIdempotence: values.record === true, onResult: (r) => progress.update(++done, r.case.id) });
+    } finally {
+      progress.finish();
+    }
     if (values.record) {
       // A case not sent has no answer to record (and keeps what it expects).
       const recording = writeRecordings(results.filter((r) => r.sent));
