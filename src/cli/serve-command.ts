@@ -14,6 +14,8 @@ export async function run(argv: string[]): Promise<number> {
   return new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'signal received');
+      // shutdown() is bounded by the grace period; this only stops a handle it does not know from holding the process.
+      setTimeout(() => process.exit(process.exitCode ?? 0), config.shutdownGraceMs + 1_000).unref();
       server.shutdown().then(
         () => resolve(0),
         (err: unknown) => {

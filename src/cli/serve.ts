@@ -13,6 +13,9 @@ import { WorkerPool } from '../workers/pool.ts';
 import { workerSetup } from '../workers/protocol.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { createWebhookServer, type WebhookServer } from '../transport/webhook-server.ts';
+import { MemoryGuard, shedThreshold } from '../transport/memory-guard.ts';
+import { startHeapTidy, type HeapTidy } from '../observability/heap-tidy.ts';
+import type { JsonLimits } from '../admission/body-scan.ts';
 import { createOpsServer, type OpsServer } from '../transport/ops-server.ts';
 import { selfCheck, type ClientIdentity } from '../transport/self-check.ts';
 import { startClientAuth, type ClientAuth } from '../transport/client-ca.ts';
@@ -33,6 +36,18 @@ export interface RunningServer {
 }
 
 const SELF_CHECK_INTERVAL_MS = 5_000;
+/** Before the end of the grace period: reviews still running are answered by failurePolicy. */
+const ABORT_BEFORE_END_MS = 1_000;
+/** Before the end of the grace period: every socket still open is closed. */
+const CLOSE_BEFORE_END_MS = 250;
+/** The main thread tidies its heap after this long with no request (see heap-tidy.ts). */
+const TIDY_AFTER_QUIET_MS = 2_000;
+/** Young generation of a review worker: short-lived parse garbage, no need for V8's 64 MB default. */
+const WORKER_YOUNG_GENERATION_MB = 32;
+
+function jsonLimitsOf(config: ServeConfig): JsonLimits {
+  return { maxDepth: config.jsonMaxDepth, maxEntries: config.jsonMaxEntries, maxValues: config.jsonMaxValues };
+}
 
 export function splitAddress(address: string): { host: string; port: number } {
   const colon = address.lastIndexOf(':');
@@ -84,6 +99,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
         '/debug/inflight': () => ({ reviews: live.reviewer?.inFlight() ?? [], workers: live.pool?.stats() ?? null }),
         '/debug/certs': () => live.certs?.status() ?? null,
       },
+      debugAccess: config.debugAccess,
       log,
     });
     const opsAt = await ops.listen(splitAddress(config.opsAddress).host, splitAddress(config.opsAddress).port);
@@ -93,6 +109,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     await live.pool?.close();
     await live.certs?.stop();
     live.clientAuth?.stop();
+    ops?.destroyConnections();
     await ops?.close();
     throw err;
   }
@@ -139,9 +156,15 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
   const reviewer = (live.reviewer = new Reviewer({
     deadlineMarginMs: config.deadlineMarginMs,
     execute: pool?.execute ?? inlineExecutor({ log, logObjects: config.logObjects, schemas }),
+    limits: jsonLimitsOf(config),
     log,
     metrics,
   }));
+  const memoryGuard = new MemoryGuard({ shedAtBytes: shedThreshold(config.memoryShedBytes) });
+  const heapTidy = startHeapTidy({
+    idle: () => memoryGuard.idleFor(TIDY_AFTER_QUIET_MS),
+    tidied: (before, after) => log.debug({ heapBefore: before, heapAfter: after }, 'heap tidied after a burst'),
+  });
   let swapClientCa: (ca: string) => void = () => undefined;
   const clientAuth = config.clientCaFile === '' ? undefined
     : (live.clientAuth = await startClientAuth({ path: config.clientCaFile, onChange: (ca) => swapClientCa(ca), log }));
@@ -152,6 +175,9 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
     tlsMinVersion: config.tlsMinVersion,
     tlsCiphers: config.tlsCiphers,
     maxBodyBytes: config.maxBodyBytes,
+    jsonLimits: jsonLimitsOf(config),
+    memoryGuard,
+    onShed: () => metrics.shedRequests.inc({ reason: 'memory' }),
     headersTimeoutMs: config.headersTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     keepAliveTimeoutMs: config.keepAliveTimeoutMs,
@@ -173,10 +199,10 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
   recheck = () => void selfChecker.now();
   await selfChecker.now();
   readiness.set('startup', undefined);
-  log.info({ webhook: webhookAt, ops: { port: parts.opsPort }, webhooks: webhooks.map((w) => `${w.type} ${w.name} ${w.path}`) }, 'kadmit serving');
+  log.info({ webhook: webhookAt, ops: { port: parts.opsPort }, webhooks: webhooks.map((w) => `${w.type} ${w.name} ${w.path}`), shedAtBytes: memoryGuard.shedAtBytes ?? null }, 'kadmit serving');
 
   let stopping: Promise<void> | undefined;
-  const shutdown = () => (stopping ??= stop(config, log, { readiness, reviewer, webhookServer, pool, certs, clientAuth, ops, selfChecker }));
+  const shutdown = () => (stopping ??= stop(config, log, { readiness, reviewer, webhookServer, pool, certs, clientAuth, ops, selfChecker, heapTidy }));
   return {
     webhookPort: webhookAt.port,
     opsPort: parts.opsPort,
@@ -193,6 +219,8 @@ async function startWorkers(config: ServeConfig, webhooks: Webhook[], metrics: M
     size: config.workers,
     webhooks,
     setup: workerSetup(config),
+    bodyBudgetBytes: config.maxBodyBytes,
+    ...(config.workerHeapMb > 0 && { resourceLimits: { maxOldGenerationSizeMb: config.workerHeapMb, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } }),
     log: log.child({ component: 'workers' }),
     events: {
       workerReplaced: (reason) => metrics.workerReplacements.inc({ reason }),
@@ -239,25 +267,45 @@ interface Running {
   clientAuth: ClientAuth | undefined;
   ops: OpsServer;
   selfChecker: { stop(): void };
+  heapTidy: HeapTidy;
 }
 
+/**
+ * SIGTERM: readiness off, serve on through the drain while endpoints update,
+ * stop accepting, let reviews finish until their deadlines, answer what is left
+ * by failurePolicy a second before the end, then close every socket on both
+ * listeners (idle, keep-alive, half-sent, mid-handshake) and stop. Every step
+ * is bounded by the grace period: nothing a client does can hold the process.
+ */
 async function stop(config: ServeConfig, log: Logger, r: Running): Promise<void> {
+  const end = Date.now() + config.shutdownGraceMs;
+  const until = (msBeforeEnd: number) => Math.max(0, end - msBeforeEnd - Date.now());
   r.readiness.set('shutdown', 'shutting down');
-  log.info({ drainDelayMs: config.drainDelayMs }, 'shutdown: readiness off, draining');
-  await delay(config.drainDelayMs);
-  // Reviews still running near the end of the grace period are answered by failurePolicy.
-  const abortAt = Math.max(0, config.shutdownGraceMs - config.drainDelayMs - 1_000);
-  const abortTimer = setTimeout(() => r.reviewer.shutdown(), abortAt);
+  log.info({ drainDelayMs: config.drainDelayMs, shutdownGraceMs: config.shutdownGraceMs }, 'shutdown: readiness off, draining');
+  await delay(Math.min(config.drainDelayMs, until(ABORT_BEFORE_END_MS)));
   log.info('shutdown: no longer accepting connections; finishing in-flight reviews');
-  await r.webhookServer.close();
-  clearTimeout(abortTimer);
-  r.selfChecker.stop();
+  const webhookClosed = r.webhookServer.close();
+  await within(webhookClosed, until(ABORT_BEFORE_END_MS));
   r.reviewer.shutdown();
-  await r.pool?.close();
-  await r.certs.stop();
+  // The failurePolicy answers are written; what is still open after that is a client that does not finish.
+  await within(webhookClosed, until(CLOSE_BEFORE_END_MS));
+  r.webhookServer.destroyConnections();
+  r.selfChecker.stop();
+  r.heapTidy.stop();
   r.clientAuth?.stop();
-  await r.ops.close();
+  await within(Promise.all([webhookClosed, r.pool?.close(), r.certs.stop()]), until(0));
+  r.ops.destroyConnections();
+  await within(r.ops.close(), until(0));
   log.info('shutdown: done');
+}
+
+/** Waits for `work`, or `ms`, whichever is first; a failure of `work` is not this wait's concern. */
+function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work.then(() => undefined, () => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function certMetrics(metrics: Metrics): CertMetrics {

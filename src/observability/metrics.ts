@@ -17,6 +17,7 @@ export interface Metrics {
   certRotations: Counter<'role'>;
   certErrors: Counter<'operation'>;
   tlsHandshakeFailures: Counter;
+  shedRequests: Counter<'reason'>;
   /** Reports the worker pool's size and state at each scrape. */
   trackPool(stats: () => { size: number; ready: number; stalled: number }): void;
 }
@@ -95,6 +96,12 @@ export function createMetrics(): Metrics {
     tlsHandshakeFailures: new Counter({
       name: 'kadmit_tls_handshake_failures_total',
       help: 'TLS handshakes on the webhook listener that failed.',
+      registers: [registry],
+    }),
+    shedRequests: new Counter({
+      name: 'kadmit_requests_shed_total',
+      help: 'Reviews refused with HTTP 429 before their body was read, by reason (memory: near the memory limit).',
+      labelNames: ['reason'],
       registers: [registry],
     }),
     trackPool(stats) {

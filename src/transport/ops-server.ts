@@ -1,9 +1,26 @@
 // The plain-HTTP operations listener: probes, metrics and debug views. Kept apart
 // from the webhook listener so a kubelet probe or a scrape never queues behind
-// admission traffic, and needs no certificate.
+// admission traffic, and needs no certificate. The debug views (which reviews
+// are in flight, certificate state) are for someone on the pod: by default they
+// answer only connections from loopback (kubectl port-forward arrives there),
+// while probes and metrics answer on every address the listener has.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
+import { trackConnections } from './connections.ts';
+
+/** Who may read /debug/*: loopback peers only, any peer, or nobody. */
+export type DebugAccess = 'loopback' | 'all' | 'off';
+export const DEBUG_ACCESS: readonly DebugAccess[] = ['loopback', 'all', 'off'];
+
+/** 127.0.0.0/8, ::1, and IPv4-mapped loopback. */
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  if (isIP(v4) === 4) return v4.startsWith('127.');
+  return address === '::1';
+}
 
 export interface OpsServerOptions {
   registry: Registry;
@@ -11,12 +28,17 @@ export interface OpsServerOptions {
   notReadyReason(): string | undefined;
   /** Extra read-only JSON views, e.g. `/debug/inflight`. */
   debugViews?: Readonly<Record<string, () => unknown>>;
+  /** Default `loopback`. */
+  debugAccess?: DebugAccess;
   log: Logger;
 }
 
 export interface OpsServer {
   listen(host: string, port: number): Promise<{ host: string; port: number }>;
+  /** Stops accepting, closes idle connections, and waits for open requests to finish. */
   close(): Promise<void>;
+  /** Closes every socket now, half-sent requests included. */
+  destroyConnections(): void;
 }
 
 export function createOpsServer(options: OpsServerOptions): OpsServer {
@@ -29,6 +51,8 @@ export function createOpsServer(options: OpsServerOptions): OpsServer {
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
+  const connections = trackConnections(server);
+  const debugAccess = options.debugAccess ?? 'loopback';
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
@@ -39,7 +63,8 @@ export function createOpsServer(options: OpsServerOptions): OpsServer {
       return reason === undefined ? send(res, 200, 'text/plain', 'ok\n') : send(res, 503, 'text/plain', `not ready: ${reason}\n`);
     }
     if (path === '/metrics') return send(res, 200, options.registry.contentType, await options.registry.metrics());
-    const view = path === undefined ? undefined : options.debugViews?.[path];
+    const debugAllowed = debugAccess === 'all' || (debugAccess === 'loopback' && isLoopback(req.socket.remoteAddress));
+    const view = path === undefined || !debugAllowed ? undefined : options.debugViews?.[path];
     if (view) return send(res, 200, 'application/json', `${JSON.stringify(view(), null, 2)}\n`);
     return send(res, 404, 'text/plain', 'not found\n');
   }
@@ -60,6 +85,10 @@ export function createOpsServer(options: OpsServerOptions): OpsServer {
         server.close(() => resolve());
         server.closeIdleConnections();
       }),
+    destroyConnections: () => {
+      server.closeAllConnections();
+      connections.destroyAll();
+    },
   };
 }
 

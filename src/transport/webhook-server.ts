@@ -3,13 +3,19 @@
 // the Reviewer it is given.
 import type { SecureContextOptions } from 'node:tls';
 import type { Server as HttpsServer } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Webhook } from '../webhooks/define.ts';
 import type { Reviewer } from '../admission/reviewer.ts';
 import { errorBody } from '../admission/reply.ts';
+import type { JsonLimits, ReceivedBody } from '../admission/body-scan.ts';
 import { isJsonUtf8 } from './media-type.ts';
 import { clientGoneSignal } from './client-gone.ts';
+import { readBody, tooLarge } from './body-reader.ts';
+import { RETRY_AFTER_SECONDS, type MemoryGuard, type Ticket } from './memory-guard.ts';
+import { trackConnections } from './connections.ts';
+import { firstQueryValue } from './query.ts';
 
 export interface ServingTls {
   key: string;
@@ -23,6 +29,12 @@ export interface WebhookServerOptions {
   tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
   tlsCiphers: string;
   maxBodyBytes: number;
+  /** Checked on the body as it arrives. */
+  jsonLimits: JsonLimits;
+  /** Refuses new requests near the memory limit; absent: never. */
+  memoryGuard?: MemoryGuard;
+  /** Told of each request refused by the memory guard. */
+  onShed?: () => void;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
@@ -38,8 +50,10 @@ export interface WebhookServer {
   setTls(tls: ServingTls): void;
   /** Swaps the accepted client CAs for new handshakes (only with `clientCa` set at creation). */
   setClientCa(ca: string): void;
-  /** Stops accepting connections and waits for open ones to finish. */
+  /** Stops accepting connections, closes idle ones, and waits for open requests to finish. */
   close(): Promise<void>;
+  /** Closes every socket now: idle, keep-alive, half-sent, mid-handshake. */
+  destroyConnections(): void;
   readonly fastify: FastifyInstance<HttpsServer>;
 }
 
@@ -61,7 +75,8 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   const app = Fastify<HttpsServer>({
     // HTTP/1.1 only: the apiserver uses it for service references, and HTTP/2 stays off (CVE-2023-44487).
     // connectionsCheckingInterval: how often Node enforces headersTimeout/requestTimeout (default 30 s).
-    https: { ...secureOptions(options.tls), ...clientAuth, connectionsCheckingInterval: 1_000 } as SecureContextOptions,
+    // handshakeTimeout: a client that stalls in the TLS handshake is dropped like one that stalls in its headers (Node's default is 120 s).
+    https: { ...secureOptions(options.tls), ...clientAuth, connectionsCheckingInterval: 1_000, handshakeTimeout: options.headersTimeoutMs } as SecureContextOptions,
     loggerInstance: options.log.child({ component: 'transport' }),
     // kadmit writes one line per review itself; fastify's per-request lines would double it.
     logController: new LogController({ disableRequestLogging: true }),
@@ -74,26 +89,44 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
   });
   app.server.headersTimeout = options.headersTimeoutMs;
+  const connections = trackConnections(app.server);
 
-  // The body reaches the pipeline as raw bytes: it is parsed once, there.
+  // The body reaches the pipeline as bytes, scanned against the JSON limits while it
+  // arrives (body-reader.ts); it is parsed once, in the pipeline.
+  const tickets = new WeakMap<object, Ticket>();
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', (request: FastifyRequest, payload: IncomingMessage) =>
+    readBody(payload, { maxBodyBytes: options.maxBodyBytes, limits: options.jsonLimits }, (bytes) => tickets.get(request.raw)?.add(bytes)));
 
-  // Refuse a wrong media type before the body is read.
+  // Refuse a wrong media type, and shed load near the memory limit, before the body is read.
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method === 'POST' && !isJsonUtf8(request.headers['content-type'])) {
+    if (request.method !== 'POST') return;
+    if (!isJsonUtf8(request.headers['content-type'])) {
       return sendError(reply, 415, 'KADMIT_UNSUPPORTED_MEDIA_TYPE',
         `Content-Type must be application/json (UTF-8), got ${JSON.stringify(request.headers['content-type'] ?? null)}`);
     }
+    const guard = options.memoryGuard;
+    if (!guard) return;
+    const declared = Number(request.headers['content-length']) || 0;
+    if (declared > options.maxBodyBytes) return; // the body reader answers 413
+    const ticket = guard.admit(declared);
+    if (!ticket) {
+      options.onShed?.();
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      return sendError(reply, 429, 'KADMIT_OVERLOADED', 'kadmit is near its memory limit and takes no new reviews for now; retry shortly');
+    }
+    tickets.set(request.raw, ticket);
+    reply.raw.once('close', () => ticket.release());
   });
 
   for (const webhook of options.webhooks) {
-    app.post(webhook.path, async (request: FastifyRequest<{ Querystring: { timeout?: string } }>, reply) => {
-      const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
+    app.post(webhook.path, async (request: FastifyRequest, reply) => {
+      // A POST without a body skips the body reader.
+      const body = (request.body as ReceivedBody | undefined) ?? new Uint8Array(0);
       const gone = clientGoneSignal(request.raw, reply.raw);
       let outcome;
       try {
-        outcome = await options.reviewer.review(webhook, body, request.query.timeout, gone.signal);
+        outcome = await options.reviewer.review(webhook, body, firstQueryValue(request.raw.url, 'timeout'), gone.signal);
       } finally {
         gone.dispose(); // its listeners sit on a keep-alive socket that outlives the request
       }
@@ -117,7 +150,7 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) options.log.error({ err: error }, 'transport error');
     const code = status === 413 ? 'KADMIT_BODY_TOO_LARGE' : status === 500 ? 'KADMIT_INTERNAL' : `KADMIT_HTTP_${status}`;
-    const message = status === 413 ? `request body is larger than ${options.maxBodyBytes} bytes` : status === 500 ? 'internal error' : error.message;
+    const message = status === 413 ? tooLarge(options.maxBodyBytes).message : status === 500 ? 'internal error' : error.message;
     return sendError(reply, status, code, message);
   });
 
@@ -139,6 +172,10 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       app.server.setSecureContext(secureOptions(tlsNow));
     },
     close: () => app.close(),
+    destroyConnections: () => {
+      app.server.closeAllConnections();
+      connections.destroyAll();
+    },
   };
 }
 

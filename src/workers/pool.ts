@@ -58,7 +58,9 @@ export interface PoolStats {
 }
 
 const WATCHDOG_INTERVAL_MS = 20;
-const DEFAULT_BODY_BUDGET = 8 * 1024 * 1024;
+const MB = 1024 * 1024;
+const DEFAULT_BODY_BUDGET = 8 * MB;
+const PARSE_ALLOWANCE_MS_PER_MB = 150;
 /** A worker's log line longer than this is not relayed (its fields are capped in the worker already). */
 const MAX_RELAYED_LINE = 1024 * 1024;
 /** A worker that dies before it is ready is started again after 1 s, 2 s, 4 s ... up to 30 s: no respawn storm. */
@@ -304,9 +306,14 @@ export class WorkerPool {
     }
   }
 
-  /** Silent long enough, with a review it started past its deadline: a handler has it. */
+  /**
+   * Silent long enough, with a review it started past its deadline: a handler has
+   * it. Parsing and checking a large body also keeps a worker silent (~25-50 ms
+   * per MB measured, more on a busy machine), so the bodies it holds buy time.
+   */
   #blocked(slot: WorkerSlot, now: number): boolean {
-    return slot.quietFor(now) >= this.#replaceAfterMs && slot.started().some((job) => now > job.deadline);
+    const allowance = this.#replaceAfterMs + (slot.bytesInFlight / MB) * PARSE_ALLOWANCE_MS_PER_MB;
+    return slot.quietFor(now) >= allowance && slot.started().some((job) => now > job.deadline);
   }
 
   #stopBlocked(slot: WorkerSlot, then: () => void): void {
