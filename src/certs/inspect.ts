@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { bundleFingerprints } from './bundle.ts';
 import { decodeCaState } from './ca-state.ts';
 import type { CaBundleField } from './ports.ts';
-import { SERVING_KEYS } from './rotator.ts';
+import { SERVING_KEYS } from './serving-machine.ts';
 
 // What `kadmit certs inspect` prints: every certificate kadmit knows about in
 // a state document (Secret data or the certs/ directory), by role, and where
