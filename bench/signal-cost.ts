@@ -6,7 +6,9 @@
 // batches, medians of CPU time per review.
 //   npx node bench/signal-cost.ts
 // The share is taken of kadmit's CPU per review from the HTTP rounds of the same
-// `npm run bench` (passed in KADMIT_BENCH_CPU_US_PER_REVIEW), or of a reference.
+// `npm run bench` (passed in KADMIT_BENCH_CPU_US_PER_REVIEW); run alone, it
+// measures that figure itself first (bench/lib/inline-reference.ts: kadmit
+// serve --workers 0 answering the same review over HTTPS).
 import { readFileSync } from 'node:fs';
 import { Reviewer, type ExecutionContext, type Executor } from '../src/admission/reviewer.ts';
 import { createReviewSignal } from '../src/admission/review-signal.ts';
@@ -14,10 +16,10 @@ import type { ReviewOutcome } from '../src/admission/reply.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createMetrics } from '../src/observability/metrics.ts';
 import requireMemoryLimits from '../src/policies/require-memory-limits.ts';
+import { measureInlineReference } from './lib/inline-reference.ts';
+import { cleanupAll, installCleanupHandlers } from './lib/procs.ts';
 import { median } from './lib/stats.ts';
 
-// DESIGN.md: the same 5 KB Pod review handled inline cost ~230-250 us of CPU over HTTPS.
-const REFERENCE_US = 230;
 const BATCH = 200;
 const BATCHES = 301;
 const TIMEOUT_PARAM = '10s';
@@ -100,11 +102,8 @@ async function main(): Promise<void> {
   // Per-batch differences, so drift between batches cancels.
   const overhead = { cpu: median(cpu.reviewer.map((x, i) => x - cpu.direct[i]!)), wall: median(wall.reviewer.map((x, i) => x - wall.direct[i]!)) };
 
-  const given = Number(process.env['KADMIT_BENCH_CPU_US_PER_REVIEW']);
-  const perReview = Number.isFinite(given) && given > 0 ? given : REFERENCE_US;
-  const of = Number.isFinite(given) && given > 0
-    ? `${Math.round(perReview)} us/review, ${process.env['KADMIT_BENCH_CPU_SOURCE'] ?? 'kadmit'}'s CPU per review in this run`
-    : `${REFERENCE_US} us/review, the reference 5 KB review inline (DESIGN.md; no HTTP run to take it from)`;
+  const { perReview, source } = await reference();
+  const of = `${Math.round(perReview)} us/review`;
   const share = (us: number) => `${((us / perReview) * 100).toFixed(1)}%`;
   const fmt = (x: { cpu: number; wall: number }) => `${x.cpu.toFixed(2).padStart(6)} us CPU (${x.wall.toFixed(2)} us wall)`;
 
@@ -116,6 +115,24 @@ async function main(): Promise<void> {
   console.log(`  createReviewSignal + dispose alone  ${fmt(signal)}   = ${share(signal.cpu)}`);
   console.log(`  the Reviewer's metric updates alone ${fmt(metricsOnly)}   = ${share(metricsOnly.cpu)}`);
   console.log('  (the rest of the Reviewer\'s cost: ?timeout= parsing, the race against the signal, the in-flight registry, a disabled log call)');
+  console.log(`  (shares of ${of}: ${source})`);
+}
+
+// What the shares are of: kadmit's CPU per review from the HTTP rounds of the
+// same `npm run bench`, or, run alone, measured now (after the batches above,
+// so its server does not share the machine with them).
+async function reference(): Promise<{ perReview: number; source: string }> {
+  const given = Number(process.env['KADMIT_BENCH_CPU_US_PER_REVIEW']);
+  if (Number.isFinite(given) && given > 0) {
+    return { perReview: given, source: `${process.env['KADMIT_BENCH_CPU_SOURCE'] ?? 'kadmit'}'s CPU per review in the HTTP rounds of this run` };
+  }
+  installCleanupHandlers();
+  try {
+    const measured = await measureInlineReference();
+    return { perReview: measured.usPerReview, source: measured.method };
+  } finally {
+    cleanupAll();
+  }
 }
 
 await main();

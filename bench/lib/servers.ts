@@ -13,7 +13,8 @@ import { serverCpus, type ServerSpec } from './scenarios.ts';
 export interface ServerContext {
   tmp: string;
   certDir: string;
-  shared: SharedBench;
+  /** The shared peers; absent when only kadmit is started (bench/signal-cost.ts run alone). */
+  shared: SharedBench | undefined;
   goBinary: string | undefined;
   /** Pin servers with taskset (false on a machine with fewer than 2 CPUs). */
   pin: boolean;
@@ -64,6 +65,7 @@ function commandFor(spec: ServerSpec, port: number, opsPort: number | undefined,
       return [process.execPath, join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'serve',
         '--webhook-address', addr, '--ops-address', `127.0.0.1:${opsPort}`, '--cert-dir', ctx.certDir, ...spec.flags];
     case 'nodelimit':
+      if (!ctx.shared) throw new BenchError('the nodelimit peer needs ../shared/bench');
       return [process.execPath, ctx.shared.nodelimit, addr, cert, key];
     case 'go':
       if (!ctx.goBinary) throw new BenchError('the Go peer was not built');
