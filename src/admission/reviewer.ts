@@ -118,6 +118,8 @@ export class Reviewer {
     try {
       if (received.scan.problem) outcome = overLimitAnswer(head, received.scan.problem);
       else if (review.signal.aborted) outcome = this.#abortedOutcome(webhook, head, abortKindOf(review.signal)!, budget.budgetMs);
+      // A body that took the whole budget to arrive is answered now, not worked on.
+      else if (Date.now() >= deadline) outcome = this.#abortedOutcome(webhook, head, 'deadline-exceeded', budget.budgetMs);
       else {
         const work = this.#options.execute(webhook, received.bytes, { signal: review.signal, deadline });
         const first = await settleOrAbort(work, review.signal);

@@ -18,8 +18,8 @@ export interface Kadmit {
 /** Starts `kadmit serve` on loopback with a fresh cert dir under `dir`; resolves once it serves. */
 export async function startKadmit(dir: string, args: string[] = [], options: { cli?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Kadmit> {
   const certDir = join(dir, 'certs');
-  // `cli` lets a measurement run against another checkout (the figures before a change).
-  const child = spawn(process.execPath, [options.cli ?? CLI, 'serve', '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', certDir, ...args],
+  // `cli` (or KADMIT_TEST_CLI) runs another checkout, for the figures before a change.
+  const child = spawn(process.execPath, [options.cli ?? process.env.KADMIT_TEST_CLI ?? CLI, 'serve', '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', certDir, ...args],
     { cwd: dir, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = finished(child);
   // A run that fails halfway must not leave a server behind.

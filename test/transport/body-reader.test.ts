@@ -1,0 +1,51 @@
+// Reading a body while it is scanned: kept in shared memory when it is within
+// the limits, dropped as it streams when it is not, refused when too large.
+import t from 'tap';
+import { PassThrough } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { readBody } from '../../src/transport/body-reader.ts';
+import { DEFAULT_JSON_LIMITS } from '../../src/admission/body-scan.ts';
+
+function upload(chunks: string[], headers: Record<string, string> = {}): IncomingMessage {
+  const stream = new PassThrough() as PassThrough & { headers: Record<string, string> };
+  stream.headers = headers;
+  stream.pause();
+  setImmediate(() => {
+    for (const c of chunks) stream.write(Buffer.from(c));
+    stream.end();
+  });
+  return stream as unknown as IncomingMessage;
+}
+
+const options = { maxBodyBytes: 1000, limits: { ...DEFAULT_JSON_LIMITS, maxEntries: 3 } };
+const body = '{"apiVersion":"admission.k8s.io/v1","request":{"uid":"r-1","object":[1,2,3]}}';
+
+t.test('a body within the limits: the bytes, in shared memory, and its head', async (t) => {
+  for (const headers of [{ 'content-length': String(body.length) }, {}]) {
+    let counted = 0;
+    const got = await readBody(upload([body.slice(0, 20), body.slice(20)], headers), options, (n) => (counted += n));
+    t.equal(Buffer.from(got.bytes).toString(), body);
+    t.ok(got.bytes.buffer instanceof SharedArrayBuffer, 'shared: a worker gets it without a copy');
+    t.equal(got.scan.head.uid, 'r-1');
+    t.equal(counted, body.length);
+    t.ok(got.receivedAt <= Date.now());
+  }
+});
+
+t.test('over the JSON limits: nothing kept, the rest read to the end, the problem reported', async (t) => {
+  const over = '{"apiVersion":"admission.k8s.io/v1","request":{"uid":"r-2","object":[1,2,3,4]}}';
+  const got = await readBody(upload([over.slice(0, 70), over.slice(70), ' '.repeat(300)]), options);
+  t.equal(got.bytes.length, 0);
+  t.match(got.scan, { head: { uid: 'r-2' }, problem: { limit: 'maxEntries' } });
+});
+
+t.test('too large: refused at once when declared, as soon as passed when not', async (t) => {
+  await t.rejects(readBody(upload(['x'], { 'content-length': '1001' }), options), { statusCode: 413, code: 'KADMIT_BODY_TOO_LARGE' });
+  await t.rejects(readBody(upload(['x'.repeat(600), 'x'.repeat(600)]), options), { statusCode: 413, message: 'request body is larger than 1000 bytes' });
+});
+
+t.test('a broken upload is a 400', async (t) => {
+  const stream = Object.assign(new PassThrough(), { headers: {} });
+  setImmediate(() => stream.write('{"a":') && stream.destroy(new Error('aborted')));
+  await t.rejects(readBody(stream as unknown as IncomingMessage, options), { statusCode: 400, code: 'KADMIT_BODY_BROKEN' });
+});
