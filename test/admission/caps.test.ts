@@ -47,5 +47,5 @@ t.test('a patch over 4 MiB is refused (the pipeline answers by failurePolicy)', 
 
 t.test('a uid longer than 253 characters is an invalid review, not echoed', async (t) => {
   t.doesNotThrow(() => decodeReview(review({ uid: 'u'.repeat(MAX_UID_LENGTH) })));
-  t.throws(() => decodeReview(review({ uid: 'u'.repeat(MAX_UID_LENGTH + 1) })), { issues: [{ path: 'request.uid' }] });
+  t.throws(() => decodeReview(review({ uid: 'u'.repeat(MAX_UID_LENGTH + 1) })), { message: /request\.uid/ });
 });

@@ -21,7 +21,7 @@ const options = { maxBodyBytes: 1000, limits: { ...DEFAULT_JSON_LIMITS, maxEntri
 const body = '{"apiVersion":"admission.k8s.io/v1","request":{"uid":"r-1","object":[1,2,3]}}';
 
 t.test('a body within the limits: the bytes, in shared memory, and its head', async (t) => {
-  for (const headers of [{ 'content-length': String(body.length) }, {}]) {
+  for (const headers of [{ 'content-length': String(body.length) }, {}] as Record<string, string>[]) {
     let counted = 0;
     const got = await readBody(upload([body.slice(0, 20), body.slice(20)], headers), options, (n) => (counted += n));
     t.equal(Buffer.from(got.bytes).toString(), body);
