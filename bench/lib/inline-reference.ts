@@ -16,9 +16,9 @@ import { cpuSeconds } from './cpu.ts';
 import { BenchError } from './errors.ts';
 import { REPO_ROOT } from './paths.ts';
 import { stopChild, trackDir } from './procs.ts';
-import { judgeReply, waitReady } from './probe.ts';
+import { judgeReply, post, waitReady } from './probe.ts';
 import { SCENARIOS } from './scenarios.ts';
-import { describeFailure, launchServer } from './servers.ts';
+import { describeFailure, launchServer, type ServerContext } from './servers.ts';
 import { median } from './stats.ts';
 
 export interface InlineReference {
@@ -33,27 +33,13 @@ const WARMUP_REVIEWS = 1_500;
 const ROUNDS = 3;
 const REVIEWS_PER_ROUND = 3_000;
 
-function postKeepAlive(agent: https.Agent, url: string, body: Buffer): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: 'POST', agent, timeout: 10_000, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (s: string) => (text += s));
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      res.once('error', reject);
-    });
-    req.once('timeout', () => req.destroy(new Error('no answer within 10 s')));
-    req.once('error', reject);
-    req.end(body);
-  });
-}
-
 /** Sends `count` reviews over CONNECTIONS connections; every answer must be HTTP 200. */
-async function load(agent: https.Agent, url: string, body: Buffer, count: number): Promise<void> {
+async function load(agent: https.Agent, url: string, body: Buffer, ca: Buffer, count: number): Promise<void> {
   let left = count;
   const connection = async () => {
     while (left > 0) {
       left--;
-      const reply = await postKeepAlive(agent, url, body);
+      const reply = await post(url, body, ca, 10_000, agent);
       if (reply.status !== 200) throw new BenchError(`${url} answered HTTP ${reply.status} under load: ${reply.text.slice(0, 300)}`);
     }
   };
@@ -67,7 +53,7 @@ export async function measureInlineReference(): Promise<InlineReference> {
   const body = Buffer.from(JSON.stringify(review));
   const tmp = mkdtempSync(join(tmpdir(), 'kadmit-bench-reference-'));
   trackDir(tmp);
-  const ctx = { tmp, certDir: join(tmp, 'certs'), shared: undefined, goBinary: undefined, pin: availableParallelism() >= 2 };
+  const ctx: ServerContext = { tmp, certDir: join(tmp, 'certs'), shared: undefined, goBinary: undefined, pin: availableParallelism() >= 2 };
   const server = await launchServer(scenario.server, 0, ctx);
   let agent: https.Agent | undefined;
   try {
@@ -80,14 +66,16 @@ export async function measureInlineReference(): Promise<InlineReference> {
       }
     };
     await waitReady({ url, body, requestUid: review.request.uid, ca: readCa, child: server.child, timeoutMs: 30_000, describeFailure: () => describeFailure(server) });
-    agent = new https.Agent({ keepAlive: true, maxSockets: CONNECTIONS, ca: readCa() });
-    judgeReply(await postKeepAlive(agent, url, body), review.request.uid, url);
-    await load(agent, url, body, WARMUP_REVIEWS);
+    const ca = readCa();
+    if (!ca) throw new BenchError(`${join(ctx.certDir, 'ca.crt')} vanished after the server answered`);
+    agent = new https.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+    judgeReply(await post(url, body, ca, 10_000, agent), review.request.uid, url);
+    await load(agent, url, body, ca, WARMUP_REVIEWS);
     const pid = server.child.pid!;
     const perRound: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const before = cpuSeconds(pid);
-      await load(agent, url, body, REVIEWS_PER_ROUND);
+      await load(agent, url, body, ca, REVIEWS_PER_ROUND);
       const after = cpuSeconds(pid);
       if (before === undefined || after === undefined) throw new BenchError('the server\'s CPU time cannot be read (/proc/PID/stat): no reference to measure on this system');
       perRound.push(((after - before) * 1e6) / REVIEWS_PER_ROUND);

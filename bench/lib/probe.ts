@@ -9,12 +9,13 @@ export interface Reply {
   text: string;
 }
 
-export function post(url: string, body: Buffer, ca: Buffer, timeoutMs: number): Promise<Reply> {
+/** `agent`: a keep-alive agent to reuse connections (load); default a new connection per request. */
+export function post(url: string, body: Buffer, ca: Buffer, timeoutMs: number, agent: https.Agent | false = false): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = https.request(url, {
       method: 'POST',
       ca,
-      agent: false,
+      agent,
       timeout: timeoutMs,
       headers: { 'content-type': 'application/json', 'content-length': body.length },
     }, (res) => {
