@@ -21,7 +21,8 @@ import { nextWake } from './wake.ts';
 //     [writing-advance ─state-written─>] idle (done)
 //
 // Bracketed phases happen only when needed; without caBundle targets (file
-// mode) the three target phases are skipped: the document is the publication.
+// mode) every phase that reads or writes them is skipped: the document is the
+// publication.
 // A conditional write that loses (state-write-lost, or a caBundle guard that
 // failed) starts the attempt over from reading-state, at most RACE_RETRIES
 // attempts per cycle (then idle, contended); a failed effect ends the cycle

@@ -27,7 +27,7 @@ import { nextWake } from './wake.ts';
 
 export const SERVING_KEYS = Object.freeze({ cert: 'tls.crt', key: 'tls.key' });
 /** Renewal point of a leaf while the CA state cannot be read. */
-export const STALE_RENEW_FRACTION = 0.9;
+const STALE_RENEW_FRACTION = 0.9;
 
 export interface ServingMachineConfig {
   /** A view older than this cannot be trusted to name the signer (a promotion may have happened unseen). */
