@@ -11,6 +11,7 @@ import { formatPath } from '../admission/envelope.ts';
 import { loadWebhooks } from '../webhooks/load.ts';
 import { DEFAULT_IMAGE, DEFAULT_WEBHOOKS, manifestConfigSchema, readServeConfigFile, type ManifestConfig } from '../manifests/config.ts';
 import { renderObjects, toFiles, toYamlStream } from '../manifests/render.ts';
+import { DEFAULT_REVIEWS_PER_REPLICA } from '../manifests/autoscaling.ts';
 
 const FLAGS = {
   config: { type: 'string', help: 'a `kadmit serve` YAML config (default ./kadmit.yaml if it exists): its namespace, serviceName, webhooks and settings are used, and its other settings are passed to the Deployment as written' },
@@ -21,6 +22,12 @@ const FLAGS = {
   webhook: { type: 'string', multiple: true, help: `webhooks to serve, repeatable (default ${DEFAULT_WEBHOOKS.join(', ')})` },
   settings: { type: 'string', help: 'policy settings keyed by webhook spec, as JSON' },
   out: { type: 'string', help: 'write one file per concern and a kustomization.yaml into this directory instead of stdout' },
+  'service-monitor': { type: 'boolean', help: 'add a ServiceMonitor (Prometheus Operator) scraping /metrics on the ops port' },
+  alerts: { type: 'boolean', help: 'add a PrometheusRule: certificates not renewed or expiring, failurePolicy answers, p99 latency, workers replaced' },
+  dashboard: { type: 'boolean', help: 'add a Grafana dashboard in a ConfigMap labelled grafana_dashboard: "1"' },
+  'monitoring-label': { type: 'string', multiple: true, help: 'KEY=VALUE label for those objects, e.g. release=kube-prometheus-stack (repeatable)' },
+  autoscale: { type: 'string', help: 'add a HorizontalPodAutoscaler on CPU with MIN:MAX replicas, e.g. 2:10 (the Deployment then sets no replicas)' },
+  'reviews-per-replica': { type: 'string', help: `with --autoscale: reviews/s a replica serves at the target CPU; sizes the CPU request (default ${DEFAULT_REVIEWS_PER_REPLICA})` },
   help: { type: 'boolean', help: 'show this help' },
 } as const;
 
@@ -30,12 +37,25 @@ export function manifestsHelp(): string {
     'Usage: kadmit manifests [options]',
     '',
     'Renders Namespace, ServiceAccount, RBAC, Service, Deployment, PodDisruptionBudget',
-    'and the webhook configurations for the configured webhooks. Flags override the',
-    'config file. Environment variables are not read: the output depends only on',
+    'and the webhook configurations for the configured webhooks; on request also a',
+    'ServiceMonitor, alert rules, a Grafana dashboard and an autoscaler. Flags override',
+    'the config file. Environment variables are not read: the output depends only on',
     'the arguments.',
     '',
     ...Object.entries(FLAGS).map(([flag, f]) => `${`  --${flag}${f.type === 'string' ? ' V' : ''}`.padEnd(width)}${f.help}`),
   ].join('\n');
+}
+
+/** `--monitoring-label KEY=VALUE`, repeated, as a map; its keys and values are checked with the config. */
+function labelFlags(values: string | string[] | boolean | undefined): Record<string, string> | undefined {
+  if (!Array.isArray(values)) return undefined;
+  const labels: Record<string, string> = {};
+  for (const text of values) {
+    const eq = text.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--monitoring-label: expected KEY=VALUE (got ${JSON.stringify(text)})`);
+    labels[text.slice(0, eq)] = text.slice(eq + 1);
+  }
+  return labels;
 }
 
 export function resolveManifestConfig(argv: readonly string[], cwd = process.cwd()): { config: ManifestConfig; configFile?: string; out?: string; help: boolean } {
@@ -59,6 +79,14 @@ export function resolveManifestConfig(argv: readonly string[], cwd = process.cwd
   fromFlag('replicas', 'replicas', values.replicas);
   fromFlag('image', 'image', values.image);
   fromFlag('webhooks', 'webhook', values.webhook);
+  fromFlag('serviceMonitor', 'service-monitor', values['service-monitor']);
+  fromFlag('alerts', 'alerts', values.alerts);
+  fromFlag('dashboard', 'dashboard', values.dashboard);
+  fromFlag('monitoringLabels', 'monitoring-label', labelFlags(values['monitoring-label']));
+  fromFlag('autoscale', 'autoscale', values.autoscale);
+  fromFlag('reviewsPerReplica', 'reviews-per-replica', values['reviews-per-replica']);
+  if (raw.autoscale !== undefined && origin.replicas !== undefined) throw new UsageError(`--autoscale leaves the replica count to the autoscaler: drop ${origin.replicas}`);
+  if (raw.reviewsPerReplica !== undefined && raw.autoscale === undefined) throw new UsageError('--reviews-per-replica sizes the CPU request for --autoscale: give --autoscale MIN:MAX too');
   if (typeof values.settings === 'string') {
     try {
       fromFlag('settings', 'settings', JSON.parse(values.settings));

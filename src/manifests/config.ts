@@ -8,6 +8,8 @@ import { SERVE_OPTIONS, serveConfigSchema } from '../config/options.ts';
 import { KADMIT_VERSION } from '../version.ts';
 import { formatPath } from '../admission/envelope.ts';
 import { parseImageRef } from '../policies/support/image-ref.ts';
+import { labelsSchema } from '../labels.ts';
+import { DEFAULT_REVIEWS_PER_REPLICA, MAX_REVIEWS_PER_REPLICA } from './autoscaling.ts';
 
 export const DEFAULT_IMAGE = `ghcr.io/kadmit/kadmit:${KADMIT_VERSION}`;
 /** The built-in pair a cluster gets by default: defaults first (mutating), then the check. */
@@ -25,6 +27,22 @@ export const manifestConfigSchema = z.strictObject({
   settings: z.record(z.string(), z.unknown()).default({}),
   /** Other serve settings, as written in the config file; each becomes an environment variable. */
   serve: z.record(z.string(), z.unknown()).default({}),
+  /** Opt-in cluster operations: Prometheus Operator objects, a Grafana dashboard, an HPA. */
+  serviceMonitor: z.boolean().default(false),
+  alerts: z.boolean().default(false),
+  dashboard: z.boolean().default(false),
+  /** Labels the monitoring objects carry, e.g. the `release` a Prometheus selects rules and monitors by. */
+  monitoringLabels: labelsSchema.default({}),
+  autoscale: z.string().transform((text, ctx) => {
+    const m = /^(\d{1,3}):(\d{1,3})$/.exec(text);
+    const [min, max] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+    if (!m || min < 1 || max < min || max > 100) {
+      ctx.addIssue({ code: 'custom', message: `expected MIN:MAX replicas with 1 <= MIN <= MAX <= 100, e.g. 2:10 (got ${JSON.stringify(text)})` });
+      return z.NEVER;
+    }
+    return { min, max };
+  }).optional(),
+  reviewsPerReplica: z.coerce.number().int('expected a whole number').min(10, 'expected at least 10').max(MAX_REVIEWS_PER_REPLICA, `expected at most ${MAX_REVIEWS_PER_REPLICA}: one replica's main thread tops out near 4,700 reviews/s on a bench core, so scale out instead`).default(DEFAULT_REVIEWS_PER_REPLICA),
 });
 export type ManifestConfig = z.output<typeof manifestConfigSchema>;
 
@@ -53,6 +71,11 @@ export function readServeConfigFile(path: string): Partial<ManifestConfig> {
     else if (!OWNED_BY_MANIFESTS.has(key)) out.serve![key] = value;
   }
   return out;
+}
+
+/** A serve setting as the Deployment will run it: the config file's value, else serve's default. */
+export function serveSetting(config: ManifestConfig, key: string): unknown {
+  return config.serve[key] ?? SERVE_OPTIONS.find((o) => o.key === key)!.default;
 }
 
 /** The environment variable and text value a serve setting travels as. */

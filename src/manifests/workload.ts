@@ -1,12 +1,10 @@
 // kadmit's own Namespace, Service, Deployment and PodDisruptionBudget, built to
 // pass the restricted Pod Security Standard (and kadmit's own pod-security).
-import { SERVE_OPTIONS } from '../config/options.ts';
 import { CERT_DIR, CERT_MOUNT, certStoreEnv } from './cert-store.ts';
-import { portOf, serveEnv, type ManifestConfig } from './config.ts';
+import { portOf, serveEnv, serveSetting, type ManifestConfig } from './config.ts';
 import { metadata, selectorLabels } from './labels.ts';
 import type { K8sObject } from './objects.ts';
-
-const serveDefault = (key: string) => SERVE_OPTIONS.find((o) => o.key === key)!.default;
+import { containerResources } from './autoscaling.ts';
 
 /** Review worker threads per pod; matches the CPU limit below. */
 const DEFAULT_WORKERS = 2;
@@ -30,7 +28,7 @@ export function serviceObject(config: ManifestConfig): K8sObject {
       ports: [
         // The apiserver calls port 443 of the Service (the webhook configurations name it).
         { name: 'https', port: 443, targetPort: 'webhook', protocol: 'TCP' },
-        { name: 'metrics', port: portOf(config.serve.opsAddress, portOf(serveDefault('opsAddress'), 8080)), targetPort: 'ops', protocol: 'TCP' },
+        { name: 'metrics', port: portOf(serveSetting(config, 'opsAddress'), 8080), targetPort: 'ops', protocol: 'TCP' },
       ],
     },
   };
@@ -38,8 +36,8 @@ export function serviceObject(config: ManifestConfig): K8sObject {
 
 /** Seconds the kubelet waits after SIGTERM: kadmit's drain plus its grace, and a margin before SIGKILL. */
 export function terminationGraceSeconds(config: ManifestConfig): number {
-  const drain = Number(config.serve.drainDelayMs ?? serveDefault('drainDelayMs'));
-  const grace = Number(config.serve.shutdownGraceMs ?? serveDefault('shutdownGraceMs'));
+  const drain = Number(serveSetting(config, 'drainDelayMs'));
+  const grace = Number(serveSetting(config, 'shutdownGraceMs'));
   // shutdownGraceMs already counts from SIGTERM and includes the drain.
   return Math.ceil(Math.max(drain, grace) / 1000) + 5;
 }
@@ -59,14 +57,15 @@ function containerEnv(config: ManifestConfig): { name: string; value?: string; v
 
 export function deploymentObject(config: ManifestConfig): K8sObject {
   const selector = selectorLabels(config);
-  const webhookPort = portOf(config.serve.webhookAddress, portOf(serveDefault('webhookAddress'), 8443));
-  const opsPort = portOf(config.serve.opsAddress, portOf(serveDefault('opsAddress'), 8080));
+  const webhookPort = portOf(serveSetting(config, 'webhookAddress'), 8443);
+  const opsPort = portOf(serveSetting(config, 'opsAddress'), 8080);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: metadata(config, config.serviceName),
     spec: {
-      replicas: config.replicas,
+      // With an autoscaler the HPA owns the count: re-applying must not reset it.
+      ...(config.autoscale === undefined && { replicas: config.replicas }),
       revisionHistoryLimit: 5,
       selector: { matchLabels: selector },
       // Never below the desired count during a rollout: admission must stay answered.
@@ -95,7 +94,7 @@ export function deploymentObject(config: ManifestConfig): K8sObject {
               startupProbe: { httpGet: { path: '/healthz', port: 'ops' }, periodSeconds: 2, failureThreshold: 30 },
               livenessProbe: { httpGet: { path: '/healthz', port: 'ops' }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
               readinessProbe: { httpGet: { path: '/readyz', port: 'ops' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 },
-              resources: { requests: { cpu: '100m', memory: '192Mi' }, limits: { cpu: '2', memory: '512Mi' } },
+              resources: containerResources(config),
               securityContext: {
                 allowPrivilegeEscalation: false,
                 privileged: false,

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { OPERATIONS } from '../admission/request.ts';
 import { parseGoDuration } from '../admission/deadline.ts';
+import { labelsSchema } from '../labels.ts';
 
 const plainObject = z.custom<Record<string, unknown>>(
   (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
@@ -71,24 +72,12 @@ const userInfo = z.strictObject({
   extra: z.record(z.string(), z.array(z.string())).optional(),
 });
 
-// Label keys and values as the apiserver allows them (a prefix, 63-character names and values).
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'expected a label value (at most 63 letters, digits, "-", "_", ".")');
-const MAX_NAMESPACE_LABELS = 256;
-const labels = z.record(z.string(), labelValue).superRefine((map, ctx) => {
-  const keys = Object.keys(map);
-  if (keys.length > MAX_NAMESPACE_LABELS) ctx.addIssue({ code: 'custom', message: `expected at most ${MAX_NAMESPACE_LABELS} labels` });
-  for (const key of keys) {
-    if (key.length > 317 || !LABEL_KEY.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'expected a label key such as "team" or "example.com/team"' });
-  }
-});
-
 const common = {
   name: z.string().min(1).optional(),
   webhook: z.string().min(1).optional(),
   timeout: z.string().min(1).optional(),
   /** The labels of the request's namespace, for the webhooks' namespaceSelector. */
-  namespaceLabels: labels.optional(),
+  namespaceLabels: labelsSchema.optional(),
 };
 
 const SHORTHAND_KEYS = ['operation', 'object', 'oldObject', 'namespace', 'resourceName', 'resource', 'subResource', 'userInfo', 'dryRun', 'options'] as const;

@@ -6,6 +6,7 @@
 // webhook registered by hand: a guarded review is allowed, the handler not called.
 import { OPERATIONS, type AdmissionRequest, type Operation, type RawObject } from '../admission/request.ts';
 import { invalid } from './invalid.ts';
+import { isLabelKey } from '../labels.ts';
 
 /** Namespaces of the cluster's own components. */
 export const SYSTEM_NAMESPACES: readonly string[] = Object.freeze(['kube-system', 'kube-public', 'kube-node-lease']);
@@ -34,8 +35,6 @@ export type SkipReason = 'operation' | 'namespace' | 'opt-out-label';
 
 const MAX_NAMESPACES = 100;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /** Checks the guards where the webhook is defined; `undefined` when there are none. */
 export function resolveGuards(webhook: string, skip: unknown): Readonly<Guards> | undefined {
@@ -66,15 +65,6 @@ export function resolveGuards(webhook: string, skip: unknown): Readonly<Guards> 
     out.operations = Object.freeze([...new Set(operations)]);
   }
   return Object.freeze(out);
-}
-
-// A label key: an optional DNS-subdomain prefix and "/", then a name of at most 63 characters.
-function isLabelKey(key: string): boolean {
-  const slash = key.indexOf('/');
-  const prefix = slash < 0 ? undefined : key.slice(0, slash);
-  const name = slash < 0 ? key : key.slice(slash + 1);
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return false;
-  return name.length <= 63 && LABEL_NAME.test(name);
 }
 
 /** Why the guards skip this review, or undefined when the handler should see it. */

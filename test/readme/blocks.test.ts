@@ -86,6 +86,15 @@ t.test('kadmit types prints the types of a CRD', async (t) => {
   ranHere.add(types!);
 });
 
+t.test('kadmit manifests with the monitoring objects and the autoscaler', async (t) => {
+  const manifests = commands.find((c) => c.startsWith('npx kadmit manifests --service-monitor'));
+  t.ok(manifests);
+  const printed = await run(manifests!);
+  t.equal(printed.code, 0, printed.stderr);
+  for (const kind of ['ServiceMonitor', 'PrometheusRule', 'ConfigMap', 'HorizontalPodAutoscaler']) t.match(printed.stdout, new RegExp(`^kind: ${kind}$`, 'm'));
+  ranHere.add(manifests!);
+});
+
 t.test('every README command is run here or by the test named for it', async (t) => {
   const unaccounted = commands.filter((c) => !ranHere.has(c) && !(c in ELSEWHERE));
   t.same(unaccounted, [], 'run each new command here, or name the test that runs it in ELSEWHERE');

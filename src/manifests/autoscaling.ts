@@ -1,0 +1,73 @@
+// The HorizontalPodAutoscaler (`--autoscale MIN:MAX`) and the CPU request it
+// scales on. An HPA's CPU utilisation is usage over the request, so the request
+// is sized from what a review costs: a replica is asked to scale out when it
+// averages `--reviews-per-replica` reviews a second.
+//
+// The cost per review comes from `npm run bench` (bench/README.md), which
+// measures the server's CPU time (all threads) per review of a 5 KB Pod over
+// HTTPS with TLS: 208 us with one worker on one core, 4,697 reviews/s
+// (builtin:require-memory-limits; `npm run bench -- --only
+// kadmit,kadmit-log-warn,kadmit-inline,nodelimit --no-micro --rounds 3
+// --seconds 6`, shared 2-CPU machine). The rendered Deployment runs 2
+// workers, and real policies do more than that one; the worker hop alone
+// measured +11%. Sizing uses 250 us (208 us plus about 20%). An older run
+// measured 413 us with two workers, but there the second worker shared its
+// core with the load generator, so that is not a per-review cost. For
+// policies that cost more, pass a lower --reviews-per-replica.
+import type { ManifestConfig } from './config.ts';
+import { metadata } from './labels.ts';
+import type { K8sObject } from './objects.ts';
+
+/** CPU time per review used for sizing, in microseconds (see above). */
+export const REVIEW_CPU_MICROSECONDS = 250;
+/** The HPA's target: average CPU use over the request, in percent. */
+export const TARGET_CPU_UTILIZATION = 70;
+/** A replica's main thread (TLS, HTTP, the Reviewer) tops out near 4,700 reviews/s on a bench core: scale out well before. */
+export const MAX_REVIEWS_PER_REPLICA = 3_000;
+export const DEFAULT_REVIEWS_PER_REPLICA = 1_000;
+
+/** Without --autoscale: what the Deployment has always asked for. */
+const FIXED_CPU_REQUEST = '100m';
+
+/** The CPU request that puts a replica at the target utilisation when it serves `reviewsPerSecond`. */
+export function cpuRequestMillicores(reviewsPerSecond: number): number {
+  const cpuMillicores = (reviewsPerSecond * REVIEW_CPU_MICROSECONDS) / 1000;
+  return Math.ceil(cpuMillicores / (TARGET_CPU_UTILIZATION / 100));
+}
+
+export function containerResources(config: ManifestConfig): Record<string, unknown> {
+  const cpu = config.autoscale === undefined ? FIXED_CPU_REQUEST : `${cpuRequestMillicores(config.reviewsPerReplica)}m`;
+  return { requests: { cpu, memory: '192Mi' }, limits: { cpu: '2', memory: '512Mi' } };
+}
+
+/** Written above the HPA: what it scales at, and why the request is what it is. */
+export function autoscalingComment(config: ManifestConfig): string {
+  return [
+    `Scales on CPU: the Deployment requests ${cpuRequestMillicores(config.reviewsPerReplica)}m CPU per replica, and ${TARGET_CPU_UTILIZATION}% of it is`,
+    `the CPU of ${config.reviewsPerReplica} reviews a second at ${REVIEW_CPU_MICROSECONDS} us each (kadmit's bench), so a replica is`,
+    'added when replicas average more. The Deployment leaves its replica count to this autoscaler.',
+    'Needs the metrics server.',
+  ].join('\n');
+}
+
+export function horizontalPodAutoscaler(config: ManifestConfig): K8sObject | undefined {
+  const scale = config.autoscale;
+  if (scale === undefined) return undefined;
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: metadata(config, config.serviceName),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: config.serviceName },
+      minReplicas: scale.min,
+      maxReplicas: scale.max,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: TARGET_CPU_UTILIZATION } } }],
+      // Out quickly when the write rate climbs; in one replica a minute once it
+      // has stayed low for 5 minutes, so a burst does not flap the webhook's endpoints.
+      behavior: {
+        scaleUp: { stabilizationWindowSeconds: 0 },
+        scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+      },
+    },
+  };
+}
