@@ -3,9 +3,9 @@
 // aborted (deadline and hang-up), rejected by the schema, over the JSON limits,
 // logged by a handler under keys of its own, in workers and inline.
 import t from 'tap';
-import { request } from 'node:https';
 import { httpsRequest, review } from '../helpers/https-client.ts';
-import { startTestServer, fixtureWebhook, type TestServer } from '../helpers/server.ts';
+import { startTestServer, fixtureWebhook } from '../helpers/server.ts';
+import { hangUp } from './support.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const PLANTED = 'pl4nted-s3cret-value';
@@ -27,18 +27,6 @@ function secretReview(uid: string, annotations: Record<string, string> = {}, obj
   return JSON.stringify(review({ uid, kind: SECRET_KIND, resource: SECRET_RESOURCE, requestKind: SECRET_KIND, requestResource: SECRET_RESOURCE, name: 'db', operation: 'UPDATE', object, oldObject: secret(PLANTED_OLD) }));
 }
 
-function hangUp(server: TestServer, path: string, body: string, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port: server.webhookPort, path, method: 'POST', ca: server.ca, servername: 'kadmit.kadmit.svc', headers: { 'content-type': 'application/json' } });
-    req.on('error', () => resolve());
-    req.end(body);
-    setTimeout(() => {
-      req.destroy();
-      resolve();
-    }, ms);
-  });
-}
-
 for (const workers of [1, 0]) {
   t.test(`workers=${workers}`, async (t) => {
     const server = await startTestServer({
@@ -58,7 +46,7 @@ for (const workers of [1, 0]) {
     t.equal(handlerLogged.json().response.allowed, true, 'a handler logged the objects itself');
     const deadline = await post('/sleep?timeout=1s', secretReview('deadline'));
     t.equal(deadline.json().response.status.code, 504, 'aborted: deadline');
-    await hangUp(server, '/sleep?timeout=10s', secretReview('hang-up'), 150);
+    await hangUp(server.webhookPort, server.ca, '/sleep?timeout=10s', secretReview('hang-up'), 150);
     const schema = await post('/probe/fail?timeout=10s', secretReview('schema', {}, { ...secret(PLANTED), data: { password: `${PLANTED}!not base64` } }));
     t.equal(schema.json().response.status.code, 422, 'rejected by the schema');
     const big = { ...secret(PLANTED), data: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, b64(PLANTED)])) };

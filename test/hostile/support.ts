@@ -62,6 +62,19 @@ export function post(port: number, ca: string, path: string, body: string | Buff
   });
 }
 
+/** POSTs `body` and closes the connection after `afterMs`, whatever has come back. */
+export function hangUp(port: number, ca: string, path: string, body: string | Buffer, afterMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', ca, servername: 'kadmit.kadmit.svc', agent: false, headers: { 'content-type': 'application/json' } });
+    req.on('error', () => resolve());
+    req.end(body);
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, afterMs);
+  });
+}
+
 /** A Pod CREATE review whose object carries `junk` (raw JSON text) as an extra field; uid and envelope come first, as the apiserver writes them. */
 export function reviewAround(uid: string, junk: string): string {
   return `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":${JSON.stringify(uid)},"kind":{"group":"","version":"v1","kind":"Pod"},` +
