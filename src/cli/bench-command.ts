@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../config/load.ts';
 import { parseGoDuration } from '../admission/deadline.ts';
 import { errorMessage } from '../errors.ts';
+import { argsError } from '../config/suggest.ts';
 import { TARGET_HELP, TARGET_OPTIONS, prepareTarget } from '../replay/setup.ts';
 import { loadFixtures } from '../replay/fixtures.ts';
 import { FixtureError } from '../replay/problems.ts';
@@ -61,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(errorMessage(err));
+    throw argsError(err, Object.keys(OPTIONS), 'kadmit bench --help');
   }
   const { values, positionals } = parsed;
   if (values.help) {

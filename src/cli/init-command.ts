@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { errorMessage, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
+import { argsError } from '../config/suggest.ts';
 import { KADMIT_VERSION } from '../version.ts';
 
 const TEMPLATE_DIR = new URL('../../templates/policy-project/', import.meta.url);
@@ -107,7 +108,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { name: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
-    throw new UsageError(errorMessage(err));
+    throw argsError(err, ['name', 'force', 'help'], 'kadmit init --help');
   }
   if (parsed.values.help) {
     process.stdout.write(`${initHelp()}\n`);

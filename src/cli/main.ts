@@ -4,6 +4,7 @@
 import { enableCompileCache } from 'node:module';
 import { errorMessage, KadmitError, UsageError } from '../errors.ts';
 import { KADMIT_VERSION } from '../version.ts';
+import { closest } from '../config/suggest.ts';
 
 interface Command {
   summary: string;
@@ -50,7 +51,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command "${name}"\n\n${usage()}`);
+  if (!command) {
+    const guess = closest(name, [...Object.keys(COMMANDS), 'help', '--help', '--version']);
+    throw new UsageError(`unknown command "${name}"${guess ? `: did you mean "${guess}"?` : ''}\n\n${usage()}`);
+  }
   return command.run(rest);
 }
 

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
 import { findConfigFile } from '../config/file.ts';
-import { errorMessage } from '../errors.ts';
+import { argsError } from '../config/suggest.ts';
 import { formatPath } from '../admission/envelope.ts';
 import { loadWebhooks } from '../webhooks/load.ts';
 import { DEFAULT_IMAGE, DEFAULT_WEBHOOKS, manifestConfigSchema, readServeConfigFile, type ManifestConfig } from '../manifests/config.ts';
@@ -63,7 +63,7 @@ export function resolveManifestConfig(argv: readonly string[], cwd = process.cwd
   try {
     values = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: FLAGS }).values;
   } catch (err) {
-    throw new UsageError(errorMessage(err));
+    throw argsError(err, Object.keys(FLAGS), 'kadmit manifests --help');
   }
   if (values.help) return { config: manifestConfigSchema.parse({}), help: true };
   const configFile = findConfigFile(typeof values.config === 'string' ? values.config : undefined, {}, cwd);

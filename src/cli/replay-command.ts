@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../config/load.ts';
-import { errorMessage } from '../errors.ts';
+import { argsError } from '../config/suggest.ts';
 import { TARGET_HELP, TARGET_OPTIONS, prepareTarget } from '../replay/setup.ts';
 import { discoverFixtures, isFixtureFileName, loadFixtures, sidecarPath } from '../replay/fixtures.ts';
 import { FixtureError } from '../replay/problems.ts';
@@ -50,7 +50,7 @@ function parse(argv: string[]) {
   try {
     return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(errorMessage(err));
+    throw argsError(err, Object.keys(OPTIONS), 'kadmit replay --help');
   }
 }
 

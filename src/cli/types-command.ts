@@ -4,6 +4,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { errorMessage, KadmitError, UsageError } from '../errors.ts';
+import { argsError } from '../config/suggest.ts';
 import { parseCrdManifests, type CrdManifest } from '../schemas/crd.ts';
 import { crdDeclarations } from '../schemas/typegen/crd-declarations.ts';
 
@@ -34,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: { crd: { type: 'string', multiple: true }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: false });
   } catch (err) {
-    throw new UsageError(`${errorMessage(err)}\n\n${typesHelp()}`);
+    throw new UsageError(`${argsError(err, ['crd', 'out', 'help'], 'kadmit types --help').message}\n\n${typesHelp()}`);
   }
   const { crd: files = [], out, help } = parsed.values;
   if (help) {

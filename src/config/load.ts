@@ -2,10 +2,11 @@
 // defaults, validated once with zod. A bad value is a usage error (exit 2) that
 // names the field and the source it came from.
 import { parseArgs } from 'node:util';
-import { errorMessage, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import { formatPath } from '../admission/envelope.ts';
 import { SERVE_OPTIONS, serveConfigSchema, type ServeConfig } from './options.ts';
 import { findConfigFile, readConfigFile, type ProjectSettings } from './file.ts';
+import { argsError } from './suggest.ts';
 
 export { UsageError };
 
@@ -28,7 +29,7 @@ export function loadServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
       },
     });
   } catch (err) {
-    throw new UsageError(errorMessage(err));
+    throw argsError(err, ['config', ...SERVE_OPTIONS.map((o) => o.flag)], 'kadmit serve --help');
   }
 
   const raw: Record<string, unknown> = {};
@@ -70,8 +71,11 @@ export function serveHelp(): string {
   const width = Math.max(...SERVE_OPTIONS.map((o) => o.flag.length)) + 8;
   const lines = SERVE_OPTIONS.map((o) => {
     const flag = `  --${o.flag}${'switch' in o ? '' : ' V'}`.padEnd(width + 4);
-    const repeat = 'list' in o ? ' (repeatable; env: comma-separated)' : '';
-    return `${flag}${o.help}${repeat}\n${' '.repeat(width + 4)}env ${o.env}, file key ${o.key}, default ${JSON.stringify(o.default)}`;
+    // The table's help says "(repeatable)" for the README; here it is said once, with the env form.
+    const help = 'list' in o ? `${o.help.replace(/ \(repeatable\)$/, '')} (repeatable; env: comma-separated)` : o.help;
+    // The worker default is computed from this machine's CPUs: say so.
+    const shown = o.key === 'workers' ? `${JSON.stringify(o.default)} on this machine` : JSON.stringify(o.default);
+    return `${flag}${help}\n${' '.repeat(width + 4)}env ${o.env}, file key ${o.key}, default ${shown}`;
   });
   return [
     'Usage: kadmit serve [options]',
