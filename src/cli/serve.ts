@@ -178,6 +178,7 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
     jsonLimits: jsonLimitsOf(config),
     memoryGuard,
     onShed: () => metrics.shedRequests.inc({ reason: 'memory' }),
+    onRequest: (labels) => metrics.webhookRequests.inc({ ...labels }),
     headersTimeoutMs: config.headersTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     keepAliveTimeoutMs: config.keepAliveTimeoutMs,

@@ -2,8 +2,9 @@
 // `grafana_dashboard: "1"` label Grafana's dashboard sidecar loads by (as the
 // kube-prometheus-stack chart runs it). It reads only metrics kadmit exports
 // (a test checks): reviews by decision and webhook, latency, failurePolicy
-// answers, aborts, in-flight reviews, the worker pool, certificates, TLS
-// handshake failures, and the process's CPU, memory and event-loop lag.
+// answers, aborts, requests answered other than 2xx (an unknown path, a wrong
+// media type), in-flight reviews, the worker pool, certificates, TLS handshake
+// failures, and the process's CPU, memory and event-loop lag.
 import type { ManifestConfig } from './config.ts';
 import { monitoringMetadata } from './monitoring.ts';
 import type { K8sObject } from './objects.ts';
@@ -30,6 +31,11 @@ export const PANELS: readonly Panel[] = [
   },
   { title: 'Answered by failurePolicy', unit: 'reqps', targets: [{ expr: `sum by (webhook, cause) (rate(kadmit_admission_failure_policy_answers_total[${RATE}]))`, legend: '{{webhook}} {{cause}}' }] },
   { title: 'Aborted reviews', unit: 'reqps', targets: [{ expr: `sum by (webhook, kind) (rate(kadmit_admission_aborts_total[${RATE}]))`, legend: '{{webhook}} {{kind}}' }] },
+  {
+    title: 'Requests not answered 2xx (by the listener or a review)',
+    unit: 'reqps',
+    targets: [{ expr: `sum by (route, method, code) (rate(kadmit_webhook_requests_total{code!~"2.."}[${RATE}]))`, legend: '{{code}} {{method}} {{route}}' }],
+  },
   { title: 'Reviews in flight', unit: 'short', targets: [{ expr: 'sum by (webhook) (kadmit_admission_in_flight)', legend: '{{webhook}}' }] },
   {
     title: 'Review workers',

@@ -17,6 +17,8 @@ export interface Metrics {
   certRotations: Counter<'role'>;
   certErrors: Counter<'operation'>;
   tlsHandshakeFailures: Counter;
+  /** Every request the webhook listener answered, reviews and refusals alike. */
+  webhookRequests: Counter<'route' | 'method' | 'code'>;
   shedRequests: Counter<'reason'>;
   /** Reports the worker pool's size and state at each scrape. */
   trackPool(stats: () => { size: number; ready: number; stalled: number }): void;
@@ -96,6 +98,12 @@ export function createMetrics(): Metrics {
     tlsHandshakeFailures: new Counter({
       name: 'kadmit_tls_handshake_failures_total',
       help: 'TLS handshakes on the webhook listener that failed.',
+      registers: [registry],
+    }),
+    webhookRequests: new Counter({
+      name: 'kadmit_webhook_requests_total',
+      help: "HTTP requests the webhook listener answered, by route (a webhook path, or 'unmatched'), method and status code ('none': the client left before an answer).",
+      labelNames: ['route', 'method', 'code'],
       registers: [registry],
     }),
     shedRequests: new Counter({

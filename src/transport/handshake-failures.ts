@@ -6,24 +6,17 @@
 // address is gone from the socket by the time the error is reported.)
 import type { Server } from 'node:https';
 import type { Logger } from 'pino';
+import { logWindow } from './log-window.ts';
 
 const WINDOW_MS = 10_000;
 
 export function reportHandshakeFailures(server: Server, log: Logger, count: () => void): void {
-  let windowEnds = 0;
-  let unlogged = 0;
+  const capped = logWindow(WINDOW_MS);
   server.on('tlsClientError', (err: NodeJS.ErrnoException) => {
     count();
-    const now = Date.now();
-    if (now < windowEnds) {
-      unlogged++;
-      return;
-    }
-    windowEnds = now + WINDOW_MS;
-    log.warn(
+    capped((unlogged) => log.warn(
       { code: err.code, reason: err.message, ...(unlogged > 0 && { unloggedSinceLastLine: unlogged }) },
       'TLS handshake on the webhook listener failed',
-    );
-    unlogged = 0;
+    ));
   });
 }

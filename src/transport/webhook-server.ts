@@ -16,6 +16,7 @@ import { readBody, tooLarge } from './body-reader.ts';
 import { RETRY_AFTER_SECONDS, type MemoryGuard, type Ticket } from './memory-guard.ts';
 import { trackConnections } from './connections.ts';
 import { firstQueryValue } from './query.ts';
+import { accountRequests, type RequestLabels } from './request-accounting.ts';
 
 export interface ServingTls {
   key: string;
@@ -35,6 +36,8 @@ export interface WebhookServerOptions {
   memoryGuard?: MemoryGuard;
   /** Told of each request refused by the memory guard. */
   onShed?: () => void;
+  /** Told of every request answered (or left by its client), with bounded labels. */
+  onRequest?: (labels: RequestLabels) => void;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
@@ -97,6 +100,9 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (request: FastifyRequest, payload: IncomingMessage) =>
     readBody(payload, { maxBodyBytes: options.maxBodyBytes, limits: options.jsonLimits }, (bytes) => tickets.get(request.raw)?.add(bytes)));
+
+  // First, so that every answer below is counted (and refusals logged).
+  accountRequests(app, options.log, (labels) => options.onRequest?.(labels));
 
   // Refuse a wrong media type, and shed load near the memory limit, before the body is read.
   app.addHook('onRequest', async (request, reply) => {

@@ -1,0 +1,99 @@
+// Every request the webhook listener answers is counted with bounded labels,
+// and the ones the transport refuses itself (404, 405, 413, 415) are logged,
+// capped per status code. First the hooks on a bare fastify with an injected
+// clock, then the real listener over HTTPS, read back from /metrics.
+import t from 'tap';
+import { request } from 'node:http';
+import { Writable } from 'node:stream';
+import Fastify from 'fastify';
+import pino from 'pino';
+import { accountRequests, type RequestLabels } from '../../src/transport/request-accounting.ts';
+import { httpsRequest, review } from '../helpers/https-client.ts';
+import { startTestServer } from '../helpers/server.ts';
+
+function capture(): { log: pino.Logger; lines: Record<string, any>[] } {
+  const lines: Record<string, any>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { log: pino({ level: 'info' }, sink), lines };
+}
+
+t.test('labels are bounded; only requests that never reach a review are logged, one line per status per window', async (t) => {
+  const { log, lines } = capture();
+  const counted: RequestLabels[] = [];
+  let clock = 0;
+  const app = Fastify();
+  accountRequests(app, log, (labels) => counted.push(labels), () => clock);
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.headers['content-type'] === 'text/plain') return reply.code(415).send('no');
+  });
+  app.post('/validate/x', async () => ({ ok: true }));
+  app.get('/validate/x', async (_request, reply) => reply.code(405).send('POST only'));
+  t.teardown(() => app.close());
+
+  const send = async (method: 'GET' | 'POST' | 'PROPFIND', url: string, contentType = 'application/json') => {
+    await app.inject({ method: method as 'GET', url, headers: { 'content-type': contentType }, ...(method === 'POST' && { payload: '{}' }) });
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  await send('POST', '/validate/x?timeout=10s');
+  await send('GET', '/validate/x');
+  await send('POST', '/validate/x', 'text/plain');
+  await send('POST', '/secret/path?token=abc');
+  await send('POST', '/another-unknown-path');
+  await send('PROPFIND', '/validate/x');
+  t.same(counted, [
+    { route: '/validate/x', method: 'POST', code: '200' },
+    { route: '/validate/x', method: 'GET', code: '405' },
+    { route: '/validate/x', method: 'POST', code: '415' },
+    { route: 'unmatched', method: 'POST', code: '404' },
+    { route: 'unmatched', method: 'POST', code: '404' },
+    { route: 'unmatched', method: 'other', code: '404' },
+  ], 'never the URL asked for, never an unknown method');
+
+  const refused = lines.filter((l) => l.msg === 'request refused');
+  t.same(refused.map((l) => [l.level, l.method, l.path, l.status]), [
+    [40, 'GET', '/validate/x', '405'],
+    [40, 'POST', '/validate/x', '415'],
+    [40, 'POST', '/secret/path', '404'],
+  ], 'the review is not logged here (the Reviewer logs it); the second and third 404 wait for the next window; no query string');
+
+  clock = 10_000;
+  await send('POST', '/third-unknown');
+  const last = lines.filter((l) => l.msg === 'request refused').at(-1)!;
+  t.same([last.path, last.unloggedSinceLastLine], ['/third-unknown', 2], 'the next window logs, with the count left unlogged');
+});
+
+t.test('the listener counts 404, 405, 413, 415 and reviews in /metrics', async (t) => {
+  const server = await startTestServer({ webhooks: ['builtin:require-memory-limits'], maxBodyBytes: 64 * 1024, logLevel: 'info' });
+  t.teardown(() => server.close());
+  const path = '/validate/require-memory-limits';
+  const post = (to: string, body: string, headers: Record<string, string> = {}) => httpsRequest(server.webhookPort, server.ca, `${to}?timeout=5s`, body, { headers });
+  t.equal((await post(path, JSON.stringify(review({})))).status, 200);
+  t.equal((await post('/validate/misspelled', JSON.stringify(review({})))).status, 404);
+  t.equal((await httpsRequest(server.webhookPort, server.ca, path, undefined, { method: 'GET' })).status, 405);
+  t.equal((await post(path, JSON.stringify(review({})), { 'content-type': 'text/plain' })).status, 415);
+  t.equal((await post(path, JSON.stringify({ pad: 'x'.repeat(100 * 1024) }))).status, 413);
+
+  const metrics = await new Promise<string>((resolve, reject) => {
+    request({ host: '127.0.0.1', port: server.opsPort, path: '/metrics' }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve(text));
+    }).on('error', reject).end();
+  });
+  const count = (route: string, method: string, code: string) =>
+    new RegExp(`^kadmit_webhook_requests_total\\{route="${route.replaceAll('/', '\\/')}",method="${method}",code="${code}"\\} 1$`, 'm');
+  t.match(metrics, count(path, 'POST', '200'));
+  t.match(metrics, count('unmatched', 'POST', '404'));
+  t.match(metrics, count(path, 'GET', '405'));
+  t.match(metrics, count(path, 'POST', '415'));
+  t.match(metrics, count(path, 'POST', '413'));
+  t.notMatch(metrics, /misspelled/, 'the path asked for is no label');
+
+  const refused = server.logs.filter((l) => l.msg === 'request refused').map((l) => `${l.status} ${l.method} ${l.path}`);
+  t.same(refused.sort(), ['404 POST /validate/misspelled', `405 GET ${path}`, `413 POST ${path}`, `415 POST ${path}`]);
+});
