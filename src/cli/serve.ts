@@ -229,7 +229,7 @@ async function startWorkers(config: ServeConfig, webhooks: Webhook[], metrics: M
     },
   }));
   await pool.start();
-  metrics.trackPool(() => pool.stats());
+  metrics.trackPool(() => pool.stats(), () => pool.heapUsed());
   return pool;
 }
 

@@ -21,7 +21,7 @@ export interface Metrics {
   webhookRequests: Counter<'route' | 'method' | 'code'>;
   shedRequests: Counter<'reason'>;
   /** Reports the worker pool's size and state at each scrape. */
-  trackPool(stats: () => { size: number; ready: number; stalled: number }): void;
+  trackPool(stats: () => { size: number; ready: number; stalled: number }, heapUsed?: () => Promise<number>): void;
 }
 
 export function createMetrics(): Metrics {
@@ -112,7 +112,15 @@ export function createMetrics(): Metrics {
       labelNames: ['reason'],
       registers: [registry],
     }),
-    trackPool(stats) {
+    trackPool(stats, heapUsed) {
+      if (heapUsed) new Gauge({
+        name: 'kadmit_worker_heap_used_bytes',
+        help: "V8 heap in use across the review workers (the main thread's is nodejs_heap_size_used_bytes).",
+        registers: [registry],
+        async collect() {
+          this.set(await heapUsed());
+        },
+      });
       new Gauge({
         name: 'kadmit_worker_pool_workers',
         help: 'Review workers by state (configured, ready, stalled).',

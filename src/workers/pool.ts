@@ -148,6 +148,13 @@ export class WorkerPool {
     return { size: this.#options.size, ready, stalled, inFlight, replaced: this.#replaced, standInReady: this.#standInUsable() };
   }
 
+  /** Heap in use across the live workers (what their V8 heaps hold, not their whole footprint). */
+  async heapUsed(): Promise<number> {
+    const live = this.#everyWorker().filter((s) => s.isReady && !s.dead);
+    const sizes = await Promise.all(live.map((s) => s.worker.getHeapStatistics?.().then((h) => h.used_heap_size, () => 0) ?? 0));
+    return sizes.reduce((a, b) => a + b, 0);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#watchdog);

@@ -13,6 +13,7 @@ export interface WorkerLike extends EventEmitter {
   readonly threadId: number;
   postMessage(message: ToWorker): void;
   terminate(): Promise<number>;
+  getHeapStatistics?(): Promise<{ used_heap_size: number }>;
 }
 
 export type CreateWorker = (setup: WorkerSetup, resourceLimits: ResourceLimits | undefined) => WorkerLike;
