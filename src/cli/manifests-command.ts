@@ -11,7 +11,7 @@ import { formatPath } from '../admission/envelope.ts';
 import { loadWebhooks } from '../webhooks/load.ts';
 import { DEFAULT_IMAGE, DEFAULT_WEBHOOKS, manifestConfigSchema, readServeConfigFile, type ManifestConfig } from '../manifests/config.ts';
 import { renderObjects, toFiles, toYamlStream } from '../manifests/render.ts';
-import { DEFAULT_REVIEWS_PER_REPLICA } from '../manifests/autoscaling.ts';
+import { DEFAULT_REVIEWS_PER_REPLICA } from '../manifests/sizing.ts';
 
 const FLAGS = {
   config: { type: 'string', help: 'a `kadmit serve` YAML config (default ./kadmit.yaml if it exists): its namespace, serviceName, webhooks and settings are used, and its other settings are passed to the Deployment as written' },

@@ -9,7 +9,7 @@ import { KADMIT_VERSION } from '../version.ts';
 import { formatPath } from '../admission/envelope.ts';
 import { parseImageRef } from '../policies/support/image-ref.ts';
 import { labelsSchema } from '../labels.ts';
-import { DEFAULT_REVIEWS_PER_REPLICA, MAX_REVIEWS_PER_REPLICA } from './autoscaling.ts';
+import { DEFAULT_REVIEWS_PER_REPLICA, MAX_REVIEWS_PER_REPLICA } from './sizing.ts';
 
 export const DEFAULT_IMAGE = `ghcr.io/kadmit/kadmit:${KADMIT_VERSION}`;
 /** The built-in pair a cluster gets by default: defaults first (mutating), then the check. */

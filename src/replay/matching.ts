@@ -14,15 +14,7 @@ import { formatLabels, isEmptySelector, labelsOf, unmetRequirement, type Labels 
 import { compileCondition, conditionVariables, evaluateConditions, type CompiledCondition } from './match-conditions.ts';
 import { namespaceFor, type NamespaceDirectory } from './namespaces.ts';
 import { describeRequest, describeRules, ruleMatches } from './rule-match.ts';
-
-export type MatchStage = 'rules' | 'namespaceSelector' | 'objectSelector' | 'matchConditions';
-
-export type MatchOutcome =
-  /** notes: what could not be decided offline (assumed to match). */
-  | { sent: true; notes: string[] }
-  | { sent: false; skipped: { by: MatchStage; reason: string } }
-  /** The apiserver would refuse the request itself, without calling (a matchCondition error under Fail). */
-  | { sent: false; rejected: string };
+import type { MatchOutcome, MatchStage } from './types.ts';
 
 /** What the apiserver gets for one webhook: its entry in the rendered webhook configuration. */
 interface Registration {

@@ -2,7 +2,15 @@
 import type { Webhook } from '../webhooks/define.ts';
 import type { Expectation } from './schema.ts';
 import type { ReviewDocument } from './review.ts';
-import type { MatchOutcome, MatchStage } from './matching.ts';
+
+export type MatchStage = 'rules' | 'namespaceSelector' | 'objectSelector' | 'matchConditions';
+
+export type MatchOutcome =
+  /** notes: what could not be decided offline (assumed to match). */
+  | { sent: true; notes: string[] }
+  | { sent: false; skipped: { by: MatchStage; reason: string } }
+  /** The apiserver would refuse the request itself, without calling (a matchCondition error under Fail). */
+  | { sent: false; rejected: string };
 
 /** How a fixture document was written; decides where --record puts expectations. */
 export type FixtureForm = 'case' | 'raw';

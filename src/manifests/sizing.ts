@@ -1,0 +1,22 @@
+// What one review costs and what one replica holds, for sizing the Deployment
+// and its autoscaler.
+//
+// The cost per review comes from `npm run bench` (bench/README.md), which
+// measures the server's CPU time (all threads) per review of a 5 KB Pod over
+// HTTPS with TLS: 208 us with one worker on one core, 4,697 reviews/s
+// (builtin:require-memory-limits; `npm run bench -- --only
+// kadmit,kadmit-log-warn,kadmit-inline,nodelimit --no-micro --rounds 3
+// --seconds 6`, shared 2-CPU machine). The rendered Deployment runs 2
+// workers, and real policies do more than that one; the worker hop alone
+// measured +11%. Sizing uses 250 us (208 us plus about 20%). An older run
+// measured 413 us with two workers, but there the second worker shared its
+// core with the load generator, so that is not a per-review cost. For
+// policies that cost more, pass a lower --reviews-per-replica.
+
+/** CPU time per review used for sizing, in microseconds (see above). */
+export const REVIEW_CPU_MICROSECONDS = 250;
+/** The HPA's target: average CPU use over the request, in percent. */
+export const TARGET_CPU_UTILIZATION = 70;
+/** A replica's main thread (TLS, HTTP, the Reviewer) tops out near 4,700 reviews/s on a bench core: scale out well before. */
+export const MAX_REVIEWS_PER_REPLICA = 3_000;
+export const DEFAULT_REVIEWS_PER_REPLICA = 1_000;
