@@ -1,8 +1,11 @@
 // Every error kadmit raises on purpose carries a stable code, so logs, metrics,
-// tests and operators can match on it without parsing prose.
+// tests and operators can match on it without parsing prose. The codes are the
+// catalog's (error-codes.ts): a code missing there does not compile.
+import type { ErrorCode } from './error-codes.ts';
+
 export class KadmitError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'KadmitError';
     this.code = code;

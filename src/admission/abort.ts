@@ -2,10 +2,11 @@
 // logs and metrics: "the apiserver went away", "we ran out of time" and "we are
 // shutting down" call for different fixes.
 import { KadmitError } from '../errors.ts';
+import type { ErrorCode } from '../error-codes.ts';
 
 export type AbortKind = 'client-disconnected' | 'deadline-exceeded' | 'shutdown';
 
-const CODES: Record<AbortKind, string> = {
+const CODES: Record<AbortKind, ErrorCode> = {
   'client-disconnected': 'KADMIT_ABORT_CLIENT_DISCONNECTED',
   'deadline-exceeded': 'KADMIT_ABORT_DEADLINE_EXCEEDED',
   shutdown: 'KADMIT_ABORT_SHUTDOWN',

@@ -13,6 +13,7 @@ import { sanitizeWarnings } from './warnings.ts';
 import { checkAuditAnnotations } from './audit-annotations.ts';
 import { createPatch, encodePatch } from './patch.ts';
 import { errorMessage } from '../errors.ts';
+import type { ErrorCode } from '../error-codes.ts';
 import { checkObjects, type ObjectProblem } from './object-check.ts';
 import type { SchemaRegistry } from '../schemas/registry.ts';
 import { handlerKubeClients } from '../kube/for-handlers.ts';
@@ -177,7 +178,7 @@ function objectRejected(review: DecodedReview, summary: ReviewSummary, problem: 
   return { status: 200, body: reviewBody(review.version, response), summary };
 }
 
-function badRequest(code: string, message: string, issues?: { path: string; message: string }[]): ReviewOutcome {
+function badRequest(code: ErrorCode, message: string, issues?: { path: string; message: string }[]): ReviewOutcome {
   return { status: 400, body: errorBody(code, message, issues), summary: { decision: 'invalid', code: 400, failure: code } };
 }
 

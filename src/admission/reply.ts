@@ -2,6 +2,7 @@
 // response and of kadmit's own HTTP error bodies.
 import type { AdmissionResponse, ReviewVersion } from './request.ts';
 import { KadmitError } from '../errors.ts';
+import type { ErrorCode } from '../error-codes.ts';
 
 // What a handler can make large is capped, so a reply is bounded whatever it returns.
 /** A denial's message (kubectl shows it; 20 MB would be written to the user and the audit log). */
@@ -50,6 +51,6 @@ export function reviewBody(version: ReviewVersion, response: AdmissionResponse):
 }
 
 /** Body of a non-200 reply: the apiserver treats it as a failed call, humans read it. */
-export function errorBody(code: string, message: string, issues?: readonly { path: string; message: string }[]): string {
+export function errorBody(code: ErrorCode, message: string, issues?: readonly { path: string; message: string }[]): string {
   return JSON.stringify(issues ? { code, message, issues } : { code, message });
 }

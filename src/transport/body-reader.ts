@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { JsonScanner, type JsonLimits, type ReceivedBody } from '../admission/body-scan.ts';
 import { KadmitError } from '../errors.ts';
+import type { ErrorCode } from '../error-codes.ts';
 
 export interface BodyReaderOptions {
   maxBodyBytes: number;
@@ -16,7 +17,7 @@ export interface BodyReaderOptions {
 /** An error fastify writes as an HTTP error status. */
 export class BodyError extends KadmitError {
   readonly statusCode: number;
-  constructor(statusCode: number, code: string, message: string) {
+  constructor(statusCode: number, code: ErrorCode, message: string) {
     super(code, message);
     this.statusCode = statusCode;
   }

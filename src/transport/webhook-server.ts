@@ -9,6 +9,8 @@ import type { Logger } from 'pino';
 import type { Webhook } from '../webhooks/define.ts';
 import type { Reviewer } from '../admission/reviewer.ts';
 import { errorBody } from '../admission/reply.ts';
+import { KadmitError } from '../errors.ts';
+import type { ErrorCode } from '../error-codes.ts';
 import type { JsonLimits, ReceivedBody } from '../admission/body-scan.ts';
 import { isJsonUtf8 } from './media-type.ts';
 import { clientGoneSignal } from './client-gone.ts';
@@ -155,7 +157,8 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) options.log.error({ err: error }, 'transport error');
-    const code = status === 413 ? 'KADMIT_BODY_TOO_LARGE' : status === 500 ? 'KADMIT_INTERNAL' : `KADMIT_HTTP_${status}`;
+    // Another 4xx keeps its own code when it is ours (a body that broke off); else it is fastify's refusal.
+    const code: ErrorCode = status === 413 ? 'KADMIT_BODY_TOO_LARGE' : status === 500 ? 'KADMIT_INTERNAL' : error instanceof KadmitError ? error.code : 'KADMIT_BAD_REQUEST';
     const message = status === 413 ? tooLarge(options.maxBodyBytes).message : status === 500 ? 'internal error' : error.message;
     return sendError(reply, status, code, message);
   });
@@ -185,6 +188,6 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   };
 }
 
-function sendError(reply: FastifyReply<any>, status: number, code: string, message: string): FastifyReply {
+function sendError(reply: FastifyReply<any>, status: number, code: ErrorCode, message: string): FastifyReply {
   return reply.code(status).type('application/json').send(errorBody(code, message));
 }
