@@ -8,16 +8,21 @@
 // table of src/config/options.ts) are not codes and are not listed here; two
 // names are both (KADMIT_CERT_STORE, KADMIT_CLIENT_CA).
 
-/** Client: the request, the configuration or a policy author's code or input is wrong. Server: kadmit or its environment failed. */
-export type ErrorFault = 'client' | 'server';
+/** Whose fault an error is: what the operator or author should look at. */
+export const ERROR_FAULTS = {
+  client: 'the request, the configuration, or a policy author\'s code or input is wrong: fix that',
+  server: 'kadmit or its environment (threads, disk, network, the Kubernetes API, other replicas) failed',
+} as const;
+export type ErrorFault = keyof typeof ERROR_FAULTS;
 
-/**
- * log: a log line of kadmit serve. http: an answer to the apiserver (the `code`
- * of a non-200 JSON body, or the message of an AdmissionReview answer). cli: a
- * command ends with it (`kadmit: message [CODE]`, exit 1; usage errors exit 2).
- * api: thrown to code that calls kadmit (a handler, a webhook module, a test).
- */
-export type ErrorSurface = 'log' | 'http' | 'cli' | 'api';
+/** Where an error shows. */
+export const ERROR_SURFACES = {
+  log: 'a log line of `kadmit serve`',
+  http: 'an answer to the apiserver: the `code` of a non-200 JSON body, or the message of an AdmissionReview answer',
+  cli: 'a command ends with it: `kadmit: message [CODE]` and exit 1, or the message and exit 2 for a usage error',
+  api: 'thrown to code that calls kadmit: a handler (its `signal.reason`, the Kubernetes client), a webhook module, a test using `kadmit/testing`',
+} as const;
+export type ErrorSurface = keyof typeof ERROR_SURFACES;
 
 /** The sections of docs/errors.md, in order. */
 export const ERROR_AREAS = {
