@@ -216,7 +216,7 @@ export const ERROR_CODES = {
   },
 
   KADMIT_KUBE_NOT_FOUND: {
-    area: 'kube', fault: 'client', surfaces: ['api', 'log', 'cli'],
+    area: 'kube', fault: 'client', surfaces: ['api', 'log'],
     meaning: 'The Kubernetes API answered 404: the object does not exist.',
   },
   KADMIT_KUBE_ALREADY_EXISTS: {
