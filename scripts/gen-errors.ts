@@ -3,17 +3,18 @@
 //   node scripts/gen-errors.ts          rewrite docs/errors.md
 //   node scripts/gen-errors.ts --check  exit 1 if docs/errors.md is stale
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { ERROR_AREAS, ERROR_CODES, ERROR_FAULTS, ERROR_SURFACES, type ErrorCodeEntry } from '../src/error-codes.ts';
+import { ERROR_AREAS, ERROR_CODES, ERROR_FAULTS, ERROR_SURFACES, type ErrorCodeEntry, type ErrorSurface } from '../src/error-codes.ts';
 
 export const ERRORS_DOC = new URL('../docs/errors.md', import.meta.url);
 
 export function errorsMarkdown(): string {
   const cell = (text: string) => text.replace(/\|/g, '\\|');
   const entries = Object.entries(ERROR_CODES) as [string, ErrorCodeEntry][];
+  const surfaces = Object.keys(ERROR_SURFACES) as ErrorSurface[]; // listed in this order, however an entry lists them
   const sections = Object.entries(ERROR_AREAS).map(([area, title]) => {
     const rows = entries
       .filter(([, e]) => e.area === area)
-      .map(([code, e]) => `| \`${code}\` | ${e.fault} | ${e.surfaces.join(', ')} | ${cell(e.meaning)} |`);
+      .map(([code, e]) => `| \`${code}\` | ${e.fault} | ${surfaces.filter((s) => e.surfaces.includes(s)).join(', ')} | ${cell(e.meaning)} |`);
     return [`## ${title}`, '', '| code | fault | where | meaning |', '|---|---|---|---|', ...rows].join('\n');
   });
   return [
