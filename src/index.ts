@@ -29,5 +29,6 @@ export { allow, deny, mutate, type Allowed, type Denied, type Mutated, type Muta
 export { withTimeout, type ChildSignal } from './admission/review-signal.ts';
 export { ReviewAbortedError, type AbortKind } from './admission/abort.ts';
 export { KadmitError } from './errors.ts';
+export type { ErrorCode } from './error-codes.ts';
 export type { AdmissionRequest, GroupVersionKind, GroupVersionResource, Operation, RawObject, UserInfo } from './admission/request.ts';
 export type { KubeClients } from './kube/client.ts';
