@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request, type Agent } from 'node:https';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { CLI, waitForLog, finished, type Finished } from '../helpers/process.ts';
+import { CLI, waitForLog, type Finished } from '../helpers/process.ts';
 
 export interface Kadmit {
   child: ChildProcess;
@@ -21,13 +21,23 @@ export async function startKadmit(dir: string, args: string[] = [], options: { c
   // `cli` (or KADMIT_TEST_CLI) runs another checkout, for the figures before a change.
   const child = spawn(process.execPath, [options.cli ?? process.env.KADMIT_TEST_CLI ?? CLI, 'serve', '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', certDir, ...args],
     { cwd: dir, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = finished(child);
+  const exited = finishedWithTail(child);
   // A run that fails halfway must not leave a server behind.
   const orphaned = () => child.kill('SIGKILL');
   process.once('exit', orphaned);
   void exited.then(() => process.off('exit', orphaned));
   const serving = await waitForLog(child, (l) => l.msg === 'kadmit serving', 30_000);
   return { child, pid: child.pid!, webhookPort: serving.webhook.port, opsPort: serving.ops.port, ca: readFileSync(join(certDir, 'ca.crt'), 'utf8'), exited };
+}
+
+/** Like helpers' finished(), keeping only the last 256 KB of output: a long run logs a lot. */
+function finishedWithTail(child: ChildProcess): Promise<Finished> {
+  const TAIL = 256 * 1024;
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c) => (stdout = (stdout + c).slice(-TAIL)));
+  child.stderr?.on('data', (c) => (stderr = (stderr + c).slice(-TAIL)));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
 /** Resident memory now and its peak so far (bytes), from /proc/<pid>/status. */

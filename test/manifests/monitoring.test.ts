@@ -96,7 +96,7 @@ t.test('the default output has none of them and is unchanged', async (t) => {
   const { objects, find } = await render();
   t.notOk(objects.some((o) => ['ServiceMonitor', 'PrometheusRule', 'ConfigMap', 'HorizontalPodAutoscaler'].includes(o.kind)));
   t.equal(find('Deployment').spec.replicas, 2);
-  t.same(find('Deployment').spec.template.spec.containers[0].resources, { requests: { cpu: '100m', memory: '192Mi' }, limits: { cpu: '2', memory: '512Mi' } });
+  t.same(find('Deployment').spec.template.spec.containers[0].resources, { requests: { cpu: '100m', memory: '320Mi' }, limits: { cpu: '2', memory: '512Mi' } });
 });
 
 t.test('built-in kinds validate against the pinned schemas', async (t) => {
