@@ -18,15 +18,20 @@ type Collect = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resor
 function findCollector(): Collect | undefined {
   const global = (globalThis as { gc?: unknown }).gc;
   if (typeof global === 'function') return global as Collect;
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('typeof gc === "function" ? gc : undefined') as unknown;
-    return typeof gc === 'function' ? (gc as Collect) : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    setFlagsFromString('--no-expose-gc');
+  // Flags are per process: a worker turning it off at the same moment can leave a
+  // context without `gc`, so a few tries.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('typeof gc === "function" ? gc : undefined') as unknown;
+      if (typeof gc === 'function') return gc as Collect;
+    } catch {
+      return undefined;
+    } finally {
+      setFlagsFromString('--no-expose-gc');
+    }
   }
+  return undefined;
 }
 
 export interface HeapTidyOptions {
