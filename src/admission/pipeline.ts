@@ -9,6 +9,7 @@ import { checkPatchSize, errorBody, reviewBody, MAX_DENY_MESSAGE, MAX_DENY_REASO
 import { failureResponse, newErrorId } from './failure.ts';
 import { truncate } from '../truncate.ts';
 import { redactRequestObjects } from '../observability/redact.ts';
+import { sanitizeLogFields } from '../observability/log-fields.ts';
 import { sanitizeWarnings } from './warnings.ts';
 import { checkAuditAnnotations } from './audit-annotations.ts';
 import { createPatch, encodePatch } from './patch.ts';
@@ -55,7 +56,7 @@ export async function runReview(webhook: Webhook, body: Uint8Array, ctx: Pipelin
   if (!handlesKind(webhook, review.request.kind)) return kindNotHandled(webhook, review, summary, ctx.log);
   const problem = checkObjects(webhook, review.request, ctx.schemas);
   if (problem) return objectRejected(review, summary, problem, ctx.log);
-  const handlerContext = { signal: ctx.signal, deadline: ctx.deadline, log: ctx.log, request: review.request, kube: () => handlerKubeClients(ctx.signal) };
+  const handlerContext = { signal: ctx.signal, deadline: ctx.deadline, log: reviewLog(ctx.log, webhook, summary), request: review.request, kube: () => handlerKubeClients(ctx.signal) };
   // Redacted by the request's kind too: a Secret is a Secret whatever its own `kind` field says.
   if (ctx.logObjects) ctx.log.debug({ uid: review.request.uid, ...redactRequestObjects(review.request) }, 'review objects');
   let verdict: MutationVerdict;
@@ -180,6 +181,16 @@ function objectRejected(review: DecodedReview, summary: ReviewSummary, problem: 
 
 function badRequest(code: ErrorCode, message: string, issues?: { path: string; message: string }[]): ReviewOutcome {
   return { status: 400, body: errorBody(code, message, issues), summary: { decision: 'invalid', code: 400, failure: code } };
+}
+
+/**
+ * The handler's logger: every line it writes names the review (uid, webhook, kind,
+ * namespace, name, operation), on this thread or relayed from a worker. Bindings
+ * skip the logger's field formatter, so they are bounded here.
+ */
+function reviewLog(log: Logger, webhook: Webhook, summary: ReviewSummary): Logger {
+  const { uid, kind, namespace, name, operation } = summary;
+  return log.child(sanitizeLogFields({ uid, webhook: webhook.name, kind, namespace, name, operation }));
 }
 
 export function summarize(request: AdmissionRequest): ReviewSummary {
