@@ -1,6 +1,7 @@
 // `kadmit serve` from the command line: configuration, logger, signals.
 import { loadServeConfig, serveHelp } from '../config/load.ts';
 import { createLogger } from '../observability/logger.ts';
+import { prettyDestination } from '../observability/pretty-log.ts';
 import { startServer } from './serve.ts';
 
 export async function run(argv: string[]): Promise<number> {
@@ -9,7 +10,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadServeConfig(argv, process.env);
-  const log = createLogger(config.logLevel);
+  const pretty = config.logFormat === 'pretty' ? prettyDestination(process.stdout, { colors: process.stdout.isTTY && !process.env.NO_COLOR }) : undefined;
+  const log = createLogger(config.logLevel, pretty);
   const server = await startServer(config, log);
   return new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {

@@ -74,6 +74,7 @@ export const SERVE_OPTIONS = [
   { key: 'tlsMinVersion', flag: 'tls-min-version', env: 'KADMIT_TLS_MIN_VERSION', schema: z.enum(['TLSv1.2', 'TLSv1.3']), default: 'TLSv1.2', help: 'lowest TLS version accepted (TLSv1.2 or TLSv1.3)' },
   { key: 'tlsCiphers', flag: 'tls-ciphers', env: 'KADMIT_TLS_CIPHERS', schema: z.string(), default: '', help: "OpenSSL cipher list for TLS 1.2 (empty: Node's defaults)" },
   { key: 'logLevel', flag: 'log-level', env: 'KADMIT_LOG_LEVEL', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), default: 'info', help: 'log level' },
+  { key: 'logFormat', flag: 'log-format', env: 'KADMIT_LOG_FORMAT', schema: z.enum(['json', 'pretty']), default: 'json', help: 'json (one object per line, for a log collector) or pretty (time, level, message and key=value fields, for a terminal; Secrets redacted the same way)' },
   { key: 'logObjects', flag: 'log-objects', env: 'KADMIT_LOG_OBJECTS', switch: true, schema: bool, default: false, help: 'log request objects at debug level (Secrets are always redacted: data, stringData, the last-applied annotation)' },
   { key: 'debugAccess', flag: 'debug-access', env: 'KADMIT_DEBUG_ACCESS', schema: z.enum(['loopback', 'all', 'off']), default: 'loopback', help: 'who may read /debug/* on the ops listener: loopback (connections from the pod itself, e.g. kubectl port-forward), all, or off; probes and metrics answer on every address' },
 ] as const satisfies readonly OptionSpec[];
