@@ -12,9 +12,14 @@
 // absorb errors and go on, but once the budget is spent every loop they start
 // fails before doing any work. Units approximate cel-go's (one per node
 // evaluated, string work at a tenth of a unit per character); a loop that
-// exits early is charged for every element.
+// exits early is charged for every element. Functions whose result can be far
+// larger than their input are charged for the result too: replace and join
+// before they run (the result's size is cheap to compute, so a runaway call is
+// refused before it allocates), split and format after.
 import type { ASTNode, Environment } from '@marcbachmann/cel-js';
+import { celError } from './errors.ts';
 import { matchesRe2 } from './lib-regex.ts';
+import { replace, replacementCount } from './lib-strings.ts';
 
 export class CostLimitExceeded extends Error {
   constructor() {
@@ -39,10 +44,29 @@ function elementCount(v: unknown): number {
 }
 
 function sizeCost(v: unknown): number {
-  if (typeof v === 'string') return Math.ceil(v.length / 10);
+  if (typeof v === 'string') return stringCost(v.length);
   if (Array.isArray(v)) return v.length;
-  if (v instanceof Uint8Array) return Math.ceil(v.length / 10);
+  if (v instanceof Uint8Array) return stringCost(v.length);
   return 1;
+}
+
+function stringCost(length: number): number {
+  return Math.ceil(length / 10);
+}
+
+function meteredReplace(s: string, from: string, to: string, limit = -1n): string {
+  charge(stringCost(s.length + replacementCount(s, from, limit) * (to.length - from.length)));
+  return replace(s, from, to, limit);
+}
+
+function meteredJoin(list: unknown[], separator = ''): string {
+  let length = separator.length * Math.max(0, list.length - 1);
+  for (const item of list) {
+    if (typeof item !== 'string') throw celError(`join: list element is ${typeof item}, not a string`);
+    length += item.length;
+  }
+  charge(stringCost(length));
+  return list.join(separator);
 }
 
 /**
@@ -73,12 +97,21 @@ export function registerMeter(env: Environment): void {
       charge(sizeCost(value));
       return value;
     })
-    .registerFunction('string.__kadmit_matches(string): bool', matchesRe2);
+    .registerFunction('string.__kadmit_matches(string): bool', matchesRe2)
+    .registerFunction('string.__kadmit_replace(string, string): string', meteredReplace)
+    .registerFunction('string.__kadmit_replace(string, string, int): string', meteredReplace)
+    .registerFunction('list.__kadmit_join(): string', meteredJoin)
+    .registerFunction('list.__kadmit_join(string): string', meteredJoin);
 }
 
 export const METER_PREFIX = '__kadmit_';
 
 const COMPREHENSIONS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
+// Methods a metered copy calls under the meter's prefix: the RE2 matches, and
+// replace and join, which charge their result's size before they run.
+const ROUTED = new Set(['matches', 'replace', 'join']);
+// Methods charged for their result after the call (the call wrapped in __kadmit_size).
+const CHARGED_AFTER = new Set(['split', 'format']);
 // Functions whose work is linear in their receiver.
 const LINEAR = new Set([
   'contains', 'startsWith', 'endsWith', 'matches', 'find', 'findAll', 'split', 'replace', 'lowerAscii', 'upperAscii',
@@ -117,9 +150,9 @@ function wrap(edits: Edit[], node: ASTNode, open: string, close: string): void {
   edits.push({ at: node.start, text: open, kind: 'open', span }, { at: node.end, text: close, kind: 'close', span });
 }
 
-// The RE2 form of the matches() method (lib-regex.ts), under the name a metered copy calls.
-function routeMatches(edits: Edit[], source: string, receiver: ASTNode): void {
-  const at = source.indexOf('matches', receiver.end);
+// The metered form of a method (matches: the RE2 one, lib-regex.ts), under the name a metered copy calls.
+function routeMethod(edits: Edit[], source: string, name: string, receiver: ASTNode): void {
+  const at = source.indexOf(name, receiver.end);
   if (at >= 0) edits.push({ at, text: METER_PREFIX, kind: 'open', span: 0 });
 }
 
@@ -136,7 +169,8 @@ export function meteredSource(source: string, root: ASTNode): string {
         wrap(edits, receiver, `${METER_PREFIX}range(`, `, ${units})`);
       } else if (LINEAR.has(name)) {
         wrap(edits, receiver, `${METER_PREFIX}size(`, ')');
-        if (name === 'matches' && args.length === 1) routeMatches(edits, source, receiver);
+        if (ROUTED.has(name)) routeMethod(edits, source, name, receiver);
+        if (CHARGED_AFTER.has(name)) wrap(edits, node, `${METER_PREFIX}size(`, ')');
       }
     }
   }

@@ -19,9 +19,17 @@ function charAt(s: string, index: bigint): string {
   return chars[Number(index)] ?? '';
 }
 
+/** How many replacements Go's strings.Replace makes (an empty `from` matches before every code point and at the end). */
+export function replacementCount(s: string, from: string, limit: bigint): number {
+  let found = 0;
+  if (from === '') found = codePoints(s).length + 1;
+  else for (let at = s.indexOf(from); at >= 0; at = s.indexOf(from, at + from.length)) found++;
+  return limit < 0n ? found : Math.min(found, Number(limit));
+}
+
 // Go's strings.Replace: at most `limit` replacements (all when negative); an
 // empty `from` matches before every code point and at the end.
-function replace(s: string, from: string, to: string, limit: bigint): string {
+export function replace(s: string, from: string, to: string, limit: bigint): string {
   if (limit === 0n) return s;
   if (from === '') {
     const chars = codePoints(s);
