@@ -17,6 +17,9 @@ import { MemoryGuard, shedThreshold } from '../transport/memory-guard.ts';
 import { startHeapTidy, type HeapTidy } from '../observability/heap-tidy.ts';
 import type { JsonLimits } from '../admission/body-scan.ts';
 import { createOpsServer, type OpsServer } from '../transport/ops-server.ts';
+import { diagnosticsRoutes } from '../transport/ops-diagnostics.ts';
+import { mainThread } from '../observability/threads.ts';
+import { trackEventLoops } from '../observability/event-loop-metrics.ts';
 import { selfCheck, type ClientIdentity } from '../transport/self-check.ts';
 import { startClientAuth, type ClientAuth } from '../transport/client-ca.ts';
 import { reportHandshakeFailures } from '../transport/handshake-failures.ts';
@@ -81,6 +84,9 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   const webhooks = (await loadWebhooks(config.webhooks, config.settings as Record<string, unknown>)).map((l) => l.webhook);
   const metrics = createMetrics();
   const live: Live = {};
+  const main = mainThread();
+  const threads = () => [main, ...(live.pool?.threads() ?? [])];
+  trackEventLoops(metrics.registry, threads);
   // The workers boot on their own threads while this one loads schemas, gets
   // certificates and opens the listeners; awaited before the first review.
   const workersStarted = config.workers > 0 ? startWorkers(config, webhooks, metrics, live, log) : undefined;
@@ -99,6 +105,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
         '/debug/inflight': () => ({ reviews: live.reviewer?.inFlight() ?? [], workers: live.pool?.stats() ?? null }),
         '/debug/certs': () => live.certs?.status() ?? null,
       },
+      debugRoutes: diagnosticsRoutes({ threads, log }),
       debugAccess: config.debugAccess,
       log,
     });

@@ -28,6 +28,8 @@ export interface OpsServerOptions {
   notReadyReason(): string | undefined;
   /** Extra read-only JSON views, e.g. `/debug/inflight`. */
   debugViews?: Readonly<Record<string, () => unknown>>;
+  /** Debug routes that write their own answer (a streamed heap snapshot, a CPU profile). */
+  debugRoutes?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>>;
   /** Default `loopback`. */
   debugAccess?: DebugAccess;
   log: Logger;
@@ -64,6 +66,8 @@ export function createOpsServer(options: OpsServerOptions): OpsServer {
     }
     if (path === '/metrics') return send(res, 200, options.registry.contentType, await options.registry.metrics());
     const debugAllowed = debugAccess === 'all' || (debugAccess === 'loopback' && isLoopback(req.socket.remoteAddress));
+    const route = path === undefined || !debugAllowed ? undefined : options.debugRoutes?.[path];
+    if (route) return route(req, res);
     const view = path === undefined || !debugAllowed ? undefined : options.debugViews?.[path];
     if (view) return send(res, 200, 'application/json', `${JSON.stringify(view(), null, 2)}\n`);
     return send(res, 404, 'text/plain', 'not found\n');
@@ -92,7 +96,7 @@ export function createOpsServer(options: OpsServerOptions): OpsServer {
   };
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+export function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }

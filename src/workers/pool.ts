@@ -15,6 +15,7 @@ import { abortKindOf } from '../admission/abort.ts';
 import { HEARTBEAT_INTERVAL_MS, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
 import { WorkerSlot, createThread, type CreateWorker, type Job } from './worker-slot.ts';
 import { WaitingLine, pickWorker } from './scheduler.ts';
+import { workerThread, type DiagnosableThread, type InspectableWorker } from '../observability/threads.ts';
 
 export interface PoolOptions {
   size: number;
@@ -155,6 +156,18 @@ export class WorkerPool {
     return sizes.reduce((a, b) => a + b, 0);
   }
 
+  /**
+   * The serving workers for diagnostics, labelled by slot (`worker-0` ..): a
+   * replacement takes its slot's label, so labels stay bounded by the pool size.
+   */
+  threads(): DiagnosableThread[] {
+    return this.#slots.flatMap((s, i) => {
+      const { performance, startCpuProfile, getHeapSnapshot } = s.worker;
+      if (!s.isReady || s.dead || !performance || !startCpuProfile || !getHeapSnapshot) return [];
+      return [workerThread(`worker-${i}`, s.worker as InspectableWorker, () => s.loopDelay())];
+    });
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#watchdog);
@@ -242,6 +255,7 @@ export class WorkerPool {
   #onMessage(slot: WorkerSlot, message: FromWorker): void {
     if (message.type === 'ready') return;
     if (message.type === 'log') return this.#relayLog(slot, message.line);
+    if (message.type === 'loop-delay') return; // answered to WorkerSlot.loopDelay
     const job = slot.finish(message.id);
     if (!job) return;
     if (message.type === 'done') this.#settle(job, undefined, message.outcome);

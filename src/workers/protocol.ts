@@ -4,6 +4,7 @@
 import type { ReviewOutcome } from '../admission/reply.ts';
 import type { AbortKind } from '../admission/abort.ts';
 import type { ServeConfig } from '../config/options.ts';
+import type { LoopDelay } from '../observability/loop-delay.ts';
 
 export interface WorkerSetup {
   webhookSpecs: readonly string[];
@@ -45,14 +46,21 @@ export interface AbortMessage {
   kind: AbortKind;
 }
 
-export type ToWorker = ReviewMessage | AbortMessage;
+/** Asks for the worker's event-loop delay since the last ask (for /metrics). */
+export interface LoopDelayRequest {
+  type: 'loop-delay';
+  id: number;
+}
+
+export type ToWorker = ReviewMessage | AbortMessage | LoopDelayRequest;
 
 export type FromWorker =
   | { type: 'ready'; webhooks: string[] }
   | { type: 'done'; id: number; outcome: ReviewOutcome }
   | { type: 'failed'; id: number; message: string }
   /** A log line from the worker, written by the main thread's logger. */
-  | { type: 'log'; line: string };
+  | { type: 'log'; line: string }
+  | { type: 'loop-delay'; id: number; delay: LoopDelay | undefined };
 
 export const HEARTBEAT = 0;
 export const SLOT_BASE = 1;

@@ -12,6 +12,7 @@ import { ReviewAbortedError } from '../admission/abort.ts';
 import { createLogger } from '../observability/logger.ts';
 import { errorMessage } from '../errors.ts';
 import { startHeapTidy } from '../observability/heap-tidy.ts';
+import { watchLoopDelay } from '../observability/loop-delay.ts';
 import { HEARTBEAT, HEARTBEAT_INTERVAL_MS, SLOT_BASE, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
 
 const WORKER_NICE = 5;
@@ -34,6 +35,7 @@ const controllers = new Map<number, AbortController>();
 let lastReviewAt = 0;
 
 setInterval(() => Atomics.add(words, HEARTBEAT, 1), HEARTBEAT_INTERVAL_MS);
+const readLoopDelay = watchLoopDelay();
 
 const webhooks = (await loadWebhooks(setup.webhookSpecs, setup.settings, setup.cwd)).map((l) => l.webhook);
 const schemas = await loadSchemaRegistry(setup.crdFiles, { celCostLimit: setup.celCostLimit });
@@ -48,6 +50,7 @@ port.on('message', (message: ToWorker) => {
     controllers.get(message.id)?.abort(new ReviewAbortedError(message.kind, `review aborted: ${message.kind}`));
     return;
   }
+  if (message.type === 'loop-delay') return post({ type: 'loop-delay', id: message.id, delay: readLoopDelay() });
   if (Atomics.compareExchange(words, SLOT_BASE + message.slot, message.id, -message.id) !== message.id) return; // taken back
   // Already answered by failurePolicy on the main thread: running it would be wasted work.
   if (Date.now() > message.deadline) return post({ type: 'failed', id: message.id, message: 'the review expired before a worker started it' });

@@ -6,10 +6,13 @@ import { KadmitError } from '../errors.ts';
 import type { ReviewOutcome } from '../admission/reply.ts';
 import type { ExecutionContext } from '../admission/reviewer.ts';
 import type { Capacity } from './scheduler.ts';
+import type { InspectableWorker } from '../observability/threads.ts';
+import type { LoopDelay } from '../observability/loop-delay.ts';
 import { FREE, HEARTBEAT, SLOT_BASE, SLOTS, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
 
 /** What the pool needs of a thread: a Worker, or a stand-in in tests. */
-export interface WorkerLike extends EventEmitter {
+/** A real Worker also has what diagnostics read (event-loop utilisation, CPU profile, heap snapshot). */
+export interface WorkerLike extends EventEmitter, Partial<InspectableWorker> {
   readonly threadId: number;
   postMessage(message: ToWorker): void;
   terminate(): Promise<number>;
@@ -22,6 +25,8 @@ const WORKER_URL = new URL(`./review-worker${import.meta.url.endsWith('.ts') ? '
 
 export const createThread: CreateWorker = (setup, resourceLimits) =>
   new Worker(WORKER_URL, { workerData: setup, ...(resourceLimits && { resourceLimits }) });
+
+const LOOP_DELAY_TIMEOUT_MS = 500;
 
 export interface Job {
   id: number;
@@ -46,6 +51,7 @@ export class WorkerSlot implements Capacity {
   dead = false;
   bytesInFlight = 0;
   #lastBeat = -1;
+  #loopDelayAsks = 0;
   #quietSince: number | undefined;
 
   constructor(setup: Omit<WorkerSetup, 'shared'>, create: CreateWorker, resourceLimits: ResourceLimits | undefined) {
@@ -91,6 +97,27 @@ export class WorkerSlot implements Capacity {
     this.jobs.set(job.id, job);
     this.bytesInFlight += job.body.byteLength;
     this.worker.postMessage({ type: 'review', id: job.id, slot: job.slot, webhook: job.webhook, body: job.body, deadline: job.deadline });
+  }
+
+  /**
+   * The worker's event-loop delay since the last ask; undefined when it does not
+   * answer within `timeoutMs` (a blocked worker: its utilisation shows that).
+   */
+  loopDelay(timeoutMs = LOOP_DELAY_TIMEOUT_MS): Promise<LoopDelay | undefined> {
+    const id = ++this.#loopDelayAsks;
+    return new Promise((resolve) => {
+      const done = (delay: LoopDelay | undefined) => {
+        clearTimeout(timer);
+        this.worker.off('message', onMessage);
+        resolve(delay);
+      };
+      const onMessage = (m: FromWorker) => {
+        if (m.type === 'loop-delay' && m.id === id) done(m.delay);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      this.worker.on('message', onMessage);
+      this.worker.postMessage({ type: 'loop-delay', id });
+    });
   }
 
   /** Removes a finished job; the slot is free again. */
