@@ -5,7 +5,7 @@
 // (cost.ts) and never throws: the result says what happened.
 import type { ASTNode, Environment } from '@marcbachmann/cel-js';
 import { CostLimitExceeded, METER_PREFIX, meteredSource, metered, nodesOf, registerMeter } from './cost.ts';
-import { createKubernetesEnvironment } from './environment.ts';
+import { createKubernetesEnvironment, type OldSelfType } from './environment.ts';
 import { compileCelRegex } from './lib-regex.ts';
 import { celTypeName } from './values.ts';
 
@@ -15,6 +15,8 @@ export type Evaluation =
 
 export interface CompiledExpression {
   readonly source: string;
+  /** The parsed expression, for checks against the schema. */
+  readonly ast: ASTNode;
   /** The expression reads oldSelf: a transition rule. */
   readonly usesOldSelf: boolean;
   /** Runs with `variables` and at most `budget` cost units. */
@@ -23,16 +25,22 @@ export interface CompiledExpression {
 
 export type Compiled = { ok: true; expression: CompiledExpression } | { ok: false; message: string };
 
-let environments: { rules: Environment; metered: Environment } | undefined;
+interface Environments {
+  rules: Environment;
+  metered: Environment;
+}
+const environments = new Map<OldSelfType, Environments>();
 
-function envs(): { rules: Environment; metered: Environment } {
-  if (environments === undefined) {
-    const rules = createKubernetesEnvironment();
+function envs(oldSelf: OldSelfType): Environments {
+  let found = environments.get(oldSelf);
+  if (found === undefined) {
+    const rules = createKubernetesEnvironment(oldSelf);
     const forMetering = rules.clone();
     registerMeter(forMetering);
-    environments = { rules, metered: forMetering };
+    found = { rules, metered: forMetering };
+    environments.set(oldSelf, found);
   }
-  return environments;
+  return found;
 }
 
 // Parts of the evaluator's dialect that Kubernetes' environment does not have:
@@ -40,7 +48,7 @@ function envs(): { rules: Environment; metered: Environment } {
 const NOT_IN_KUBERNETES = new Set(['bind', 'hex', 'json', 'at', 'string']);
 const REGEX_FUNCTIONS = new Set(['matches', 'find', 'findAll']);
 
-function position(source: string, offset: number): string {
+export function position(source: string, offset: number): string {
   const before = source.slice(0, Math.max(0, offset));
   const line = before.split('\n').length;
   const column = offset - (before.lastIndexOf('\n') + 1) + 1;
@@ -77,9 +85,12 @@ function dialectProblem(source: string, root: ASTNode): string | undefined {
   return undefined;
 }
 
-/** Compiles `source`, which must evaluate to `resultType` (checked again at run time for dyn results). */
-export function compileExpression(source: string, resultType: 'bool' | 'string'): Compiled {
-  const { rules, metered: meteredEnv } = envs();
+/**
+ * Compiles `source`, which must evaluate to `resultType` (checked again at run
+ * time for dyn results). With `optionalOldSelf`, oldSelf is an optional.
+ */
+export function compileExpression(source: string, resultType: 'bool' | 'string', optionalOldSelf = false): Compiled {
+  const { rules, metered: meteredEnv } = envs(optionalOldSelf ? 'optional<dyn>' : 'dyn');
   let parsed: ReturnType<Environment['parse']>;
   try {
     parsed = rules.parse(source);
@@ -98,6 +109,7 @@ export function compileExpression(source: string, resultType: 'bool' | 'string')
   const run = meteredEnv.parse(meteredSource(source, parsed.ast));
   const expression: CompiledExpression = {
     source,
+    ast: parsed.ast,
     usesOldSelf,
     evaluate(variables, budget) {
       // Every node is evaluated at most once outside loops: the base cost.

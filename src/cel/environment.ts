@@ -11,16 +11,18 @@ import { registerRegex } from './lib-regex.ts';
 import { registerStrings } from './lib-strings.ts';
 import { registerUrls } from './lib-urls.ts';
 
-/** Variables a rule can read. Values are dyn: kadmit checks types when the rule runs. */
-export const RULE_VARIABLES = ['self', 'oldSelf'] as const;
+/** How a rule sees oldSelf: the old value, or (optionalOldSelf: true) an optional of it. */
+export type OldSelfType = 'dyn' | 'optional<dyn>';
 
 // Structural limits on one expression, checked while parsing; CRD rules are
 // short, and these stop a hostile CRD from building a huge tree.
 const LIMITS = { maxAstNodes: 10_000, maxDepth: 100, maxListElements: 1_000, maxMapEntries: 1_000, maxCallArguments: 32 };
 
-export function createKubernetesEnvironment(): Environment {
+// Values are dyn to the type checker; field selections are checked against the
+// schema when a CRD is loaded (src/schemas/crd-rule-fields.ts).
+export function createKubernetesEnvironment(oldSelf: OldSelfType = 'dyn'): Environment {
   const env = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: true, limits: LIMITS });
-  for (const name of RULE_VARIABLES) env.registerVariable(name, 'dyn');
+  env.registerVariable('self', 'dyn').registerVariable('oldSelf', oldSelf);
   registerStrings(env);
   registerLists(env);
   registerRegex(env);

@@ -3,7 +3,8 @@
 // refuse (it does not compile, uses a function kadmit lacks, has a bad
 // fieldPath, reason or message) fails the load, naming the rule's path in the
 // CRD, the rule and the compiler's message.
-import { compileExpression, type CompiledExpression } from '../cel/compile.ts';
+import { compileExpression, type Compiled, type CompiledExpression } from '../cel/compile.ts';
+import { schemaProblem } from './crd-rule-fields.ts';
 import type { Invalid, RawRule, StructuralNode } from './crd-structural.ts';
 import { hasRules } from './crd-structural.ts';
 
@@ -52,6 +53,16 @@ function parseFieldPath(text: string, node: StructuralNode): string[] | string {
   return out;
 }
 
+// Compiles one expression of a rule and checks it against the rule's schema node.
+function compileAgainst(source: string, resultType: 'bool' | 'string', node: StructuralNode, optionalOldSelf: boolean): Compiled {
+  const compiled = compileExpression(source, resultType, optionalOldSelf);
+  if (!compiled.ok) return compiled;
+  // At the root (and in embedded resources) apiVersion, kind and metadata are visible undeclared.
+  const resourceRoot = node.embeddedResource || node.at.at(-1) === 'openAPIV3Schema';
+  const problem = schemaProblem(source, compiled.expression.ast, node, resourceRoot);
+  return problem === undefined ? compiled : { ok: false, message: problem };
+}
+
 function compileRule(raw: RawRule, node: StructuralNode, where: readonly PropertyKey[], invalid: Invalid): CompiledRule | undefined {
   const ruleText = raw.rule.trim();
   if (ruleText === '') return invalid([...where, 'rule'], 'Required value: rule is not specified');
@@ -63,16 +74,16 @@ function compileRule(raw: RawRule, node: StructuralNode, where: readonly Propert
   if (!REASONS.includes(reason as Reason)) invalid([...where, 'reason'], `Unsupported value: ${JSON.stringify(reason)}: supported values: ${REASONS.map((r) => `"${r}"`).join(', ')}`);
   const fieldPath = raw.fieldPath === undefined ? [] : parseFieldPath(raw.fieldPath, node);
   if (typeof fieldPath === 'string') return invalid([...where, 'fieldPath'], `Invalid value: ${JSON.stringify(raw.fieldPath)}: fieldPath must be a valid path: ${fieldPath}`);
-  const compiled = compileExpression(raw.rule, 'bool');
+  const optionalOldSelf = raw.optionalOldSelf === true;
+  const compiled = compileAgainst(raw.rule, 'bool', node, optionalOldSelf);
   if (!compiled.ok) return invalid([...where, 'rule'], `Invalid value: ${JSON.stringify(raw.rule)}: compilation failed: ${compiled.message}`);
   let messageExpression: CompiledExpression | undefined;
   if (raw.messageExpression !== undefined) {
     if (raw.messageExpression.trim() === '') invalid([...where, 'messageExpression'], 'Required value: messageExpression must be non-empty if specified');
-    const m = compileExpression(raw.messageExpression, 'string');
+    const m = compileAgainst(raw.messageExpression, 'string', node, optionalOldSelf);
     if (!m.ok) return invalid([...where, 'messageExpression'], `Invalid value: ${JSON.stringify(raw.messageExpression)}: messageExpression compilation failed: ${m.message}`);
     messageExpression = m.expression;
   }
-  const optionalOldSelf = raw.optionalOldSelf === true;
   if (optionalOldSelf && !compiled.expression.usesOldSelf) invalid([...where, 'optionalOldSelf'], 'Forbidden: may only be set if the rule references oldSelf');
   return {
     rule: compiled.expression,

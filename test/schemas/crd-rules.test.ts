@@ -238,3 +238,42 @@ t.test('a rule that does not compile fails the load with its path, the rule and 
   loadError(t, obj({ l: { type: 'array', 'x-kubernetes-list-type': 'map', items: obj({ k: str }) } }), /x-kubernetes-list-map-keys: must not be empty if x-kubernetes-list-type is map/);
   loadError(t, obj({ l: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['k'], items: obj({ k: str }) } }), /x-kubernetes-list-map-keys\[0\]: must be required or have a default \(k\)/);
 });
+
+t.test('rules are checked against the schema when the CRD loads, as the API server types them', async (t) => {
+  const rulePath = /spec\.versions\[0\]\.schema\.openAPIV3Schema\.properties\.spec\.x-kubernetes-validations\[0\]\.rule: /;
+  loadError(t, obj({ a: int }, rule('self.nosuch > 0')), rulePath);
+  loadError(t, obj({ a: int }, rule('self.nosuch > 0')),
+    /Invalid value: "self\.nosuch > 0": compilation failed: ERROR: <input>:1:1: undefined field 'nosuch' \(the schema at spec\.versions\.0\.schema\.openAPIV3Schema\.properties\.spec declares a\)/);
+  loadError(t, obj({ a: obj({ b: int }) }, rule('self.a.c == 1')), /compilation failed: ERROR: <input>:1:1: undefined field 'c' \(the schema at .*properties\.spec\.properties\.a declares b\)/);
+  loadError(t, obj({ s: str }, rule('self.s + 1 == 2')), /compilation failed: ERROR: <input>:1:1: found no matching overload for '_\+_' applied to '\(string, int\)'/);
+  loadError(t, obj({ s: str }, rule("self.s.x == ''")), /type 'string' does not support field selection/);
+  loadError(t, obj({ l: { type: 'array', items: obj({ k: str }) } }, rule("self.l.all(x, x.nosuch == '')")), /undefined field 'nosuch'/);
+  loadError(t, obj({ l: { type: 'array', items: obj({ k: str }) } }, rule("self.l[0].k == 1")), /found no matching overload for '_==_' applied to '\(string, int\)'/);
+  loadError(t, obj({ a: int }, rule('self.a > 0', { messageExpression: "'a is ' + self.b" })), /messageExpression compilation failed: ERROR: <input>:1:\d+: undefined field 'b'/);
+  loadError(t, obj({ a: int }, rule('self.a == oldSelf.b')), /undefined field 'b'/);
+  loadError(t, obj({ a: int }, rule('!oldSelf.hasValue() || oldSelf.value().b == 1', { optionalOldSelf: true })), /undefined field 'b'/);
+  // What the schema leaves open stays open: maps, unknown fields, int-or-string, numbers against ints.
+  const open = withSpec(obj({
+    m: { ...mapOf(obj({ v: int })), ...rule("self.all(k, self[k].v >= 0) && (!('x' in self) || self.x.v > 0)") },
+    u: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, ...rule('!has(self.anything) || self.anything.deeper != 1') },
+    p: { ...obj({ known: int }), 'x-kubernetes-preserve-unknown-fields': true, ...rule('!has(self.other) || self.known > 0') },
+    n: { type: 'number', ...rule('self > 1 && self < 10.5') },
+    ios: { 'x-kubernetes-int-or-string': true, ...rule("self == 1 || self == 'one'") },
+    'x-y': int,
+  }, rule('!has(self.x__dash__y) || self.x__dash__y > 0')));
+  t.equal(check(open, widget({ m: { x: { v: 1 } }, u: { anything: { deeper: 2 } }, n: 2, ios: 'one', 'x-y': 1 })), '');
+  t.equal(check(open, widget({ m: { x: { v: 0 } } })), 'spec.m: Invalid value: "object": failed rule: self.all(k, self[k].v >= 0) && (!(\'x\' in self) || self.x.v > 0)');
+});
+
+t.test('optionalOldSelf: oldSelf.value() reads like self', async (t) => {
+  const reg = withSpec(obj({ v: int, w: int }, {
+    'x-kubernetes-validations': [
+      { rule: '!oldSelf.hasValue() || oldSelf.value().v == self.v', optionalOldSelf: true, message: 'v is fixed' },
+      { rule: "!oldSelf.hasValue() || oldSelf.value()['w'] <= self.w", optionalOldSelf: true, message: 'w may only grow' },
+    ],
+  }));
+  t.equal(check(reg, widget({ v: 1, w: 1 })), '', 'CREATE: no old value');
+  t.equal(check(reg, widget({ v: 1, w: 2 }), { oldObject: widget({ v: 1, w: 1 }) }), '');
+  t.equal(check(reg, widget({ v: 2, w: 0 }), { oldObject: widget({ v: 1, w: 1 }) }),
+    'spec: Invalid value: "object": v is fixed; spec: Invalid value: "object": w may only grow');
+});
