@@ -93,8 +93,10 @@ t.test('with two workers', async (t) => {
     const answer = await get(server.opsPort, '/debug/heapsnapshot?thread=worker-0');
     t.equal(answer.status, 200);
     t.match(answer.headers['content-disposition'], /\.heapsnapshot"/);
-    const snapshot = JSON.parse(answer.text) as { snapshot: { node_count: number }; nodes: number[] };
-    t.ok(snapshot.snapshot.node_count > 0 && snapshot.nodes.length > 0);
+    t.ok(answer.complete, 'sent whole');
+    // DevTools reads the snapshot's own header; the whole file is tens of MB, not parsed here.
+    t.match(answer.text.slice(0, 200), /^\{"snapshot":\{"meta":\{"node_fields":/);
+    t.equal(answer.text.trimEnd().at(-1), '}');
   });
 });
 
