@@ -25,6 +25,8 @@ export {
   type Webhook,
 } from './webhooks/define.ts';
 export { definePolicy, type Policy, type PolicySpec } from './webhooks/policy.ts';
+// A policy's settings schema is zod; re-exported so a policy module needs nothing but kadmit.
+export { z } from 'zod';
 export { allow, deny, mutate, type Allowed, type Denied, type Mutated, type MutationVerdict, type Verdict, type VerdictExtras } from './webhooks/verdict.ts';
 export { withTimeout, type ChildSignal } from './admission/review-signal.ts';
 export { ReviewAbortedError, type AbortKind } from './admission/abort.ts';

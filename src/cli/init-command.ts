@@ -3,7 +3,8 @@
 // CI). It never overwrites: if any file it would write exists, it writes
 // nothing and names them, unless --force.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
 import { argsError } from '../config/suggest.ts';
@@ -75,6 +76,12 @@ function templateFiles(dir: string, prefix = ''): { from: string; to: string }[]
   });
 }
 
+/** `a/b/c.ts` -> `a`, `a/b`. */
+function parentsOf(path: string): string[] {
+  const parts = path.split(sep).slice(0, -1);
+  return parts.map((_, i) => parts.slice(0, i + 1).join(sep));
+}
+
 export interface InitResult {
   dir: string;
   written: string[];
@@ -88,8 +95,11 @@ export function scaffold(target: string, options: { name?: string; force?: boole
   }
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${target} exists and is not a directory`);
   const values = placeholders(name);
-  const files = templateFiles(new URL(TEMPLATE_DIR).pathname);
+  const files = templateFiles(fileURLToPath(TEMPLATE_DIR));
   const existing = files.map((f) => f.to).filter((to) => existsSync(join(dir, to)));
+  // A file where the project needs a folder (e.g. a file named `policies`) would stop the writing halfway.
+  const blocked = [...new Set(files.flatMap((f) => parentsOf(f.to)))].filter((d) => existsSync(join(dir, d)) && !statSync(join(dir, d)).isDirectory());
+  if (blocked.length > 0) throw new UsageError(`${dir} has ${blocked.join(', ')} where the project needs a folder; nothing was written`);
   if (existing.length > 0 && !options.force) {
     throw new UsageError(`${dir} already has ${existing.join(', ')}; nothing was written (--force overwrites)`);
   }

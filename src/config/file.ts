@@ -8,6 +8,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { errorMessage, UsageError } from '../errors.ts';
 import { SERVE_OPTIONS } from './options.ts';
+import { isModulePath, moduleIdentity } from '../webhooks/module-spec.ts';
 
 export const CONFIG_FILE_NAME = 'kadmit.yaml';
 // A configuration file is a page of settings; anything near this is not one.
@@ -39,9 +40,19 @@ export function findConfigFile(explicit: string | undefined, env: NodeJS.Process
 // Keys whose values are file system paths (each a string or a list of strings).
 const PATH_KEYS = new Set<string>(SERVE_OPTIONS.filter((o) => 'path' in o && o.path).map((o) => o.key));
 
-/** A webhook spec is `builtin:<name>` or a module path. */
-export function isModulePath(spec: string): boolean {
-  return !spec.startsWith('builtin:');
+/**
+ * The file's policy settings for the webhooks served when the list comes from
+ * a flag or the environment instead: keyed by the spec as served, and only for
+ * webhooks that are served (a subset of the file's webhooks is a normal override).
+ */
+export function settingsForServed(settings: Record<string, unknown>, served: readonly string[], cwd: string): Record<string, unknown> {
+  const byIdentity = new Map(served.map((spec) => [moduleIdentity(spec, cwd), spec]));
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    const spec = byIdentity.get(moduleIdentity(key, cwd));
+    if (spec !== undefined) out[spec] = value;
+  }
+  return out;
 }
 
 function fromFile(base: string, value: string): string {

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
 import { formatPath } from '../admission/envelope.ts';
 import { SERVE_OPTIONS, serveConfigSchema, type ServeConfig } from './options.ts';
-import { findConfigFile, readConfigFile, type ProjectSettings } from './file.ts';
+import { findConfigFile, readConfigFile, settingsForServed, type ProjectSettings } from './file.ts';
 import { argsError } from './suggest.ts';
 
 export { UsageError };
@@ -51,6 +51,11 @@ export function loadServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
     if (fromFlag !== undefined) set(o.key, fromFlag, 'flag', o.flag);
   }
 
+  const fileSettings = raw.settings;
+  if (file && origin.webhooks !== undefined && !origin.webhooks.startsWith(`${configFile}:`) && origin.settings?.startsWith(`${configFile}:`)
+    && typeof fileSettings === 'object' && fileSettings !== null && Array.isArray(raw.webhooks)) {
+    raw.settings = settingsForServed(fileSettings as Record<string, unknown>, raw.webhooks as string[], cwd);
+  }
   const result = serveConfigSchema.safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {

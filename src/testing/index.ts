@@ -106,7 +106,7 @@ export async function createTestKit(options: TestKitOptions = {}): Promise<TestK
 function kitFor(target: Target): TestKit {
   const find = (ref: string | undefined): Webhook => {
     const found = target.webhooks.resolve(ref);
-    if ('problem' in found) throw new UsageError(`kadmit/testing: ${found.problem}`);
+    if ('problem' in found) throw new UsageError(`kadmit/testing: ${found.problem.replace('name one with webhook: (name or path) or --target', 'pass its name or path to review()')}`);
     return found.webhook;
   };
   async function send(ref: string | undefined, review: ReviewDocument, timeout?: string): Promise<ReviewResult> {
@@ -152,6 +152,10 @@ function kitFor(target: Target): TestKit {
 /** The AdmissionReview the apiserver would send for this object and operation. */
 export function buildReview<T extends object>(object: T | null, options: ReviewOptions<T> = {}): ReviewDocument {
   const operation = options.operation ?? (object === null && options.oldObject ? 'DELETE' : 'CREATE');
+  // The apiserver always sends the stored object on UPDATE; without it, transition rules and old/new comparisons test nothing.
+  if (operation === 'UPDATE' && (options.oldObject === null || options.oldObject === undefined)) {
+    throw new UsageError('kadmit/testing: an UPDATE review needs oldObject (the object as stored)');
+  }
   const source = operation === 'DELETE' ? options.oldObject : object ?? options.oldObject;
   if (source === null || source === undefined || typeof source !== 'object') {
     throw new UsageError(`kadmit/testing: a ${operation} review needs ${operation === 'DELETE' ? 'oldObject' : 'an object'}`);

@@ -8,6 +8,7 @@ import { KadmitError, errorMessage } from '../errors.ts';
 import { isWebhook, type Webhook } from './define.ts';
 import { isPolicy } from './policy.ts';
 import { formatPath } from '../admission/envelope.ts';
+import { moduleIdentity } from './module-spec.ts';
 
 const BUILTIN_DIR = new URL('../policies/', import.meta.url);
 const SOURCE_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -77,12 +78,16 @@ export async function importWebhooks(moduleUrl: string, settings?: unknown, labe
 }
 
 export async function loadWebhooks(specs: readonly string[], settings: PolicySettings = {}, cwd?: string): Promise<LoadedWebhook[]> {
-  const unknown = Object.keys(settings).filter((key) => !specs.includes(key));
+  // Settings are matched to webhooks by what they name: `./policies/a` and `./policies/a.ts` are one module.
+  const base = cwd ?? process.cwd();
+  const served = new Map(specs.map((spec) => [moduleIdentity(spec, base), spec]));
+  const settingsBySpec = new Map(Object.entries(settings).map(([key, value]) => [served.get(moduleIdentity(key, base)) ?? key, value]));
+  const unknown = [...settingsBySpec.keys()].filter((key) => !specs.includes(key));
   if (unknown.length > 0) throw new KadmitError('KADMIT_POLICY_SETTINGS', `settings given for ${unknown.join(', ')}, which is not among the webhooks served`);
   const loaded: LoadedWebhook[] = [];
   for (const spec of specs) {
     const moduleUrl = resolveWebhookModule(spec, cwd);
-    (await importWebhooks(moduleUrl, settings[spec], spec)).forEach((webhook, index) => loaded.push({ webhook, moduleUrl, index }));
+    (await importWebhooks(moduleUrl, settingsBySpec.get(spec), spec)).forEach((webhook, index) => loaded.push({ webhook, moduleUrl, index }));
   }
   const names = new Set<string>();
   const paths = new Set<string>();

@@ -1,7 +1,7 @@
 // kadmit init: a complete project from the templates, placeholders filled from
 // kadmit's own package.json, and never an overwrite without --force.
 import t from 'tap';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { scaffold } from '../../src/cli/init-command.ts';
@@ -40,12 +40,15 @@ t.test('refuses to overwrite: names the files, writes nothing, exits 2; --force 
 });
 
 t.test('bad input: a file in the way, an invalid --name, extra arguments', async (t) => {
-  const dir = t.testdir({ file: 'x' });
+  const dir = t.testdir({ file: 'x', blocked: { policies: 'a file where a folder goes' } });
   t.throws(() => scaffold(join(dir, 'file')), /exists and is not a directory/);
   t.throws(() => scaffold(join(dir, 'p'), { name: 'Not Valid' }), /"Not Valid" is not a valid npm package name/);
   const extra = await runCli(['init', 'a', 'b']);
   t.equal(extra.code, 2);
   t.match(extra.stderr, /give at most one directory/);
+  const blocked = join(dir, 'blocked');
+  t.throws(() => scaffold(blocked), /has policies where the project needs a folder; nothing was written/);
+  t.same(readdirSync(blocked), ['policies'], 'nothing written');
   writeFileSync(join(dir, 'unrelated.txt'), 'kept');
   scaffold(dir);
   t.equal(readFileSync(join(dir, 'unrelated.txt'), 'utf8'), 'kept', 'other files in the directory are left alone');

@@ -111,6 +111,12 @@ t.test('in demo: npm test, typecheck, replay and serve work with kadmit from the
   const overHttps = await timed('npx kadmit replay --url', () => npx(['kadmit', 'replay', '--url', `https://localhost:${serving.webhook.port}`, '--ca', 'certs/ca.crt'], demo));
   t.equal(overHttps.code, 0, `replay over HTTPS passes\n${overHttps.stdout}\n${overHttps.stderr}`);
   t.match(overHttps.stdout, /5 cases: 5 passed, 0 failed/);
+  // The scaffold README's record command, as written there.
+  const recordLine = /^npx kadmit replay --record \S+/m.exec(readFileSync(join(demo, 'README.md'), 'utf8'))?.[0];
+  t.ok(recordLine, "the scaffold's README shows --record");
+  const recorded = await npx(recordLine!.split(' ').slice(1), demo);
+  t.equal(recorded.code, 0, `${recorded.stdout}${recorded.stderr}`);
+
   // npx itself dies of the signal; kadmit, beneath it, drains and says so.
   process.kill(-server.pid!, 'SIGTERM');
   const exit = await exited;

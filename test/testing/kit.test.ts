@@ -29,6 +29,7 @@ t.test('buildReview completes a request the way the apiserver fills one', async 
   t.match(buildReview(null, { oldObject: pod }).request, { operation: 'DELETE', object: null, oldObject: pod, options: { kind: 'DeleteOptions' } });
   t.match(buildReview(pod, { operation: 'UPDATE', oldObject: pod }).request, { operation: 'UPDATE', oldObject: pod });
   t.throws(() => buildReview(null), /a CREATE review needs an object/);
+  t.throws(() => buildReview(pod, { operation: 'UPDATE' }), /an UPDATE review needs oldObject/);
   t.throws(() => buildReview({ kind: 'Pod' }), /needs apiVersion and kind/);
 });
 
