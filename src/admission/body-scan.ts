@@ -249,7 +249,8 @@ export class JsonScanner {
     const text = this.#take();
     if (target === undefined) return;
     if (target === 'key') {
-      this.#keys[this.#depth] = text ?? '\u0000'; // an overlong key matches no head path
+      // Keys are matched decoded, as JSON.parse reads them ("ui\u0064" is "uid"); an overlong key matches no head path.
+      this.#keys[this.#depth] = (text === undefined ? undefined : decodeJsonString(text)) ?? '\u0000';
       return;
     }
     const value = text === undefined ? undefined : decodeJsonString(text);

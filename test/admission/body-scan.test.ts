@@ -21,6 +21,8 @@ t.test('reads the head of a review, as JSON.parse would see it', async (t) => {
   // Duplicate keys: the last one wins, as with JSON.parse.
   const dup = scanJson(bytes('{"apiVersion":"x","request":{"uid":"first","uid":"second"},"apiVersion":"admission.k8s.io/v1beta1"}')).head;
   t.equal(dup.uid, JSON.parse('{"uid":"first","uid":"second"}').uid);
+  const escapedKey = '{"request":{"uid":"a","ui\\u0064":"b"}}';
+  t.equal(scanJson(bytes(escapedKey)).head.uid, JSON.parse(escapedKey).request.uid, 'keys are read decoded, as JSON.parse reads them');
   t.equal(dup.apiVersion, 'admission.k8s.io/v1beta1');
 });
 
