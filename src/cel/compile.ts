@@ -6,7 +6,7 @@
 import type { ASTNode, Environment } from '@marcbachmann/cel-js';
 import { CostLimitExceeded, METER_PREFIX, meteredSource, metered, nodesOf, registerMeter } from './cost.ts';
 import { createKubernetesEnvironment, type OldSelfType } from './environment.ts';
-import { compileCelRegex } from './lib-regex.ts';
+import { compileRe2 } from './re2.ts';
 import { celTypeName } from './values.ts';
 
 export type Evaluation =
@@ -75,7 +75,7 @@ function dialectProblem(source: string, root: ASTNode): string | undefined {
       const pattern = node.op === 'rcall' ? node.args[2][0] : node.op === 'call' ? node.args[1][1] : undefined;
       if (pattern?.op === 'value' && typeof pattern.args === 'string') {
         try {
-          compileCelRegex(pattern.args);
+          compileRe2(pattern.args);
         } catch (err) {
           return `ERROR: ${position(source, pattern.start)}: ${(err as Error).message}`;
         }

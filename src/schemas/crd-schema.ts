@@ -8,6 +8,7 @@
 // are the rule layer's (crd-rule-layer.ts), which runs on objects this accepts.
 import * as z from 'zod';
 import { compileRe2 } from '../cel/re2.ts';
+import type { RE2JS } from 're2js';
 import { MAX_NESTED_ISSUES, anyObject, leafSchema, mapOf, pushNested } from './builders.ts';
 import type { Schema } from './builders.ts';
 import { FORMATS } from './formats.ts';
@@ -114,8 +115,8 @@ function checkStructure(node: Node, path: readonly PropertyKey[], level: Level, 
   if (node['x-kubernetes-map-type'] !== undefined && type !== 'object' && level !== 'nested') ctx.invalid([...path, 'type'], 'must be object if x-kubernetes-map-type is specified');
 }
 
-// `pattern` is RE2 syntax, as CEL's; re2.ts runs it with JavaScript's RegExp.
-function compilePattern(pattern: unknown, path: readonly PropertyKey[], ctx: CrdSchemaContext): RegExp {
+// `pattern` is RE2, as CEL's regular expressions (re2.ts).
+function compilePattern(pattern: unknown, path: readonly PropertyKey[], ctx: CrdSchemaContext): RE2JS {
   if (typeof pattern !== 'string') return ctx.invalid(path, 'must be a string');
   try {
     return compileRe2(pattern);
@@ -286,7 +287,7 @@ function valueChecks(node: Node, path: readonly PropertyKey[], ctx: CrdSchemaCon
   if (minProps !== undefined) leafs.push(when(['object'], `at least ${minProps} properties`, (v: object) => Object.keys(v).length >= minProps));
   if (node['pattern'] !== undefined) {
     const re = compilePattern(node['pattern'], [...path, 'pattern'], ctx);
-    leafs.push(when(['string'], `string matching /${re.source}/${re.flags.replace('u', '')}`, (v: string) => re.test(v)));
+    leafs.push(when(['string'], `string matching /${re.pattern()}/`, (v: string) => re.test(v)));
   }
   const format = typeof node['format'] === 'string' ? FORMATS[node['format']] : undefined;
   if (format !== undefined) {
