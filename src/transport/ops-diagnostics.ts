@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { firstQueryValue } from './query.ts';
 import { send } from './ops-server.ts';
 import { truncate } from '../truncate.ts';
+import { errorMessage } from '../errors.ts';
 import { MAIN_THREAD, type DiagnosableThread } from '../observability/threads.ts';
 
 export const PROFILE_SECONDS = { min: 1, max: 60, default: 10 } as const;
@@ -68,8 +69,7 @@ export function diagnosticsRoutes(options: DiagnosticsOptions): Record<string, D
     }),
     '/debug/heapsnapshot': guarded('heapsnapshot', async (_req, res, thread) => {
       options.log.info({ thread: thread.label }, 'heap snapshot started');
-      const snapshot = await thread.heapSnapshot();
-      await streamCapped(snapshot, res, maxBytes, thread, options.log);
+      await streamCapped(thread.heapSnapshot(), res, maxBytes, thread, options.log);
     }),
   };
 }
@@ -95,13 +95,16 @@ function attachment(thread: DiagnosableThread, extension: string): string {
   return `attachment; filename="kadmit-${thread.label}-${stamp}.${extension}"`;
 }
 
-/** Streams the snapshot; past the byte or time cap, or when the client leaves, both ends are cut. */
-function streamCapped(snapshot: Readable, res: ServerResponse, maxBytes: number, thread: DiagnosableThread, log: Logger): Promise<void> {
-  res.writeHead(200, { 'content-type': 'application/json', 'content-disposition': attachment(thread, 'heapsnapshot') });
-  // Sent now: a snapshot cut off later reads as a broken transfer, not a refused request.
-  res.flushHeaders();
+/**
+ * Streams the snapshot; past the byte or time cap (counted from the ask: a thread
+ * may take long to start one), or when the client leaves, both ends are cut. A
+ * snapshot stream is always read to its end or destroyed: Node can crash at exit
+ * over one left unread.
+ */
+function streamCapped(taking: Promise<Readable>, res: ServerResponse, maxBytes: number, thread: DiagnosableThread, log: Logger): Promise<void> {
   return new Promise((resolve) => {
     let bytes = 0;
+    let snapshot: Readable | undefined;
     let stopped = false;
     const stop = (why: string | undefined) => {
       if (stopped) return;
@@ -109,27 +112,41 @@ function streamCapped(snapshot: Readable, res: ServerResponse, maxBytes: number,
       clearTimeout(timer);
       if (why) {
         log.warn({ thread: thread.label, bytes, why }, 'heap snapshot cut off');
-        snapshot.destroy();
+        snapshot?.destroy();
         res.destroy();
       }
       resolve();
     };
     const timer = setTimeout(() => stop(`took longer than ${HEAP_SNAPSHOT_MAX_MS / 1000} s`), HEAP_SNAPSHOT_MAX_MS);
-    snapshot.on('data', (chunk: Buffer) => {
-      bytes += chunk.byteLength;
-      if (bytes > maxBytes) return stop(`larger than ${maxBytes} bytes`);
-      if (!res.write(chunk)) {
-        snapshot.pause();
-        res.once('drain', () => snapshot.resume());
-      }
-    });
-    snapshot.once('end', () => {
-      res.end();
-      stop(undefined);
-    });
-    snapshot.once('error', (err) => stop(`failed: ${err.message}`));
     res.once('close', () => {
       if (!res.writableFinished) stop('the client left');
+    });
+    taking.then((stream) => {
+      if (stopped) return void stream.destroy();
+      snapshot = stream;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-disposition': attachment(thread, 'heapsnapshot') });
+      // Sent now: a snapshot cut off later reads as a broken transfer, not a refused request.
+      res.flushHeaders();
+      stream.on('data', (chunk: Buffer) => {
+        bytes += chunk.byteLength;
+        if (bytes > maxBytes) return stop(`larger than ${maxBytes} bytes`);
+        if (!res.write(chunk)) {
+          stream.pause();
+          res.once('drain', () => stream.resume());
+        }
+      });
+      stream.once('end', () => {
+        res.end();
+        stop(undefined);
+      });
+      stream.once('error', (err) => stop(`failed: ${err.message}`));
+    }, (err: unknown) => {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(timer);
+      log.warn({ thread: thread.label, err }, 'heap snapshot failed');
+      send(res, 503, 'text/plain', `the heap snapshot of ${thread.label} failed: ${errorMessage(err)}\n`);
+      resolve();
     });
   });
 }

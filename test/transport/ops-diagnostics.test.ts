@@ -131,3 +131,28 @@ t.test('a heap snapshot past the size cap is cut off; one at a time', async (t) 
   t.notOk(cut.complete, 'the transfer is cut, not ended as if whole');
   t.ok(cut.text.length <= 10_000, `${cut.text.length} bytes arrived`);
 });
+
+t.test('a snapshot the thread cannot take gets 503, and the next one may run', async (t) => {
+  let attempts = 0;
+  const thread: DiagnosableThread = {
+    label: 'worker-0',
+    threadId: 1,
+    eventLoopUtilization: () => ({ idle: 0, active: 0, utilization: 0 }),
+    eventLoopDelay: async () => undefined,
+    startCpuProfile: () => Promise.reject(new Error('not used')),
+    heapSnapshot: () => (++attempts === 1 ? Promise.reject(new Error('Worker is not running')) : Promise.resolve(Readable.from(['{}']))),
+  };
+  const ops = createOpsServer({
+    registry: new Registry(),
+    notReadyReason: () => undefined,
+    debugRoutes: diagnosticsRoutes({ threads: () => [thread], log: pino({ level: 'silent' }) }),
+    log: pino({ level: 'silent' }),
+  });
+  const { port } = await ops.listen('127.0.0.1', 0);
+  t.teardown(() => ops.close());
+  const failed = await get(port, '/debug/heapsnapshot?thread=worker-0');
+  t.equal(failed.status, 503);
+  t.match(failed.text, /heap snapshot of worker-0 failed: Worker is not running/);
+  const next = await get(port, '/debug/heapsnapshot?thread=worker-0');
+  t.same([next.status, next.text, next.complete], [200, '{}', true]);
+});
