@@ -70,11 +70,17 @@ function literalType(value: unknown): string | undefined {
   }
 }
 
-function fail(source: string, at: ASTNode, message: string): never {
-  throw new FieldProblem(`ERROR: ${position(source, at.start)}: ${message}`);
+/** `at`: the offset reported, cel-go's (the dot of a selection, the start of an operation). */
+function fail(source: string, at: number, message: string): never {
+  throw new FieldProblem(`ERROR: ${position(source, at)}: ${message}`);
 }
 
-function member(source: string, parent: Shape, field: string, at: ASTNode): Shape | undefined {
+// The offset of the dot of `.field` / `.?field`, or the node's start for an index.
+function selectionAt(ast: ASTNode): number {
+  return ast.op === '.' || ast.op === '.?' ? ast.end - ast.args[1].length - (ast.op === '.?' ? 2 : 1) : ast.start;
+}
+
+function member(source: string, parent: Shape, field: string, at: number): Shape | undefined {
   const n = parent.node;
   if (parent.resourceRoot && RESOURCE_FIELDS.has(field) && !n.properties?.has(field)) return undefined;
   if (n.properties !== undefined) {
@@ -101,7 +107,7 @@ function resolve(source: string, ast: ASTNode, scope: Scope): Shape | undefined 
     case '.':
     case '.?': {
       const parent = resolve(source, ast.args[0], scope);
-      const found = parent === undefined ? undefined : member(source, parent, ast.args[1], ast);
+      const found = parent === undefined ? undefined : member(source, parent, ast.args[1], selectionAt(ast));
       // An optional selection is an optional of the field: not the field's type.
       return ast.op === '.' ? found : undefined;
     }
@@ -112,7 +118,7 @@ function resolve(source: string, ast: ASTNode, scope: Scope): Shape | undefined 
       if (node.items !== undefined) return shapeOf(node.items);
       if (node.additionalProperties !== undefined) return shapeOf(node.additionalProperties);
       const key = ast.args[1];
-      return key.op === 'value' && typeof key.args === 'string' && node.properties !== undefined ? member(source, parent, key.args, ast) : undefined;
+      return key.op === 'value' && typeof key.args === 'string' && node.properties !== undefined ? member(source, parent, key.args, selectionAt(ast)) : undefined;
     }
     default:
       return undefined;
@@ -152,7 +158,7 @@ function visit(source: string, ast: ASTNode, scope: Scope): void {
     const left = typeOf(source, l, scope);
     const right = typeOf(source, r, scope);
     if (left !== undefined && right !== undefined && !operandsMeet(ast.op, left, right)) {
-      fail(source, ast, `found no matching overload for '_${ast.op}_' applied to '(${left}, ${right})'`);
+      fail(source, ast.start, `found no matching overload for '_${ast.op}_' applied to '(${left}, ${right})'`);
     }
   }
   const children: unknown[] = Array.isArray(ast.args) ? ast.args.flat() : [ast.args];

@@ -243,8 +243,8 @@ t.test('rules are checked against the schema when the CRD loads, as the API serv
   const rulePath = /spec\.versions\[0\]\.schema\.openAPIV3Schema\.properties\.spec\.x-kubernetes-validations\[0\]\.rule: /;
   loadError(t, obj({ a: int }, rule('self.nosuch > 0')), rulePath);
   loadError(t, obj({ a: int }, rule('self.nosuch > 0')),
-    /Invalid value: "self\.nosuch > 0": compilation failed: ERROR: <input>:1:1: undefined field 'nosuch' \(the schema at spec\.versions\.0\.schema\.openAPIV3Schema\.properties\.spec declares a\)/);
-  loadError(t, obj({ a: obj({ b: int }) }, rule('self.a.c == 1')), /compilation failed: ERROR: <input>:1:1: undefined field 'c' \(the schema at .*properties\.spec\.properties\.a declares b\)/);
+    /Invalid value: "self\.nosuch > 0": compilation failed: ERROR: <input>:1:5: undefined field 'nosuch' \(the schema at spec\.versions\.0\.schema\.openAPIV3Schema\.properties\.spec declares a\)/);
+  loadError(t, obj({ a: obj({ b: int }) }, rule('self.a.c == 1')), /compilation failed: ERROR: <input>:1:7: undefined field 'c' \(the schema at .*properties\.spec\.properties\.a declares b\)/);
   loadError(t, obj({ s: str }, rule('self.s + 1 == 2')), /compilation failed: ERROR: <input>:1:1: found no matching overload for '_\+_' applied to '\(string, int\)'/);
   loadError(t, obj({ s: str }, rule("self.s.x == ''")), /type 'string' does not support field selection/);
   loadError(t, obj({ l: { type: 'array', items: obj({ k: str }) } }, rule("self.l.all(x, x.nosuch == '')")), /undefined field 'nosuch'/);
