@@ -100,31 +100,38 @@ t.test('with two workers', async (t) => {
   });
 });
 
-t.test('a heap snapshot past the size cap is cut off; one at a time', async (t) => {
-  let release = () => {};
-  const held = new Promise<void>((r) => (release = r));
+/** An ops listener whose only thread, `worker-0`, takes heap snapshots as `heapSnapshot` says. */
+async function opsWithSnapshots(t: { teardown(fn: () => unknown): void }, heapSnapshot: () => Promise<Readable>, heapSnapshotMaxBytes?: number): Promise<number> {
   const thread: DiagnosableThread = {
-    label: 'main',
-    threadId: 0,
+    label: 'worker-0',
+    threadId: 1,
     eventLoopUtilization: () => ({ idle: 0, active: 0, utilization: 0 }),
     eventLoopDelay: async () => undefined,
     startCpuProfile: () => Promise.reject(new Error('not used')),
-    heapSnapshot: async () => {
-      await held;
-      return Readable.from(Array.from({ length: 50 }, () => Buffer.alloc(1000, 'x')));
-    },
+    heapSnapshot,
   };
+  const log = pino({ level: 'silent' });
   const ops = createOpsServer({
     registry: new Registry(),
     notReadyReason: () => undefined,
-    debugRoutes: diagnosticsRoutes({ threads: () => [thread], log: pino({ level: 'silent' }), heapSnapshotMaxBytes: 10_000 }),
-    log: pino({ level: 'silent' }),
+    debugRoutes: diagnosticsRoutes({ threads: () => [thread], log, ...(heapSnapshotMaxBytes !== undefined && { heapSnapshotMaxBytes }) }),
+    log,
   });
   const { port } = await ops.listen('127.0.0.1', 0);
   t.teardown(() => ops.close());
-  const first = get(port, '/debug/heapsnapshot');
+  return port;
+}
+
+t.test('a heap snapshot past the size cap is cut off; one at a time', async (t) => {
+  let release = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  const port = await opsWithSnapshots(t, async () => {
+    await held;
+    return Readable.from(Array.from({ length: 50 }, () => Buffer.alloc(1000, 'x')));
+  }, 10_000);
+  const first = get(port, '/debug/heapsnapshot?thread=worker-0');
   await new Promise((r) => setTimeout(r, 50));
-  t.equal((await get(port, '/debug/heapsnapshot')).status, 409);
+  t.equal((await get(port, '/debug/heapsnapshot?thread=worker-0')).status, 409);
   release();
   const cut = await first;
   t.equal(cut.status, 200);
@@ -134,22 +141,7 @@ t.test('a heap snapshot past the size cap is cut off; one at a time', async (t) 
 
 t.test('a snapshot the thread cannot take gets 503, and the next one may run', async (t) => {
   let attempts = 0;
-  const thread: DiagnosableThread = {
-    label: 'worker-0',
-    threadId: 1,
-    eventLoopUtilization: () => ({ idle: 0, active: 0, utilization: 0 }),
-    eventLoopDelay: async () => undefined,
-    startCpuProfile: () => Promise.reject(new Error('not used')),
-    heapSnapshot: () => (++attempts === 1 ? Promise.reject(new Error('Worker is not running')) : Promise.resolve(Readable.from(['{}']))),
-  };
-  const ops = createOpsServer({
-    registry: new Registry(),
-    notReadyReason: () => undefined,
-    debugRoutes: diagnosticsRoutes({ threads: () => [thread], log: pino({ level: 'silent' }) }),
-    log: pino({ level: 'silent' }),
-  });
-  const { port } = await ops.listen('127.0.0.1', 0);
-  t.teardown(() => ops.close());
+  const port = await opsWithSnapshots(t, () => (++attempts === 1 ? Promise.reject(new Error('Worker is not running')) : Promise.resolve(Readable.from(['{}']))));
   const failed = await get(port, '/debug/heapsnapshot?thread=worker-0');
   t.equal(failed.status, 503);
   t.match(failed.text, /heap snapshot of worker-0 failed: Worker is not running/);
