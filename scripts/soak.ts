@@ -54,7 +54,7 @@ function verdict(body: string): { allowed?: boolean; code?: number; uid?: string
 
 function wrong(kind: string, what: string): void {
   counts.wrong++;
-  if (counts.wrongExamples.length < 10) counts.wrongExamples.push(`${kind}: ${what.slice(0, 200)}`);
+  if (counts.wrongExamples.length < 10) counts.wrongExamples.push(`${kind}: ${what.slice(0, 400)}`);
 }
 
 /** Sends a body in pieces over about a second (within every timeout). */

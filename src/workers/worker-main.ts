@@ -2,7 +2,6 @@
 // the admission pipeline for the reviews it is handed. A heartbeat in shared
 // memory lets the main thread see when a handler has stopped the event loop.
 import { parentPort, workerData } from 'node:worker_threads';
-import { setPriority } from 'node:os';
 import pino from 'pino';
 import { loadWebhooks } from '../webhooks/load.ts';
 import { loadSchemaRegistry } from '../admission/schemas.ts';
@@ -15,17 +14,7 @@ import { startHeapTidy } from '../observability/heap-tidy.ts';
 import { watchLoopDelay } from '../observability/loop-delay.ts';
 import { HEARTBEAT, HEARTBEAT_INTERVAL_MS, SLOT_BASE, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
 
-const WORKER_NICE = 5;
-
 const setup = workerData as WorkerSetup;
-// The main thread answers probes, deadlines and failurePolicy; workers do the bulk
-// parsing. When they compete for a CPU, the main thread should win: on Linux the nice
-// value is per thread, so this lowers only this worker (no privilege needed).
-try {
-  setPriority(WORKER_NICE);
-} catch {
-  // not allowed or not supported here: equal priority
-}
 const port = parentPort!;
 const words = new Int32Array(setup.shared);
 // Log lines go to the main thread's logger (one destination, one format). Only
