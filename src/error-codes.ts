@@ -282,7 +282,7 @@ export const ERROR_CODES = {
   },
   KADMIT_CEL_REGEX: {
     area: 'schemas', fault: 'client', surfaces: ['cli', 'http'],
-    meaning: 'A CRD validation rule uses a regular expression RE2 or JavaScript cannot run: the CRD is refused, or the rule fails when the pattern is built during a review.',
+    meaning: 'A CRD validation rule uses a regular expression RE2 cannot compile (lookaround, backreferences, bad syntax): the CRD is refused, or the rule fails when the pattern is built during a review.',
   },
   KADMIT_SCHEMA_UNKNOWN_DEFINITION: {
     area: 'schemas', fault: 'server', surfaces: ['log'],
