@@ -338,9 +338,9 @@ export class WorkerPool {
   }
 
   /**
-   * Stops a worker that looks blocked once its CPU time confirms it: one that
-   * was only waiting for a CPU is left alone (on a starved machine the watchdog
-   * stopped healthy workers mid-review).
+   * Stops a worker that looks blocked once its CPU time confirms it (see
+   * WorkerSlot.busyWhileQuiet): one that was only waiting for a CPU is left alone
+   * (on a starved machine the watchdog stopped healthy workers mid-review).
    */
   #whenBlocked(slot: WorkerSlot, now: number, then: () => void): void {
     if (slot.confirming || !this.#blocked(slot, now)) return;

@@ -41,6 +41,9 @@ export interface Job {
   onAbort: () => void;
 }
 
+/** Share of a quiet period spent on the CPU that makes a worker blocked rather than starved. */
+const BUSY_SHARE = 0.1;
+
 export class WorkerSlot implements Capacity {
   readonly worker: WorkerLike;
   readonly words: Int32Array;
@@ -175,15 +178,16 @@ export class WorkerSlot implements Capacity {
   /**
    * Whether the thread has been running while its heartbeat was quiet (a handler
    * holds it) rather than waiting for a CPU (a machine too busy, or a CPU quota
-   * used up): at least half the quiet time on the CPU. True where the CPU time
-   * cannot be read.
+   * used up). A healthy thread that gets a CPU beats within a millisecond, so a
+   * tenth of the quiet time on the CPU is a thread that does not yield, even one
+   * that shares a starved CPU. True where the CPU time cannot be read.
    */
   async busyWhileQuiet(): Promise<boolean> {
     const since = this.#quietSince;
     const [start, end] = await Promise.all([this.#cpuAtQuiet, this.#cpu()]);
     if (since === undefined) return false;
     if (start === undefined || end === undefined) return true;
-    return (end - start) / 1000 >= 0.5 * (Date.now() - since);
+    return (end - start) / 1000 >= BUSY_SHARE * (Date.now() - since);
   }
 
   /** The thread's CPU time in µs, or undefined. */

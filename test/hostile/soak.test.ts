@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 t.test('a short soak', async (t) => {
   const script = fileURLToPath(new URL('../../scripts/soak.ts', import.meta.url));
-  const child = spawn(process.execPath, [script, '--seconds', '8', '--every', '4', '--concurrency', '4', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [script, '--seconds', '8', '--every', '4', '--concurrency', '2', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   const code = await new Promise((r) => child.on('close', r));
