@@ -306,19 +306,19 @@ export class WorkerPool {
       if (!slot.stalled) continue;
       this.#requeue(slot.reclaimQueued());
       if (slot.started().length > 0 && this.#standInUsable()) this.#bench(slot);
-      else this.#whenBlocked(slot, now, () => this.#replace(slot, 'stalled'));
+      else if (this.#blocked(slot, now)) this.#stopBlocked(slot, () => this.#replace(slot, 'stalled'));
     }
     // A stand-in can hold reviews it took over from the bench, and block on one.
     const standIn = this.#standIn;
     if (standIn?.isReady && !standIn.dead) {
       standIn.checkHeartbeat(now, this.#stallAfterMs);
-      if (standIn.stalled) this.#whenBlocked(standIn, now, () => this.#replace(standIn, 'stalled'));
+      if (standIn.stalled && this.#blocked(standIn, now)) this.#stopBlocked(standIn, () => this.#replace(standIn, 'stalled'));
     }
     for (const slot of [...this.#benched]) {
       slot.checkHeartbeat(now, this.#stallAfterMs);
       if (!slot.stalled) this.#unbench(slot);
-      else {
-        this.#whenBlocked(slot, now, () => {
+      else if (this.#blocked(slot, now)) {
+        this.#stopBlocked(slot, () => {
           this.#benched = this.#benched.filter((s) => s !== slot);
           this.#countReplacement('stalled');
           this.#standIn ??= this.#spawn();
@@ -335,20 +335,6 @@ export class WorkerPool {
   #blocked(slot: WorkerSlot, now: number): boolean {
     const allowance = this.#replaceAfterMs + (slot.bytesInFlight / MB) * PARSE_ALLOWANCE_MS_PER_MB;
     return slot.quietFor(now) >= allowance && slot.started().some((job) => now > job.deadline);
-  }
-
-  /**
-   * Stops a worker that looks blocked once its CPU time confirms it (see
-   * WorkerSlot.busyWhileQuiet): one that was only waiting for a CPU is left alone
-   * (on a starved machine the watchdog stopped healthy workers mid-review).
-   */
-  #whenBlocked(slot: WorkerSlot, now: number, then: () => void): void {
-    if (slot.confirming || !this.#blocked(slot, now)) return;
-    slot.confirming = true;
-    void slot.busyWhileQuiet().then((busy) => {
-      slot.confirming = false;
-      if (busy && !slot.dead && !this.#closed && this.#blocked(slot, Date.now())) this.#stopBlocked(slot, then);
-    });
   }
 
   #stopBlocked(slot: WorkerSlot, then: () => void): void {

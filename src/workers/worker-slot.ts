@@ -17,7 +17,6 @@ export interface WorkerLike extends EventEmitter, Partial<InspectableWorker> {
   postMessage(message: ToWorker): void;
   terminate(): Promise<number>;
   getHeapStatistics?(): Promise<{ used_heap_size: number }>;
-  cpuUsage?(): Promise<{ user: number; system: number }>;
 }
 
 export type CreateWorker = (setup: WorkerSetup, resourceLimits: ResourceLimits | undefined) => WorkerLike;
@@ -41,9 +40,6 @@ export interface Job {
   onAbort: () => void;
 }
 
-/** Share of a quiet period spent on the CPU that makes a worker blocked rather than starved. */
-const BUSY_SHARE = 0.1;
-
 export class WorkerSlot implements Capacity {
   readonly worker: WorkerLike;
   readonly words: Int32Array;
@@ -57,10 +53,6 @@ export class WorkerSlot implements Capacity {
   #lastBeat = -1;
   #loopDelayAsks = 0;
   #quietSince: number | undefined;
-  /** The thread's CPU time (µs) when its heartbeat stopped. */
-  #cpuAtQuiet: Promise<number | undefined> | undefined;
-  /** A check of busyWhileQuiet() is under way. */
-  confirming = false;
 
   constructor(setup: Omit<WorkerSetup, 'shared'>, create: CreateWorker, resourceLimits: ResourceLimits | undefined) {
     const shared = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (SLOT_BASE + SLOTS));
@@ -163,38 +155,12 @@ export class WorkerSlot implements Capacity {
     if (beat !== this.#lastBeat) {
       this.#lastBeat = beat;
       this.#quietSince = undefined;
-      this.#cpuAtQuiet = undefined;
       this.stalled = false;
     } else {
-      if (this.#quietSince === undefined) {
-        this.#quietSince = now;
-        this.#cpuAtQuiet = this.#cpu();
-      }
+      this.#quietSince ??= now;
       this.stalled = now - this.#quietSince >= stallAfterMs;
     }
     return was !== this.stalled;
-  }
-
-  /**
-   * Whether the thread has been running while its heartbeat was quiet (a handler
-   * holds it) rather than waiting for a CPU (a machine too busy, or a CPU quota
-   * used up). A healthy thread that gets a CPU beats within a millisecond, so a
-   * tenth of the quiet time on the CPU is a thread that does not yield, even one
-   * that shares a starved CPU. True where the CPU time cannot be read.
-   */
-  async busyWhileQuiet(): Promise<boolean> {
-    const since = this.#quietSince;
-    const [start, end] = await Promise.all([this.#cpuAtQuiet, this.#cpu()]);
-    if (since === undefined) return false;
-    if (start === undefined || end === undefined) return true;
-    return (end - start) / 1000 >= BUSY_SHARE * (Date.now() - since);
-  }
-
-  /** The thread's CPU time in µs, or undefined. */
-  #cpu(): Promise<number | undefined> {
-    const read = this.worker.cpuUsage;
-    if (read === undefined) return Promise.resolve(undefined);
-    return read.call(this.worker).then((u) => u.user + u.system, () => undefined);
   }
 
   #release(job: Job): void {
