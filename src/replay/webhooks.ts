@@ -19,11 +19,12 @@ export class WebhookIndex {
     return this.webhooks.map((w) => w.name).join(', ');
   }
 
-  resolve(ref: string | undefined): Resolution {
+  /** `howToName`: what the caller tells its user to do when several webhooks are configured and none is named. */
+  resolve(ref: string | undefined, howToName = 'name one with webhook: (name or path) or --target'): Resolution {
     if (ref === undefined) {
       if (this.webhooks.length === 1) return { webhook: this.webhooks[0]! };
       if (this.webhooks.length === 0) return { problem: 'no webhooks are configured' };
-      return { problem: `names no webhook, and ${this.webhooks.length} are configured (${this.#list()}): name one with webhook: (name or path) or --target` };
+      return { problem: `names no webhook, and ${this.webhooks.length} are configured (${this.#list()}): ${howToName}` };
     }
     const byPath = ref.startsWith('/');
     const found = this.webhooks.find((w) => (byPath ? w.path === ref : w.name === ref));

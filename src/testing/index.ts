@@ -105,8 +105,8 @@ export async function createTestKit(options: TestKitOptions = {}): Promise<TestK
 
 function kitFor(target: Target): TestKit {
   const find = (ref: string | undefined): Webhook => {
-    const found = target.webhooks.resolve(ref);
-    if ('problem' in found) throw new UsageError(`kadmit/testing: ${found.problem.replace('name one with webhook: (name or path) or --target', 'pass its name or path to review()')}`);
+    const found = target.webhooks.resolve(ref, 'pass its name or path to review()');
+    if ('problem' in found) throw new UsageError(`kadmit/testing: ${found.problem}`);
     return found.webhook;
   };
   async function send(ref: string | undefined, review: ReviewDocument, timeout?: string): Promise<ReviewResult> {
