@@ -34,14 +34,16 @@ t.test('a spinning handler is answered by failurePolicy within deadline + 100 ms
   const line = server.logs.find((l) => l.msg === 'review' && l.uid === 'spin-1');
   t.ok(line && line.durationMs <= 1_500 + 100, `answered ${line?.durationMs} ms after arrival`);
   t.ok(elapsed <= 1_500 + 500, `client saw the answer after ${elapsed} ms`);
-  t.ok(await waitFor(() => server.pool!.stats().replaced >= 1 && server.pool!.stats().ready === 2, 5_000), 'the stalled worker was replaced; pool back to 2');
+  t.ok(await waitFor(() => server.pool!.stats().replaced >= 1 && server.pool!.stats().ready === 2, 20_000), 'the stalled worker was replaced; pool back to 2');
 });
 
 t.test('a pathological regex is stopped the same way (failurePolicy Ignore fails open)', async (t) => {
   const res = (await post('/regex?timeout=1s', 'regex-1')).json();
   t.equal(res.response.allowed, true);
   t.match(res.response.warnings[0], /did not decide within/);
-  t.ok(await waitFor(() => server.pool!.stats().ready === 2 && server.pool!.stats().stalled === 0, 5_000), 'pool recovered');
+  // Recovery may need a fresh worker booted (the stand-in can still be starting
+  // after the first case): booting is slow on a loaded machine, so the bound is wide.
+  t.ok(await waitFor(() => server.pool!.stats().ready === 2 && server.pool!.stats().stalled === 0, 20_000), 'pool recovered');
   const after = await post('/quick', 'after-regex');
   t.equal(after.json().response.allowed, true);
 });
