@@ -2,7 +2,7 @@
 // Format, whose validate(s) is optional.none() for a valid string and otherwise
 // the list of problems, worded as apimachinery words them.
 import { Optional, type Environment } from '@marcbachmann/cel-js';
-import { FORMATS } from '../schemas/formats.ts';
+import { isBase64, isDate, isDateTime, isUuid } from '../string-formats.ts';
 import { requestUriError } from './lib-urls.ts';
 import * as names from './names.ts';
 
@@ -19,7 +19,8 @@ export class FormatValue {
 /** Receiver type of the `format` namespace. */
 export class FormatNamespace {}
 
-const schemaFormat = (format: string, problem: string) => (value: string) => (FORMATS[format]!.test(value) ? [] : [problem]);
+// The checks a CRD schema's `format` uses (src/schemas/formats.ts), worded as apimachinery words them.
+const schemaFormat = (test: (value: string) => boolean, problem: string) => (value: string) => (test(value) ? [] : [problem]);
 const uri = (value: string) => {
   const err = requestUriError(value);
   return err === undefined ? [] : [err];
@@ -36,10 +37,10 @@ const FORMAT_VALUES: Readonly<Record<string, FormatValue>> = Object.fromEntries(
     dns1035LabelPrefix: names.asPrefix(names.dns1035Label),
     labelValue: names.labelValue,
     uri,
-    uuid: schemaFormat('uuid', 'does not match the UUID format'),
-    byte: schemaFormat('byte', 'invalid base64'),
-    date: schemaFormat('date', 'invalid date'),
-    datetime: schemaFormat('datetime', 'invalid datetime'),
+    uuid: schemaFormat(isUuid, 'does not match the UUID format'),
+    byte: schemaFormat(isBase64, 'invalid base64'),
+    date: schemaFormat(isDate, 'invalid date'),
+    datetime: schemaFormat(isDateTime, 'invalid datetime'),
   }).map(([name, check]) => [name, new FormatValue(name, check)]),
 );
 

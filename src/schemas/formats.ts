@@ -4,7 +4,8 @@
 // enforced: kadmit must not deny what the API server accepts. An unknown format
 // is ignored, as the API server ignores it.
 import { isIP, isIPv4, isIPv6 } from 'node:net';
-import { isBase64, isDateTime, isInt32, isInt64 } from './leaves.ts';
+import { isBase64, isDate, isDateTime, isUuid } from '../string-formats.ts';
+import { isInt32, isInt64 } from './leaves.ts';
 
 export interface Format {
   /** JSON type the format applies to; other values pass untouched. */
@@ -13,15 +14,8 @@ export interface Format {
   label: string;
 }
 
-const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
-const uuidVersion = (v: string) => (s: string | number) => typeof s === 'string' && UUID.test(s) && s.replace(/-/g, '')[12] === v;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const uuidVersion = (v: string) => (s: string | number) => isUuid(s) && s.replace(/-/g, '')[12] === v;
 const MAC = /^(?:[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}|[0-9a-f]{2}(?:[:-][0-9a-f]{2}){7}|[0-9a-f]{2}(?:[:-][0-9a-f]{2}){19})$/i;
-
-function isDate(s: string): boolean {
-  // Reuse the date-time check with a fixed time, so month lengths are checked once.
-  return DATE.test(s) && isDateTime(`${s}T00:00:00Z`);
-}
 
 function isCidr(s: string): boolean {
   const slash = s.indexOf('/');
@@ -41,8 +35,8 @@ export const FORMATS: Readonly<Record<string, Format>> = {
   byte: { appliesTo: 'string', test: isBase64, label: 'base64 string' },
   'date-time': { appliesTo: 'string', test: isDateTime, label: 'RFC 3339 date-time' },
   datetime: { appliesTo: 'string', test: isDateTime, label: 'RFC 3339 date-time' },
-  date: { appliesTo: 'string', test: str(isDate), label: 'date (YYYY-MM-DD)' },
-  uuid: { appliesTo: 'string', test: str((s) => UUID.test(s)), label: 'UUID' },
+  date: { appliesTo: 'string', test: isDate, label: 'date (YYYY-MM-DD)' },
+  uuid: { appliesTo: 'string', test: isUuid, label: 'UUID' },
   uuid3: { appliesTo: 'string', test: uuidVersion('3'), label: 'UUID version 3' },
   uuid4: { appliesTo: 'string', test: uuidVersion('4'), label: 'UUID version 4' },
   uuid5: { appliesTo: 'string', test: uuidVersion('5'), label: 'UUID version 5' },

@@ -4,6 +4,7 @@
 // how the API server decodes the value (its Go UnmarshalJSON), not just the spec.
 
 import { QUANTITY_PATTERN } from '../cel/quantity.ts';
+import { isBase64, isDateTime, isMicroTime } from '../string-formats.ts';
 
 export interface Leaf {
   test(value: unknown): boolean;
@@ -81,55 +82,20 @@ export const quantity: Leaf = {
 
 // meta/v1.Time: Go parses RFC 3339 with time.RFC3339 (fraction optional); a zero Time
 // is written as null, so null is part of the type, not just of optional fields.
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/;
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-
-function rfc3339(v: string, fraction: 'any' | 'micro'): boolean {
-  const m = RFC3339.exec(v);
-  if (m === null) return false;
-  if (fraction === 'micro' && (m[7] === undefined || m[7].length !== 7)) return false;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1) return false;
-  if (day > daysInMonth(year, month)) return false;
-  if (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59) return false;
-  if (m[8] !== undefined && (Number(m[8]) > 23 || Number(m[9]) > 59)) return false;
-  return true;
-}
-
-export function isDateTime(v: unknown): boolean {
-  return typeof v === 'string' && rfc3339(v, 'any');
-}
-
 export const dateTime: Leaf = {
   test: (v) => v === null || isDateTime(v),
   expected: () => 'RFC 3339 date-time',
   accepts: ['string', 'null'],
 };
 
-// meta/v1.MicroTime is parsed with the layout 2006-01-02T15:04:05.000000Z07:00:
-// exactly six fractional digits.
+// meta/v1.MicroTime: exactly six fractional digits.
 export const microTime: Leaf = {
-  test: (v) => v === null || (typeof v === 'string' && rfc3339(v, 'micro')),
+  test: (v) => v === null || isMicroTime(v),
   expected: () => 'RFC 3339 date-time with microseconds',
   accepts: ['string', 'null'],
 };
 
-// format: byte is decoded by Go's encoding/json with padded standard base64, which
-// skips \r and \n.
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-export function isBase64(v: unknown): boolean {
-  if (typeof v !== 'string') return false;
-  const s = v.includes('\n') || v.includes('\r') ? v.replace(/[\r\n]/g, '') : v;
-  return BASE64.test(s);
-}
-
+// format: byte (padded standard base64, line breaks skipped as Go does).
 export const base64: Leaf = {
   test: isBase64,
   expected: () => 'base64 string',

@@ -20,9 +20,7 @@ const KNOWN_FILE_CYCLES = [
 const KNOWN_FOLDER_CYCLES = [
   'src/admission/ -> src/observability/',
   'src/admission/ -> src/webhooks/',
-  'src/cel/ -> src/schemas/',
   'src/observability/ -> src/admission/',
-  'src/schemas/ -> src/cel/',
   'src/webhooks/ -> src/admission/',
 ];
 

@@ -1,5 +1,6 @@
 import t from 'tap';
 import * as leaves from '../../src/schemas/leaves.ts';
+import { isBase64 } from '../../src/string-formats.ts';
 
 t.test('quantity follows the apimachinery grammar and accepts JSON numbers', async (t) => {
   const good = ['0', '1', '100m', '0.5', '.5', '1.', '+1', '-1', '1Ki', '1.5Gi', '128Mi', '2Ei', '1n', '1u', '1k', '1M', '1G', '1T', '1P', '1E', '1e3', '1E-3', '1e+3', ' 1Gi ', '12e6'];
@@ -43,8 +44,8 @@ t.test('date-time is RFC 3339 as Go parses it; null is a zero Time', async (t) =
 });
 
 t.test('byte is padded standard base64; line breaks are skipped as Go does', async (t) => {
-  for (const v of ['', 'YQ==', 'YWI=', 'YWJj', 'aGVsbG8gd29ybGQ=', 'YWJj\nZGVm', 'a+/b']) t.ok(leaves.isBase64(v), JSON.stringify(v));
-  for (const v of ['YQ', 'YQ=', 'Y===', 'a-_b', 'hello world', '!!!!', 'YWJj=']) t.notOk(leaves.isBase64(v), JSON.stringify(v));
+  for (const v of ['', 'YQ==', 'YWI=', 'YWJj', 'aGVsbG8gd29ybGQ=', 'YWJj\nZGVm', 'a+/b']) t.ok(isBase64(v), JSON.stringify(v));
+  for (const v of ['YQ', 'YQ=', 'Y===', 'a-_b', 'hello world', '!!!!', 'YWJj=']) t.notOk(isBase64(v), JSON.stringify(v));
   t.equal(leaves.describeReceived('c2VjcmV0!', leaves.base64), 'string of 9 characters (not shown)', 'never echoes possible Secret data');
 });
 
