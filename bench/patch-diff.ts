@@ -6,7 +6,8 @@
 //   npx node bench/patch-diff.ts
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { applyPatch, createPatch, encodePatch } from '../src/admission/patch.ts';
+import { createPatch, encodePatch } from '../src/admission/patch.ts';
+import { applyPatch } from '../src/replay/apply-patch.ts';
 import { container } from '../test/fixtures/long-lists.ts';
 
 const TARGET_MS = 100;

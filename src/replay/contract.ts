@@ -7,8 +7,10 @@
 // patch and patchType come together (never from a validating webhook, never
 // on DELETE or CONNECT), and a patch that does not apply fails the request
 // with 500 whatever the failurePolicy.
-import { applyPatch, type PatchOperation } from '../admission/patch.ts';
+import type { PatchOperation } from '../admission/patch.ts';
 import { errorMessage } from '../errors.ts';
+import { isObject } from '../json.ts';
+import { applyPatch } from './apply-patch.ts';
 import type { Webhook } from '../webhooks/define.ts';
 import type { Answer } from './answer.ts';
 import type { ReviewDocument } from './review.ts';
@@ -26,10 +28,6 @@ export interface Judged {
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function judgeAnswer(webhook: Webhook, review: ReviewDocument, answer: Answer): Judged {
   const request = review.request;

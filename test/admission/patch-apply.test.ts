@@ -1,5 +1,5 @@
 import t from 'tap';
-import { applyPatch } from '../../src/admission/patch.ts';
+import { applyPatch } from '../../src/replay/apply-patch.ts';
 import type { PatchOperation } from '../../src/admission/patch.ts';
 import { KadmitError } from '../../src/errors.ts';
 

@@ -4,7 +4,8 @@
 // time, which a busy shared machine inflates far less than wall time.
 import { performance } from 'node:perf_hooks';
 import t from 'tap';
-import { applyPatch, createPatch } from '../../src/admission/patch.ts';
+import { createPatch } from '../../src/admission/patch.ts';
+import { applyPatch } from '../../src/replay/apply-patch.ts';
 import type { PatchOperation } from '../../src/admission/patch.ts';
 import { container } from '../fixtures/long-lists.ts';
 

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import t from 'tap';
 import fc from 'fast-check';
-import { applyPatch, createPatch, encodePatch } from '../../src/admission/patch.ts';
+import { createPatch, encodePatch } from '../../src/admission/patch.ts';
+import { applyPatch } from '../../src/replay/apply-patch.ts';
 import type { PatchOperation } from '../../src/admission/patch.ts';
 
 const SEED = 42;

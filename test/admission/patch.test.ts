@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import t from 'tap';
-import { applyPatch, createPatch, encodePatch } from '../../src/admission/patch.ts';
+import { createPatch, encodePatch } from '../../src/admission/patch.ts';
+import { applyPatch } from '../../src/replay/apply-patch.ts';
 import type { PatchOperation } from '../../src/admission/patch.ts';
 import { escapePointerToken, formatDisplayPath, formatPointer, parsePointer } from '../../src/admission/json-pointer.ts';
 import { KadmitError } from '../../src/errors.ts';

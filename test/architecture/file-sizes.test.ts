@@ -11,7 +11,7 @@ const GENERATED = 'src/schemas/generated/';
 // Over the limit today; to be split by issue 13's model layer. Another file
 // over the limit fails the test, and so does an entry below that is now within
 // it (delete it: the list only shrinks).
-const KNOWN_OVERSIZED = ['src/admission/patch.ts'];
+const KNOWN_OVERSIZED: string[] = [];
 
 function lineCount(text: string): number {
   if (text === '') return 0;

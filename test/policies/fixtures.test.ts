@@ -5,7 +5,8 @@
 import t from 'tap';
 import { httpsRequest } from '../helpers/https-client.ts';
 import { startTestServer } from '../helpers/server.ts';
-import { applyPatch, type PatchOperation } from '../../src/admission/patch.ts';
+import type { PatchOperation } from '../../src/admission/patch.ts';
+import { applyPatch } from '../../src/replay/apply-patch.ts';
 import { matchText, readPolicyDirs, FIXTURE_ROOT } from './fixture-files.ts';
 import { renderFixtureFiles } from '../fixtures/policies/build.ts';
 import { readFileSync } from 'node:fs';
