@@ -9,6 +9,7 @@ import { sharedBench } from './lib/paths.ts';
 import { cleanupAll, installCleanupHandlers } from './lib/procs.ts';
 import { printSummary, ratios, writeJson } from './lib/report.ts';
 import { SCENARIOS } from './lib/scenarios.ts';
+import { judgeTargets, printTargets } from './lib/targets.ts';
 
 /** The per-review CPU a micro-benchmark's share is taken of: kadmit as shipped, else inline. */
 function perReviewCpu(results: readonly ScenarioResult[]): { us: number; source: string } | undefined {
@@ -27,12 +28,12 @@ async function main(): Promise<number> {
   }
   const unknown = (opts.only ?? []).filter((n) => !SCENARIOS.some((s) => s.name === n));
   if (unknown.length > 0) throw new BenchError(`--only: unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  const scenarios = opts.only ? SCENARIOS.filter((s) => opts.only!.includes(s.name)) : SCENARIOS;
+  const scenarios = opts.only ? SCENARIOS.filter((s) => opts.only!.includes(s.name)) : SCENARIOS.filter((s) => opts.sweeps || !s.sweep);
   if (!scenarios.some((s) => s.server.kind === 'kadmit')) throw new BenchError('--only must include a kadmit scenario (it creates the certificate the peers use)');
 
   sharedBench(); // fail before anything starts if the peers are missing
   installCleanupHandlers();
-  const settings = { rounds: opts.rounds, seconds: opts.seconds, conns: opts.conns, warmupSeconds: opts.warmupSeconds };
+  const settings = { rounds: opts.rounds, seconds: opts.seconds, conns: opts.conns, warmupSeconds: opts.warmupSeconds, restSeconds: opts.restSeconds };
   console.log(`kadmit bench: ${opts.rounds} round(s) x ${opts.seconds} s per scenario, ${opts.conns} keep-alive TLS connections, ` +
     `warm-up ${opts.warmupSeconds} s; node ${process.version}`);
   console.log('servers pinned to cpu 0 (scenarios marked cpu 0,1 get both cores), wrk to cpu 1; ' +
@@ -43,6 +44,10 @@ async function main(): Promise<number> {
   const http = await runHttp(scenarios, settings);
   const rs = ratios(scenarios, http.scenarios);
   printSummary(http, rs);
+  const verdicts = judgeTargets(http.scenarios);
+  printTargets(verdicts);
+  const missed = verdicts.filter((v) => v.met === false).length;
+  if (missed > 0) console.log(`\n${missed} target(s) missed: the bench exits 1`);
 
   let micro: MicroResult[] = [];
   if (opts.micro) {
@@ -53,7 +58,7 @@ async function main(): Promise<number> {
     writeJson(opts.json, { settings, http, ratios: rs, micro });
     console.log(`\nresults written to ${opts.json}`);
   }
-  return http.errors > 0 || micro.some((m) => m.exitCode !== undefined && m.exitCode !== 0) ? 1 : 0;
+  return http.errors > 0 || missed > 0 || micro.some((m) => m.exitCode !== undefined && m.exitCode !== 0) ? 1 : 0;
 }
 
 main().then(

@@ -3,8 +3,11 @@
 // drift on a shared machine hits all of them alike.
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { BenchError } from './errors.ts';
+import { reviewBody } from './bodies.ts';
+import { readyAfterMs, rssMiB } from './memory.ts';
 import { REPO_ROOT, sharedBench } from './paths.ts';
 import { stopChild, trackDir } from './procs.ts';
 import { probeOnce, waitReady } from './probe.ts';
@@ -21,7 +24,12 @@ export interface HttpSettings {
   seconds: number;
   conns: number;
   warmupSeconds: number;
+  /** Quiet time after the last run before the rested memory reading. */
+  restSeconds: number;
 }
+
+/** How long a server is left alone after its first answer before its idle memory is read. */
+const IDLE_SETTLE_MS = 2_000;
 
 export interface RoundResult extends WrkResult {
   round: number;
@@ -73,6 +81,26 @@ export interface ScenarioResult {
   median?: { rps: number; p50Ms: number; p99Ms: number; p999Ms: number; maxMs: number; cpuUsPerReview: number; cpuBusy: number; mainBusy: number; wrkBusy: number };
   /** kadmit only: bytes its stdout (the log) grew by per review served. */
   logBytesPerReview?: number;
+  /** The server's process (shared by scenarios with the same server): its memory and start-up. */
+  memory?: ServerMemory;
+  /** Connections wrk held open. */
+  conns: number;
+  /** Size of the body sent, in bytes. */
+  bodyBytes?: number;
+}
+
+export interface ServerMemory {
+  /** Resident MiB once it answered its first review and settled, before any load. */
+  idleMiB?: number;
+  /** Right after its last measured run. */
+  loadedMiB?: number;
+  /** After the last run and `restSeconds` without requests. */
+  restedMiB?: number;
+  restSeconds: number;
+  /** Requests it served in all (warm-up included). */
+  reviews: number;
+  /** kadmit: spawn to its "kadmit serving" line. */
+  readyMs?: number;
 }
 
 export interface HttpResults {
@@ -94,14 +122,15 @@ interface Body {
   uid: string;
 }
 
+const bodyKey = (s: Scenario) => `${s.body}@${s.bodyBytes ?? 'as is'}`;
+
 /** post.lua sends the file as is: one line, no trailing newline, like the apiserver's body. */
-function loadBody(rel: string, tmp: string, n: number): Body {
-  const path = resolve(REPO_ROOT, rel);
-  if (!existsSync(path)) throw new BenchError(`scenario body ${rel} does not exist`);
-  const review = JSON.parse(readFileSync(path, 'utf8')) as { request?: { uid?: unknown } };
-  const uid = review.request?.uid;
+function loadBody(s: Scenario, tmp: string, n: number): Body {
+  const rel = s.body;
+  if (!existsSync(resolve(REPO_ROOT, rel))) throw new BenchError(`scenario body ${rel} does not exist`);
+  const bytes = reviewBody(rel, s.bodyBytes);
+  const uid = (JSON.parse(bytes.toString('utf8')) as { request?: { uid?: unknown } }).request?.uid;
   if (typeof uid !== 'string') throw new BenchError(`${rel} is not an AdmissionReview with request.uid`);
-  const bytes = Buffer.from(JSON.stringify(review));
   const file = join(tmp, `body-${n}.json`);
   writeFileSync(file, bytes);
   return { file, bytes, uid };
@@ -149,7 +178,9 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
   await ensureWrk();
   const lua = reportingScript(tmp, shared.postLua);
 
-  const results = new Map<string, ScenarioResult>(scenarios.map((s) => [s.name, { name: s.name, description: s.description, cpus: serverCpus(s.server), rounds: [] }]));
+  const results = new Map<string, ScenarioResult>(scenarios.map((s) => [s.name, {
+    name: s.name, description: s.description, cpus: serverCpus(s.server), rounds: [], conns: s.conns ?? settings.conns,
+  }]));
   let goBinary: string | undefined;
   if (scenarios.some((s) => s.server.kind === 'go')) {
     const go = await buildGoPeer({ tmp, shared });
@@ -161,7 +192,8 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
   const active = scenarios.filter((s) => !results.get(s.name)!.skipped);
 
   const bodies = new Map<string, Body>();
-  for (const s of active) if (!bodies.has(s.body)) bodies.set(s.body, loadBody(s.body, tmp, bodies.size));
+  for (const s of active) if (!bodies.has(bodyKey(s))) bodies.set(bodyKey(s), loadBody(s, tmp, bodies.size));
+  for (const s of active) results.get(s.name)!.bodyBytes = bodies.get(bodyKey(s))!.bytes.length;
 
   const ctx: ServerContext = { tmp, certDir: join(tmp, 'certs'), shared, goBinary, pin: twoCores };
   const readCa = () => {
@@ -183,6 +215,7 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
 
   let errors = 0;
   let measured: Scenario[] = [];
+  const memories = new Map<string, ServerMemory>();
   let launched = 0;
   try {
     for (const [key, group] of groups) {
@@ -190,7 +223,7 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
       servers.set(key, server);
       try {
         for (const [i, s] of group.entries()) {
-          const body = bodies.get(s.body)!;
+          const body = bodies.get(bodyKey(s))!;
           const decision = i === 0
             ? await waitReady({ url: urlOf(s), body: body.bytes, requestUid: body.uid, ca: readCa, child: server.child, timeoutMs: 30_000, describeFailure: () => describeFailure(server) })
             : await probeOnce(urlOf(s), body.bytes, body.uid, readCa()!);
@@ -211,17 +244,23 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
       }
     }
     measured = active.filter((s) => !results.get(s.name)!.skipped);
+    // Idle memory: every server has answered its probe; none has had load yet.
+    await sleep(IDLE_SETTLE_MS);
+    for (const server of servers.values()) {
+      const pid = server.child.pid!;
+      memories.set(server.key, { idleMiB: rssMiB(pid), restSeconds: settings.restSeconds, reviews: 0, readyMs: server.opsPort === undefined ? undefined : readyAfterMs(server.stdoutFile, server.spawnedAt) });
+    }
     for (const s of measured) {
       const r = results.get(s.name)!;
       const workers = r.workers === undefined ? '' : r.workers === 0 ? 'inline, ' : `${r.workers} worker${r.workers === 1 ? '' : 's'}, `;
       console.log(`ready  ${s.name.padEnd(18)} ${r.decision}  cpu ${r.cpus}, ${workers}${urlOf(s)}`);
     }
-    const decisions = new Set(measured.map((s) => `${s.body} ${results.get(s.name)!.decision}`));
-    if (decisions.size > new Set(measured.map((s) => s.body)).size) notes.push('servers disagree on the decision for the same body: they are not doing the same work');
+    const decisions = new Set(measured.map((s) => `${bodyKey(s)} ${results.get(s.name)!.decision}`));
+    if (decisions.size > new Set(measured.map(bodyKey)).size) notes.push('servers disagree on the decision for the same body: they are not doing the same work');
 
     const drive = async (s: Scenario, seconds: number): Promise<Omit<RoundResult, 'round'>> => {
       const server = serverOf(s);
-      const body = bodies.get(s.body)!;
+      const body = bodies.get(bodyKey(s))!;
       const pid = server.child.pid!;
       // The ops port is read outside the measured window: a scrape costs the server CPU.
       const before: PoolState | undefined = server.opsPort === undefined ? undefined : await poolState(server.opsPort);
@@ -233,7 +272,7 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
       const sampler = s.spinner && server.opsPort !== undefined ? samplePool(server.opsPort, 100) : undefined;
       let r: WrkResult;
       try {
-        r = await runWrk({ cpu: wrkCpu, conns: settings.conns, seconds, url: urlOf(s), lua, bodyFile: body.file });
+        r = await runWrk({ cpu: wrkCpu, conns: s.conns ?? settings.conns, seconds, url: urlOf(s), lua, bodyFile: body.file });
       } catch (err) {
         await Promise.all([spinner?.stop(), sampler?.stop()]);
         throw err;
@@ -271,6 +310,7 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
         console.log(roundLine(`round ${round}/${settings.rounds}`, s.name, r));
       }
     }
+    await readMemoryAfterLoad(servers, memories, settings.restSeconds);
   } finally {
     for (const server of servers.values()) await stopChild(server.child);
   }
@@ -289,6 +329,7 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
       wrkBusy: median(res.rounds.map((r) => r.wrkBusy)),
     };
     const server = serverOf(s);
+    res.memory = memories.get(server.key);
     if (s.server.kind === 'kadmit' && server.requestsServed > 0) res.logBytesPerReview = bytesLogged(server) / server.requestsServed;
   }
   // A server well short of its one core was not what limited req/s (wrk or other load was).
@@ -309,4 +350,20 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
     notes.push(`the machine was busy with other work (1-min load average ${loadStart.toFixed(1)} at start, ${loadEnd.toFixed(1)} at end, ${availableParallelism()} CPUs)`);
   }
   return { pinned: twoCores, wrkCpu, loadAverage: [loadStart, loadEnd], scenarios: [...results.values()], errors, notes };
+}
+
+/** Memory right after the load, then after a rest with no requests (what a quiet replica holds). */
+async function readMemoryAfterLoad(servers: ReadonlyMap<string, RunningServer>, memories: Map<string, ServerMemory>, restSeconds: number): Promise<void> {
+  for (const server of servers.values()) {
+    const memory = memories.get(server.key);
+    if (!memory) continue;
+    memory.loadedMiB = rssMiB(server.child.pid!);
+    memory.reviews = server.requestsServed;
+  }
+  console.log(`resting ${restSeconds} s before the last memory reading`);
+  await sleep(restSeconds * 1000);
+  for (const server of servers.values()) {
+    const memory = memories.get(server.key);
+    if (memory) memory.restedMiB = rssMiB(server.child.pid!);
+  }
 }

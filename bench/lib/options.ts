@@ -11,6 +11,10 @@ export interface BenchOptions {
   json: string | undefined;
   only: string[] | undefined;
   micro: boolean;
+  /** Run the sweeps (connections, body size, webhooks loaded) as well as the main comparison. */
+  sweeps: boolean;
+  /** Quiet time before the rested memory reading. */
+  restSeconds: number;
   help: boolean;
 }
 
@@ -19,9 +23,11 @@ export const USAGE = `Usage: npm run bench -- [options]
   --rounds N     measured rounds per scenario, servers alternated (default 3)
   --seconds S    length of each measured wrk run (default 10)
   --conns C      concurrent keep-alive TLS connections (default 16)
-  --quick        1 round of 3 s (a smoke run; do not quote its numbers)
+  --quick        1 round of 3 s, 3 s of rest (a smoke run; do not quote its numbers)
   --only A,B     run only these scenarios (see bench/lib/scenarios.ts)
   --no-micro     skip the micro-benchmarks after the HTTP rounds
+  --no-sweeps    skip the sweeps (1 and 64 connections, 1 KB-1 MB bodies, 10 and 50 webhooks)
+  --rest S       seconds without requests before the last memory reading (default 30)
   --json FILE    also write the results as JSON
   --help         show this help`;
 
@@ -46,6 +52,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         quick: { type: 'boolean', default: false },
         only: { type: 'string' },
         'no-micro': { type: 'boolean', default: false },
+        'no-sweeps': { type: 'boolean', default: false },
+        rest: { type: 'string' },
         json: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -65,6 +73,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     json: values.json === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), values.json),
     only: values.only?.split(',').map((s) => s.trim()).filter(Boolean),
     micro: !values['no-micro'],
+    sweeps: !values['no-sweeps'],
+    restSeconds: positiveInt('rest', values.rest, quick ? 3 : 30),
     help: values.help,
   };
 }

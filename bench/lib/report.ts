@@ -4,6 +4,7 @@ import { availableParallelism, cpus } from 'node:os';
 import type { HttpResults, HttpSettings, RoundResult, ScenarioResult } from './http.ts';
 import type { MicroResult } from './micro.ts';
 import type { Scenario } from './scenarios.ts';
+import { printMemory, printSweeps } from './sweeps.ts';
 import { median, fmtCores, fmtMs, fmtRatio, fmtRps, fmtUs } from './stats.ts';
 
 export interface Ratio {
@@ -16,6 +17,9 @@ export interface Ratio {
   /** `to`'s median CPU per review over `of`'s: the req/s ratio both would reach with a core each to themselves. */
   byCpu: number;
   byCpuPerRound: number[];
+  /** Median p50 and p99 latency of `of` over `to` (lower is better for `of`). */
+  p50: number;
+  p99: number;
 }
 
 export function ratios(scenarios: readonly Scenario[], results: readonly ScenarioResult[]): Ratio[] {
@@ -33,6 +37,8 @@ export function ratios(scenarios: readonly Scenario[], results: readonly Scenari
         perRound: a.rounds.map((r, i) => r.rps / (b.rounds[i]?.rps ?? Number.NaN)),
         byCpu: b.median.cpuUsPerReview / a.median.cpuUsPerReview,
         byCpuPerRound: a.rounds.map((r, i) => (b.rounds[i]?.cpuUsPerReview ?? Number.NaN) / r.cpuUsPerReview),
+        p50: a.median.p50Ms / b.median.p50Ms,
+        p99: a.median.p99Ms / b.median.p99Ms,
       });
     }
   }
@@ -52,13 +58,17 @@ export function printSummary(http: HttpResults, rs: readonly Ratio[]): void {
       `cpu ${fmtUs(m.cpuUsPerReview)} us/review, cores busy ${fmtCores(m.cpuBusy)} (main ${fmtCores(m.mainBusy)}; cpu ${r.cpus.padEnd(3)}, ${workersText(r.workers)}), wrk ${fmtCores(m.wrkBusy)}${log}`);
   }
   printSpin(http.scenarios);
+  printMemory(http.scenarios);
+  printSweeps(http.scenarios);
   if (rs.length > 0) {
     const list = (xs: number[]) => `[${xs.map((x) => x.toFixed(2)).join(' ')}]`;
     console.log('\nratios, same run only (per-round values in brackets)');
-    console.log(`  ${''.padEnd(30)} ${'median req/s'.padStart(12)}  ${''.padEnd(16)} ${'by CPU/review'.padStart(13)}`);
+    console.log(`  ${''.padEnd(30)} ${'median req/s'.padStart(12)}  ${''.padEnd(16)} ${'by CPU/review'.padStart(13)}  ${''.padEnd(16)} ${'p50'.padStart(6)} ${'p99'.padStart(6)}`);
     for (const r of rs) {
-      console.log(`  ${`${r.of} / ${r.to}`.padEnd(30)} ${fmtRatio(r.ofMedians).padStart(12)}  ${list(r.perRound).padEnd(16)} ${fmtRatio(r.byCpu).padStart(13)}  ${list(r.byCpuPerRound)}`);
+      console.log(`  ${`${r.of} / ${r.to}`.padEnd(30)} ${fmtRatio(r.ofMedians).padStart(12)}  ${list(r.perRound).padEnd(16)} ${fmtRatio(r.byCpu).padStart(13)}  ` +
+        `${list(r.byCpuPerRound).padEnd(16)} ${fmtRatio(r.p50).padStart(6)} ${fmtRatio(r.p99).padStart(6)}`);
     }
+    console.log('  (p50, p99: A\'s latency over B\'s, lower is better for A)');
   }
   for (const note of http.notes) console.log(`note: ${note}`);
   if (http.errors > 0) console.log(`\nERRORS: ${http.errors} non-2xx responses or socket errors during the measured rounds (see the round lines)`);

@@ -30,6 +30,15 @@ export interface Scenario {
   path: string;
   /** AdmissionReview to POST, relative to the repository root (sent as one line). */
   body: string;
+  /** Reshape the body to about this many bytes (bench/lib/bodies.ts); absent: the fixture as it is. */
+  bodyBytes?: number;
+  /** Concurrent connections for this scenario; absent: the run's --conns (default 16). */
+  conns?: number;
+  /**
+   * Part of a sweep (cost by connections, body size or webhooks loaded) rather
+   * than the main comparison; `--no-sweeps` leaves these out.
+   */
+  sweep?: 'connections' | 'body size' | 'webhooks loaded';
   /** Names of scenarios to divide this one's median req/s by. */
   compareTo?: readonly string[];
   /** A server that fails to start skips this scenario (with the reason) instead of stopping the bench. */
@@ -46,6 +55,41 @@ export const KADMIT_FLAGS = ['--webhook', 'builtin:require-memory-limits'] as co
 const SPIN_FLAGS = ['--webhook', 'test/fixtures/webhooks/misbehaving.ts', ...KADMIT_FLAGS] as const;
 
 const KADMIT_PATH = '/validate/require-memory-limits?timeout=10s';
+
+/** kadmit serving N copies of require-memory-limits; the last copy is driven. */
+function manyWebhooks(count: 10 | 50): Scenario {
+  return {
+    name: `kadmit-wh${count}`,
+    description: `kadmit as \`kadmit\` with ${count} copies of require-memory-limits loaded (bench/fixtures/webhooks-${count}.ts), driving the last`,
+    server: { kind: 'kadmit', flags: ['--webhook', `bench/fixtures/webhooks-${count}.ts`] },
+    path: `/validate/memory-limits-${count}?timeout=10s`,
+    body: POD_CREATE_5K,
+    compareTo: ['kadmit'],
+    sweep: 'webhooks loaded',
+  };
+}
+
+/** kadmit and its peers at another connection count, on the same servers as the main scenarios. */
+function atConnections(conns: 1 | 64): Scenario[] {
+  return [
+    { name: `kadmit-c${conns}`, description: `kadmit as \`kadmit\`, ${conns} connection${conns === 1 ? '' : 's'}`, server: { kind: 'kadmit', flags: KADMIT_FLAGS },
+      path: KADMIT_PATH, body: POD_CREATE_5K, conns, compareTo: [`nodelimit-c${conns}`, `go-c${conns}`], sweep: 'connections' },
+    { name: `nodelimit-c${conns}`, description: `nodelimit, ${conns} connection${conns === 1 ? '' : 's'}`, server: { kind: 'nodelimit' },
+      path: '/', body: POD_CREATE_5K, conns, sweep: 'connections' },
+    { name: `go-c${conns}`, description: `the Go peer, ${conns} connection${conns === 1 ? '' : 's'}`, server: { kind: 'go' },
+      path: '/validate', body: POD_CREATE_5K, conns, optional: true, sweep: 'connections' },
+  ];
+}
+
+/** kadmit and nodelimit with the Pod review grown or shrunk to `label`. */
+function atBodySize(label: '1k' | '100k' | '1m', bodyBytes: number): Scenario[] {
+  return [
+    { name: `kadmit-${label}`, description: `kadmit as \`kadmit\`, Pod review of about ${label.toUpperCase()}B`, server: { kind: 'kadmit', flags: KADMIT_FLAGS },
+      path: KADMIT_PATH, body: POD_CREATE_5K, bodyBytes, compareTo: [`nodelimit-${label}`, 'kadmit'], sweep: 'body size' },
+    { name: `nodelimit-${label}`, description: `nodelimit, Pod review of about ${label.toUpperCase()}B`, server: { kind: 'nodelimit' },
+      path: '/', body: POD_CREATE_5K, bodyBytes, sweep: 'body size' },
+  ];
+}
 
 export function serverCpus(spec: ServerSpec): ServerCpus {
   return spec.cpus ?? '0';
@@ -118,4 +162,11 @@ export const SCENARIOS: readonly Scenario[] = [
     compareTo: ['kadmit-spin-quiet'],
     spinner: { path: '/spin?timeout=2s', everyMs: 1000 },
   },
+  ...atConnections(1),
+  ...atConnections(64),
+  ...atBodySize('1k', 1024),
+  ...atBodySize('100k', 100 * 1024),
+  ...atBodySize('1m', 1024 * 1024),
+  manyWebhooks(10),
+  manyWebhooks(50),
 ];

@@ -31,6 +31,8 @@ export interface RunningServer {
   stderrFile: string;
   /** Requests sent by wrk (warm-up included), to turn log bytes into bytes per review. */
   requestsServed: number;
+  /** When the process was spawned (ms since epoch): start-up time counts from here. */
+  spawnedAt: number;
 }
 
 export function serverKey(spec: ServerSpec): string {
@@ -85,11 +87,12 @@ export async function launchServer(spec: ServerSpec, index: number, ctx: ServerC
   const out = openSync(stdoutFile, 'w');
   const err = openSync(stderrFile, 'w');
   const pinned = ctx.pin ? ['taskset', '-c', serverCpus(spec), ...command] : command;
+  const spawnedAt = Date.now();
   const child = spawnTracked(pinned[0]!, pinned.slice(1), { cwd: REPO_ROOT, env: cleanEnv(), stdio: ['ignore', out, err] });
   closeSync(out);
   closeSync(err);
   child.once('error', () => {}); // reported by the readiness wait as an early exit
-  return { key: serverKey(spec), port, opsPort, command, child, stdoutFile, stderrFile, requestsServed: 0 };
+  return { key: serverKey(spec), port, opsPort, command, child, stdoutFile, stderrFile, requestsServed: 0, spawnedAt };
 }
 
 export function tail(file: string, lines = 15): string {
