@@ -14,7 +14,7 @@ import { runCases } from '../replay/run.ts';
 import { renderReport } from '../replay/report.ts';
 import { REPORT_FORMATS, type ReportFormat } from '../replay/summary.ts';
 import { writeRecordings } from '../replay/record.ts';
-import { watchAndRun } from '../replay/watch.ts';
+import { watchAndRun } from './watch.ts';
 import { createProgress } from '../replay/progress.ts';
 import type { CaseResult } from '../replay/types.ts';
 

@@ -1,24 +1,49 @@
-// `kadmit serve` from the command line: configuration, logger, signals.
+// `kadmit serve` from the command line: configuration, logger, signals, --watch.
 import { loadServeConfig, serveHelp } from '../config/load.ts';
 import { createLogger } from '../observability/logger.ts';
 import { prettyDestination } from '../observability/pretty-log.ts';
 import { startServer } from './serve.ts';
+import { startTracing } from '../observability/tracing/start.ts';
+import { createServePool } from './serve-pool.ts';
+import { createReloader } from './serve-reload.ts';
+import { checkWatchable, startServeWatch, type ServeWatch } from './serve-watch.ts';
+
+const WATCH_HELP = [
+  '',
+  'Development:',
+  '  --watch                 reload when a webhook module (or a project file it imports), the config',
+  '                          file or a CRD file changes: new reviews go to workers that loaded the new',
+  '                          code, the old workers finish theirs; a change that fails to load is logged',
+  '                          and the old code keeps serving. Needs workers (not --workers 0); listener,',
+  '                          certificate and timeout settings and new webhook paths take a restart',
+].join('\n');
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${serveHelp()}\n`);
+    process.stdout.write(`${serveHelp()}\n${WATCH_HELP}\n`);
     return 0;
   }
-  const config = loadServeConfig(argv, process.env);
+  const watch = argv.includes('--watch');
+  const serveArgv = argv.filter((a) => a !== '--watch');
+  const loadConfig = () => loadServeConfig(serveArgv, process.env);
+  const config = loadConfig();
+  if (watch) checkWatchable(config);
   const pretty = config.logFormat === 'pretty' ? prettyDestination(process.stdout, { colors: process.stdout.isTTY && !process.env.NO_COLOR }) : undefined;
   const log = createLogger(config.logLevel, pretty);
+  await startTracing(process.env, log); // off unless OTEL_* asks for an exporter
   const server = await startServer(config, log);
+  let watcher: ServeWatch | undefined;
+  if (watch && server.pools) {
+    const reload = createReloader({ config, loadConfig, createPool: (c, webhooks) => createServePool(c, webhooks, server.metrics, log), target: { webhooks: server.webhooks, pools: server.pools }, log });
+    watcher = startServeWatch({ config, loadConfig, reload, log });
+  }
   return new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'signal received');
       // shutdown() is bounded by the grace period; this only stops a handle it does not know from holding the process.
       setTimeout(() => process.exit(process.exitCode ?? 0), config.shutdownGraceMs + 1_000).unref();
-      server.shutdown().then(
+      // A reload still loading when the pools close is dropped (logged as failed).
+      Promise.all([watcher?.stop(), server.shutdown()]).then(
         () => resolve(0),
         (err: unknown) => {
           log.error({ err }, 'shutdown failed');

@@ -9,8 +9,10 @@ import type { Webhook } from '../webhooks/define.ts';
 import { Reviewer, inlineExecutor } from '../admission/reviewer.ts';
 import { loadSchemaRegistry } from '../admission/schemas.ts';
 import type { SchemaRegistry } from '../schemas/registry.ts';
-import { WorkerPool } from '../workers/pool.ts';
-import { workerSetup } from '../workers/protocol.ts';
+import type { WorkerPool } from '../workers/pool.ts';
+import { PoolGenerations } from '../workers/generations.ts';
+import { WebhookTable } from '../webhooks/table.ts';
+import { createServePool } from './serve-pool.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { createWebhookServer, type WebhookServer } from '../transport/webhook-server.ts';
 import { MemoryGuard, shedThreshold } from '../transport/memory-guard.ts';
@@ -35,7 +37,12 @@ export interface RunningServer {
   /** The graceful sequence SIGTERM runs: drain, stop accepting, finish or abort, close. */
   shutdown(): Promise<void>;
   reviewer: Reviewer;
-  pool: WorkerPool | undefined;
+  /** The pool serving reviews now (none with --workers 0). */
+  readonly pool: WorkerPool | undefined;
+  /** What `serve --watch` swaps on a reload: the webhooks by path, and the pools. */
+  webhooks: WebhookTable;
+  pools: PoolGenerations | undefined;
+  metrics: Metrics;
 }
 
 const SELF_CHECK_INTERVAL_MS = 5_000;
@@ -45,8 +52,6 @@ const ABORT_BEFORE_END_MS = 1_000;
 const CLOSE_BEFORE_END_MS = 250;
 /** The main thread tidies its heap after this long with no request (see heap-tidy.ts). */
 const TIDY_AFTER_QUIET_MS = 2_000;
-/** Young generation of a review worker: short-lived parse garbage, no need for V8's 64 MB default. */
-const WORKER_YOUNG_GENERATION_MB = 32;
 
 function jsonLimitsOf(config: ServeConfig): JsonLimits {
   return { maxDepth: config.jsonMaxDepth, maxEntries: config.jsonMaxEntries, maxValues: config.jsonMaxValues };
@@ -73,7 +78,7 @@ class Readiness {
 /** What the ops views show; filled in as start-up gets there. */
 interface Live {
   reviewer?: Reviewer;
-  pool?: WorkerPool;
+  pools?: PoolGenerations;
   certs?: ServingCertificates;
   clientAuth?: ClientAuth;
   /** Start-up failed: what still comes up is stopped at once. */
@@ -85,7 +90,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   const metrics = createMetrics();
   const live: Live = {};
   const main = mainThread();
-  const threads = () => [main, ...(live.pool?.threads() ?? [])];
+  const threads = () => [main, ...(live.pools?.current.threads() ?? [])];
   trackEventLoops(metrics.registry, threads);
   // The workers boot on their own threads while this one loads schemas, gets
   // certificates and opens the listeners; awaited before the first review.
@@ -102,7 +107,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       registry: metrics.registry,
       notReadyReason: () => readiness.reason(),
       debugViews: {
-        '/debug/inflight': () => ({ reviews: live.reviewer?.inFlight() ?? [], workers: live.pool?.stats() ?? null }),
+        '/debug/inflight': () => ({ reviews: live.reviewer?.inFlight() ?? [], workers: live.pools?.current.stats() ?? null }),
         '/debug/certs': () => live.certs?.status() ?? null,
       },
       debugRoutes: diagnosticsRoutes({ threads, log }),
@@ -113,7 +118,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     return await startServing(config, log, { webhooks, schemas, metrics, readiness, live, ops, opsPort: opsAt.port, workersStarted });
   } catch (err) {
     live.abandoned = true;
-    await live.pool?.close();
+    await live.pools?.close();
     await live.certs?.stop();
     live.clientAuth?.stop();
     ops?.destroyConnections();
@@ -130,7 +135,7 @@ interface Parts {
   live: Live;
   ops: OpsServer;
   opsPort: number;
-  workersStarted: Promise<WorkerPool> | undefined;
+  workersStarted: Promise<PoolGenerations> | undefined;
 }
 
 async function startServing(config: ServeConfig, log: Logger, parts: Parts): Promise<RunningServer> {
@@ -158,11 +163,12 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
   log.info({ trust: certs.describe() }, `serving certificate ready; clients trust the CA in ${certs.describe()}`);
 
   readiness.set('startup', 'starting review workers');
-  const pool = await parts.workersStarted;
+  const pools = await parts.workersStarted;
+  const table = new WebhookTable(webhooks);
 
   const reviewer = (live.reviewer = new Reviewer({
     deadlineMarginMs: config.deadlineMarginMs,
-    execute: pool?.execute ?? inlineExecutor({ log, logObjects: config.logObjects, schemas }),
+    execute: pools?.execute ?? inlineExecutor({ log, logObjects: config.logObjects, schemas }),
     limits: jsonLimitsOf(config),
     log,
     metrics,
@@ -177,6 +183,7 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
     : (live.clientAuth = await startClientAuth({ path: config.clientCaFile, onChange: (ca) => swapClientCa(ca), log }));
   const webhookServer = createWebhookServer({
     webhooks,
+    webhookAt: (path) => table.at(path),
     reviewer,
     tls: { key: latest.key, cert: latest.cert },
     tlsMinVersion: config.tlsMinVersion,
@@ -210,7 +217,7 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
   log.info({ webhook: webhookAt, ops: { port: parts.opsPort }, webhooks: webhooks.map((w) => `${w.type} ${w.name} ${w.path}`), shedAtBytes: memoryGuard.shedAtBytes ?? null }, 'kadmit serving');
 
   let stopping: Promise<void> | undefined;
-  const shutdown = () => (stopping ??= stop(config, log, { readiness, reviewer, webhookServer, pool, certs, clientAuth, ops, selfChecker, heapTidy }));
+  const shutdown = () => (stopping ??= stop(config, log, { readiness, reviewer, webhookServer, pools, certs, clientAuth, ops, selfChecker, heapTidy }));
   return {
     webhookPort: webhookAt.port,
     opsPort: parts.opsPort,
@@ -218,26 +225,21 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
     isReady: () => readiness.reason() === undefined,
     shutdown,
     reviewer,
-    pool,
+    get pool() {
+      return pools?.current;
+    },
+    webhooks: table,
+    pools,
+    metrics,
   };
 }
 
-async function startWorkers(config: ServeConfig, webhooks: Webhook[], metrics: Metrics, live: Live, log: Logger): Promise<WorkerPool> {
-  const pool = (live.pool = new WorkerPool({
-    size: config.workers,
-    webhooks,
-    setup: workerSetup(config),
-    bodyBudgetBytes: config.maxBodyBytes,
-    ...(config.workerHeapMb > 0 && { resourceLimits: { maxOldGenerationSizeMb: config.workerHeapMb, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } }),
-    log: log.child({ component: 'workers' }),
-    events: {
-      workerReplaced: (reason) => metrics.workerReplacements.inc({ reason }),
-      reviewReclaimed: () => metrics.reclaimedReviews.inc(),
-    },
-  }));
+async function startWorkers(config: ServeConfig, webhooks: Webhook[], metrics: Metrics, live: Live, log: Logger): Promise<PoolGenerations> {
+  const pool = createServePool(config, webhooks, metrics, log);
+  const pools = (live.pools = new PoolGenerations(pool));
   await pool.start();
-  metrics.trackPool(() => pool.stats(), () => pool.heapUsed());
-  return pool;
+  metrics.trackPool(() => pools.current.stats(), () => pools.current.heapUsed());
+  return pools;
 }
 
 /**
@@ -270,7 +272,7 @@ interface Running {
   readiness: Readiness;
   reviewer: Reviewer;
   webhookServer: WebhookServer;
-  pool: WorkerPool | undefined;
+  pools: PoolGenerations | undefined;
   certs: ServingCertificates;
   clientAuth: ClientAuth | undefined;
   ops: OpsServer;
@@ -301,7 +303,7 @@ async function stop(config: ServeConfig, log: Logger, r: Running): Promise<void>
   r.selfChecker.stop();
   r.heapTidy.stop();
   r.clientAuth?.stop();
-  await within(Promise.all([webhookClosed, r.pool?.close(), r.certs.stop()]), until(0));
+  await within(Promise.all([webhookClosed, r.pools?.close(), r.certs.stop()]), until(0));
   r.ops.destroyConnections();
   await within(r.ops.close(), until(0));
   log.info('shutdown: done');

@@ -1,4 +1,4 @@
-// --watch: run once, then again whenever a watched file changes. Changes are
+// --watch (replay and serve): run whenever a watched file changes. Changes are
 // debounced (an editor's save is several events) and a change during a run
 // queues one more run after it, never two at once.
 import { watch, type FSWatcher } from 'node:fs';
@@ -13,6 +13,8 @@ export interface WatchOptions {
   /** Ignore changes to files for which this returns false (directories only). */
   relevant?(file: string): boolean;
   debounceMs?: number;
+  /** Run once before any change (replay's first run); default true. */
+  runAtStart?: boolean;
   run(changed: readonly string[]): Promise<void>;
   signal: AbortSignal;
 }
@@ -69,7 +71,7 @@ export function watchAndRun(options: WatchOptions): Promise<void> {
     watchers.push(w);
   }
 
-  start();
+  if (options.runAtStart ?? true) start();
   return new Promise((resolve) => {
     const stop = () => {
       clearTimeout(timer);

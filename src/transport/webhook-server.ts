@@ -27,6 +27,8 @@ export interface ServingTls {
 
 export interface WebhookServerOptions {
   webhooks: readonly Webhook[];
+  /** The webhook a path serves now (`serve --watch` swaps them); absent: the one it started with. None: 404. */
+  webhookAt?: (path: string) => Webhook | undefined;
   reviewer: Reviewer;
   tls: ServingTls;
   tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
@@ -129,12 +131,14 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
 
   for (const webhook of options.webhooks) {
     app.post(webhook.path, async (request: FastifyRequest, reply) => {
+      const current = options.webhookAt ? options.webhookAt(webhook.path) : webhook;
+      if (current === undefined) return sendError(reply, 404, 'KADMIT_NOT_FOUND', `no webhook is served on ${webhook.path}`);
       // A POST without a body skips the body reader.
       const body = (request.body as ReceivedBody | undefined) ?? new Uint8Array(0);
       const gone = clientGoneSignal(request.raw, reply.raw);
       let outcome;
       try {
-        outcome = await options.reviewer.review(webhook, body, firstQueryValue(request.raw.url, 'timeout'), gone.signal);
+        outcome = await options.reviewer.review(current, body, firstQueryValue(request.raw.url, 'timeout'), gone.signal);
       } finally {
         gone.dispose(); // its listeners sit on a keep-alive socket that outlives the request
       }

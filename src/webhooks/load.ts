@@ -77,7 +77,11 @@ export async function importWebhooks(moduleUrl: string, settings?: unknown, labe
   return exported as Webhook[];
 }
 
-export async function loadWebhooks(specs: readonly string[], settings: PolicySettings = {}, cwd?: string): Promise<LoadedWebhook[]> {
+/**
+ * `reloadQuery` (e.g. `?reload=2`) imports each module anew on this thread, where a
+ * module is otherwise loaded once per process; what it imports is not reloaded.
+ */
+export async function loadWebhooks(specs: readonly string[], settings: PolicySettings = {}, cwd?: string, reloadQuery = ''): Promise<LoadedWebhook[]> {
   // Settings are matched to webhooks by what they name: `./policies/a` and `./policies/a.ts` are one module.
   const base = cwd ?? process.cwd();
   const served = new Map(specs.map((spec) => [moduleIdentity(spec, base), spec]));
@@ -87,7 +91,7 @@ export async function loadWebhooks(specs: readonly string[], settings: PolicySet
   const loaded: LoadedWebhook[] = [];
   for (const spec of specs) {
     const moduleUrl = resolveWebhookModule(spec, cwd);
-    (await importWebhooks(moduleUrl, settingsBySpec.get(spec), spec)).forEach((webhook, index) => loaded.push({ webhook, moduleUrl, index }));
+    (await importWebhooks(moduleUrl + reloadQuery, settingsBySpec.get(spec), spec)).forEach((webhook, index) => loaded.push({ webhook, moduleUrl, index }));
   }
   const names = new Set<string>();
   const paths = new Set<string>();

@@ -1,0 +1,27 @@
+// The review workers `kadmit serve` runs, made from its configuration: at start,
+// and again for every reload under `--watch`.
+import type { Logger } from 'pino';
+import type { Webhook } from '../model/webhook.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { ServeConfig } from '../config/options.ts';
+import { WorkerPool } from '../workers/pool.ts';
+import { workerSetup } from '../workers/protocol.ts';
+
+/** Young generation of a review worker: short-lived parse garbage, no need for V8's 64 MB default. */
+const WORKER_YOUNG_GENERATION_MB = 32;
+
+/** A pool not started yet, counting its replacements and reclaimed reviews in `metrics`. */
+export function createServePool(config: ServeConfig, webhooks: readonly Webhook[], metrics: Metrics, log: Logger): WorkerPool {
+  return new WorkerPool({
+    size: config.workers,
+    webhooks,
+    setup: workerSetup(config),
+    bodyBudgetBytes: config.maxBodyBytes,
+    ...(config.workerHeapMb > 0 && { resourceLimits: { maxOldGenerationSizeMb: config.workerHeapMb, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } }),
+    log: log.child({ component: 'workers' }),
+    events: {
+      workerReplaced: (reason) => metrics.workerReplacements.inc({ reason }),
+      reviewReclaimed: () => metrics.reclaimedReviews.inc(),
+    },
+  });
+}
