@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { KadmitError } from '../errors.ts';
 import { formatJsonPath } from '../json-path.ts';
+import { isObject } from '../json.ts';
 import { OPERATIONS, type AdmissionRequest, type RawObject, type ReviewVersion } from './request.ts';
 
 export const REVIEW_VERSIONS: readonly ReviewVersion[] = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'];
@@ -11,14 +12,10 @@ export const REVIEW_VERSIONS: readonly ReviewVersion[] = ['admission.k8s.io/v1',
 /** The apiserver's uids are 36-character UUIDs; a longer one is refused rather than echoed and logged. */
 export const MAX_UID_LENGTH = 253;
 
-function isPlainObject(value: unknown): value is RawObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 // An object slot is a JSON object or null. Checked without copying: the raw
 // object must reach the schema check and the patch diff exactly as sent.
 const objectSlot = z
-  .custom<RawObject | null>((v) => v === null || isPlainObject(v), { message: 'expected an object or null' })
+  .custom<RawObject | null>((v) => v === null || isObject(v), { message: 'expected an object or null' })
   .optional();
 
 const groupVersionKind = z.object({ group: z.string(), version: z.string().min(1), kind: z.string().min(1) });
@@ -68,11 +65,6 @@ export interface DecodedReview {
   request: AdmissionRequest;
 }
 
-/** A zod path as a JSON path (`request.kind.group`); the root is `(root)`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return formatJsonPath(path, '(root)');
-}
-
 /** `{}` is what some capture tools write for "no object"; the apiserver never sends it. */
 function emptyToNull(value: RawObject | null | undefined): RawObject | null {
   if (value === undefined || value === null) return null;
@@ -84,7 +76,7 @@ export function decodeReview(body: unknown): DecodedReview {
   const parsed = reviewSchema.safeParse(body);
   if (!parsed.success) {
     const issues: EnvelopeIssue[] = parsed.error.issues.map((issue) => ({
-      path: formatPath(issue.path),
+      path: formatJsonPath(issue.path, '(root)'),
       message: issue.message,
     }));
     throw new EnvelopeError(issues);

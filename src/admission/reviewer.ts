@@ -13,10 +13,14 @@ import { DEFAULT_JSON_LIMITS, scanJson, type JsonLimits, type ReceivedBody, type
 import { overLimitAnswer, unfinishedAnswer, type Unfinished } from './head-answer.ts';
 import { newErrorId } from './failure.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { endReviewSpan, sampledParent, startReviewSpan } from '../observability/tracing/review-span.ts';
+import type { SpanRef } from '../observability/tracing/traceparent.ts';
 
 export interface ExecutionContext {
   signal: AbortSignal;
   deadline: number;
+  /** The review's span when it is traced: the parent of the spans the work records. */
+  trace?: SpanRef;
 }
 
 /** Runs the pipeline for one review somewhere (this thread or a worker). */
@@ -97,7 +101,7 @@ export class Reviewer {
    * bytes (scanned here). Resolves to undefined when the client went away first:
    * there is nobody to answer.
    */
-  async review(webhook: Webhook, body: Uint8Array | ReceivedBody, timeoutParam: string | undefined, clientGone: AbortSignal): Promise<ReviewOutcome | undefined> {
+  async review(webhook: Webhook, body: Uint8Array | ReceivedBody, timeoutParam: string | undefined, clientGone: AbortSignal, headers?: Readonly<Record<string, unknown>>): Promise<ReviewOutcome | undefined> {
     const { log, metrics } = this.#options;
     const received = body instanceof Uint8Array ? { bytes: body, scan: scanJson(body, this.#options.limits ?? DEFAULT_JSON_LIMITS), receivedAt: Date.now() } : body;
     const head = received.scan.head;
@@ -111,6 +115,7 @@ export class Reviewer {
     // The apiserver's clock started before the body arrived: so does the deadline.
     const deadline = received.receivedAt + budget.budgetMs;
     const review = createReviewSignal(deadline, budget.budgetMs, clientGone, this.#shutdown.signal);
+    const span = startReviewSpan(webhook, headers, received.receivedAt); // undefined unless tracing is on
     const entryId = this.#nextId++;
     this.#inFlight.set(entryId, { webhook: webhook.name, uid: head.uid, startedAt: received.receivedAt, deadline, signal: review.signal });
     metrics.inFlight.inc({ webhook: webhook.name });
@@ -121,7 +126,7 @@ export class Reviewer {
       // A body that took the whole budget to arrive is answered now, not worked on.
       else if (Date.now() >= deadline) outcome = this.#abortedOutcome(webhook, head, 'deadline-exceeded', budget.budgetMs);
       else {
-        const work = this.#options.execute(webhook, received.bytes, { signal: review.signal, deadline });
+        const work = this.#options.execute(webhook, received.bytes, span ? { signal: review.signal, deadline, trace: sampledParent(span) } : { signal: review.signal, deadline });
         const first = await settleOrAbort(work, review.signal);
         if ('outcome' in first) outcome = first.outcome;
         else {
@@ -142,6 +147,7 @@ export class Reviewer {
     }
     const seconds = (performance.now() - started) / 1000;
     const abort = abortKindOf(review.signal);
+    if (span) endReviewSpan(span, webhook, outcome, abort);
     if (abort) metrics.aborts.inc({ webhook: webhook.name, kind: abort });
     if (outcome === undefined) {
       log.info({ webhook: webhook.name, uid: head.uid, abort, durationMs: Math.round(seconds * 1000) }, 'review abandoned: client went away');

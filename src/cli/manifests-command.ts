@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
 import { findConfigFile } from '../config/file.ts';
 import { argsError } from '../config/suggest.ts';
-import { formatPath } from '../admission/envelope.ts';
+import { formatJsonPath } from '../json-path.ts';
 import { loadWebhooks } from '../webhooks/load.ts';
 import { DEFAULT_IMAGE, DEFAULT_WEBHOOKS, manifestConfigSchema, readServeConfigFile, type ManifestConfig } from '../manifests/config.ts';
 import { renderObjects, toFiles, toYamlStream } from '../manifests/render.ts';
@@ -96,7 +96,7 @@ export function resolveManifestConfig(argv: readonly string[], cwd = process.cwd
   }
   const result = manifestConfigSchema.safeParse(raw);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `${origin[String(i.path[0])] ?? formatPath(i.path)}: ${formatPath(i.path.slice(1)) === '(root)' ? '' : `${formatPath(i.path.slice(1))}: `}${i.message}`);
+    const lines = result.error.issues.map((i) => `${origin[String(i.path[0])] ?? formatJsonPath(i.path, '(root)')}: ${formatJsonPath(i.path.slice(1)) === '' ? '' : `${formatJsonPath(i.path.slice(1))}: `}${i.message}`);
     throw new UsageError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   return { config: result.data, ...(configFile !== undefined && { configFile }), ...(typeof values.out === 'string' && { out: values.out }), help: false };

@@ -26,6 +26,7 @@ import { selfCheck, type ClientIdentity } from '../transport/self-check.ts';
 import { startClientAuth, type ClientAuth } from '../transport/client-ca.ts';
 import { reportHandshakeFailures } from '../transport/handshake-failures.ts';
 import { errorMessage } from '../errors.ts';
+import { flushTracing } from '../observability/tracing/active.ts';
 import type { ServeConfig } from '../config/options.ts';
 
 export interface RunningServer {
@@ -306,6 +307,8 @@ async function stop(config: ServeConfig, log: Logger, r: Running): Promise<void>
   await within(Promise.all([webhookClosed, r.pools?.close(), r.certs.stop()]), until(0));
   r.ops.destroyConnections();
   await within(r.ops.close(), until(0));
+  // Every review is answered and the workers are gone: export the spans still queued, within the grace period.
+  await flushTracing(until(0));
   log.info('shutdown: done');
 }
 

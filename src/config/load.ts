@@ -3,7 +3,7 @@
 // names the field and the source it came from.
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
-import { formatPath } from '../admission/envelope.ts';
+import { formatJsonPath } from '../json-path.ts';
 import { SERVE_OPTIONS, serveConfigSchema, type ServeConfig } from './options.ts';
 import { findConfigFile, readConfigFile, settingsForServed, type ProjectSettings } from './file.ts';
 import { argsError } from './suggest.ts';
@@ -60,7 +60,7 @@ export function loadServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
-      const where = origin[key] ?? formatPath(issue.path);
+      const where = origin[key] ?? formatJsonPath(issue.path, '(root)');
       return issue.code === 'unrecognized_keys'
         ? `${configFile}: unknown setting(s) ${issue.keys.join(', ')}`
         : `${where}: ${issue.message}`;

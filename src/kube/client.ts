@@ -25,6 +25,7 @@ import {
 } from '@kubernetes/client-node';
 import { KubeApiError, KubeErrorCode } from './errors.ts';
 import { sharedDispatcherAuth } from './shared-dispatcher.ts';
+import type { SendAround } from '../observability/tracing/kube-spans.ts';
 
 export const USER_AGENT = 'kadmit';
 
@@ -38,7 +39,8 @@ export interface KubeClients {
   readonly custom: CustomObjectsApi;
 }
 
-export function signalHttpLibrary(signal: AbortSignal): HttpLibrary {
+/** `around`, when given, wraps each request as it is sent (tracing: one span per request). */
+export function signalHttpLibrary(signal: AbortSignal, around?: SendAround): HttpLibrary {
   const inner = new IsomorphicFetchHttpLibrary();
   return wrapHttpLibrary({
     send(ctx) {
@@ -46,19 +48,19 @@ export function signalHttpLibrary(signal: AbortSignal): HttpLibrary {
       if (signal.aborted) return Promise.reject(signal.reason);
       const own = ctx.getSignal();
       ctx.setSignal(own && own !== signal ? AbortSignal.any([own, signal]) : signal);
-      return inner.send(ctx).toPromise();
+      return around ? around(ctx.getHttpMethod(), ctx.getUrl(), () => inner.send(ctx).toPromise()) : inner.send(ctx).toPromise();
     },
   });
 }
 
-export function signalConfiguration(kc: KubeConfig, signal: AbortSignal): Configuration {
+export function signalConfiguration(kc: KubeConfig, signal: AbortSignal, around?: SendAround): Configuration {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeApiError(KubeErrorCode.Config, 'kubeconfig has no current cluster');
   return createConfiguration({
     baseServer: new ServerConfiguration(cluster.server, {}),
     // One connection pool per KubeConfig instead of client-node's Agent per request.
     authMethods: { default: sharedDispatcherAuth(kc) },
-    httpApi: signalHttpLibrary(signal),
+    httpApi: signalHttpLibrary(signal, around),
     middleware: [setHeaderMiddleware('User-Agent', USER_AGENT)],
   });
 }
@@ -66,8 +68,8 @@ export function signalConfiguration(kc: KubeConfig, signal: AbortSignal): Config
 // API clients bound to `signal`: when it aborts, in-flight requests are
 // cancelled (the socket is closed) and their promises reject with signal.reason.
 // Cheap to create per request; the API objects are built on first use.
-export function kubeClientFor(kc: KubeConfig, signal: AbortSignal): KubeClients {
-  const config = signalConfiguration(kc, signal);
+export function kubeClientFor(kc: KubeConfig, signal: AbortSignal, around?: SendAround): KubeClients {
+  const config = signalConfiguration(kc, signal, around);
   const memo = new Map<string, unknown>();
   const lazy = <T>(key: string, make: () => T): T => {
     if (!memo.has(key)) memo.set(key, make());

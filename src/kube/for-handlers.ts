@@ -5,6 +5,8 @@
 // that call the API pay for it.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeClients } from './client.ts';
+import { kubeRequestSpans } from '../observability/tracing/kube-spans.ts';
+import type { SpanRef } from '../observability/tracing/traceparent.ts';
 
 let kubeConfig: Promise<KubeConfig> | undefined;
 
@@ -14,8 +16,9 @@ export function preloadKubeClients(): Promise<unknown> {
   return Promise.all([kubeConfig, import('./client.ts')]);
 }
 
-export async function handlerKubeClients(signal: AbortSignal): Promise<KubeClients> {
+/** Clients bound to the review's signal; with `trace` (a traced review's handler span) each request is a span. */
+export async function handlerKubeClients(signal: AbortSignal, trace?: SpanRef): Promise<KubeClients> {
   kubeConfig ??= import('./config.ts').then((m) => m.loadKubeConfig());
   const [kc, { kubeClientFor }] = await Promise.all([kubeConfig, import('./client.ts')]);
-  return kubeClientFor(kc, signal);
+  return kubeClientFor(kc, signal, kubeRequestSpans(trace));
 }

@@ -6,7 +6,7 @@ import { UsageError } from '../errors.ts';
 import { readConfigFile } from '../config/file.ts';
 import { SERVE_OPTIONS, serveConfigSchema } from '../config/options.ts';
 import { KADMIT_VERSION } from '../version.ts';
-import { formatPath } from '../admission/envelope.ts';
+import { formatJsonPath } from '../json-path.ts';
 import { parseImageRef } from '../policies/support/image-ref.ts';
 import { labelsSchema } from '../labels.ts';
 import { DEFAULT_REVIEWS_PER_REPLICA, MAX_REVIEWS_PER_REPLICA } from './sizing.ts';
@@ -60,7 +60,7 @@ export function readServeConfigFile(path: string): Partial<ManifestConfig> {
   const raw = readConfigFile(path).written;
   const checked = serveConfigSchema.safeParse(raw);
   if (!checked.success) {
-    const lines = checked.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown setting(s) ${i.keys.join(', ')}` : `${formatPath(i.path)}: ${i.message}`));
+    const lines = checked.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown setting(s) ${i.keys.join(', ')}` : `${formatJsonPath(i.path, '(root)')}: ${i.message}`));
     throw new UsageError(`invalid configuration in ${path}:\n  ${lines.join('\n  ')}`);
   }
   const out: Partial<ManifestConfig> = { serve: {} };

@@ -3,21 +3,18 @@
 // is not, and neither is the copy of it that `kubectl apply` keeps in the
 // last-applied-configuration annotation (the whole Secret, values included).
 import type { AdmissionRequest } from '../admission/request.ts';
+import { isObject } from '../json.ts';
 
 export const REDACTED = '[REDACTED]';
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** A core/v1 Secret by its own apiVersion and kind. */
 export function isSecret(value: unknown): boolean {
-  return isPlainObject(value) && value.kind === 'Secret' && (value.apiVersion === 'v1' || value.apiVersion === undefined);
+  return isObject(value) && value.kind === 'Secret' && (value.apiVersion === 'v1' || value.apiVersion === undefined);
 }
 
 function redactValues(map: unknown): unknown {
-  if (!isPlainObject(map)) return map === undefined || map === null ? map : REDACTED;
+  if (!isObject(map)) return map === undefined || map === null ? map : REDACTED;
   return Object.fromEntries(Object.keys(map).map((k) => [k, REDACTED]));
 }
 
@@ -27,7 +24,7 @@ export function redactSecret(secret: Record<string, unknown>): Record<string, un
   if ('data' in copy) copy.data = redactValues(copy.data);
   if ('stringData' in copy) copy.stringData = redactValues(copy.stringData);
   const metadata = copy.metadata;
-  if (isPlainObject(metadata) && isPlainObject(metadata.annotations) && LAST_APPLIED in metadata.annotations) {
+  if (isObject(metadata) && isObject(metadata.annotations) && LAST_APPLIED in metadata.annotations) {
     copy.metadata = { ...metadata, annotations: { ...metadata.annotations, [LAST_APPLIED]: REDACTED } };
   }
   return copy;
@@ -35,7 +32,7 @@ export function redactSecret(secret: Record<string, unknown>): Record<string, un
 
 /** A copy of `value` with Secrets (also in a List, or in a review or request) redacted; other values returned as is. */
 export function redactSecretData<T>(value: T): T {
-  if (!isPlainObject(value)) return value;
+  if (!isObject(value)) return value;
   if (isSecret(value)) return redactSecret(value) as T;
   let copy: Record<string, unknown> | undefined;
   for (const key of ['items', 'object', 'oldObject', 'request'] as const) {

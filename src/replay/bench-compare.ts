@@ -4,7 +4,7 @@
 // made-up numbers rather than with timing.
 import { z } from 'zod';
 import { UsageError } from '../config/load.ts';
-import { formatPath } from '../admission/envelope.ts';
+import { formatJsonPath } from '../json-path.ts';
 import type { BenchReport } from './bench.ts';
 
 export type Metric = 'min' | 'p50' | 'p95' | 'p99' | 'rps';
@@ -40,7 +40,7 @@ export function parseBaseline(text: string, file: string): BenchReport {
   }
   const result = benchReportSchema.safeParse(json);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+    const problems = result.error.issues.map((i) => `${formatJsonPath(i.path, '(root)')}: ${i.message}`);
     throw new UsageError(`--compare: ${file} is not a kadmit bench --json report:\n  ${problems.join('\n  ')}`);
   }
   return result.data as unknown as BenchReport;

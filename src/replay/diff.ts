@@ -1,6 +1,7 @@
 // JSON equality and a short list of where two JSON values differ, so a failed
 // expectation shows the place and both values instead of two large blobs.
 import { formatPointer, type PathSegment } from '../admission/json-pointer.ts';
+import { isObject } from '../json.ts';
 
 /** Marks a member that is not there at all (as opposed to null). */
 export const ABSENT: unique symbol = Symbol('absent');
@@ -11,10 +12,6 @@ export interface Difference {
   path: string;
   expected: Maybe;
   actual: Maybe;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function jsonEqual(a: unknown, b: unknown): boolean {

@@ -4,7 +4,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { z } from 'zod';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
-import { decodeReview, EnvelopeError, formatPath } from '../admission/envelope.ts';
+import { decodeReview, EnvelopeError } from '../admission/envelope.ts';
+import { formatJsonPath } from '../json-path.ts';
+import { isObject } from '../json.ts';
 import { formatGvk, type Operation } from '../admission/request.ts';
 import { UsageError } from '../config/load.ts';
 import { asReview, buildShorthandReview, type ReviewDocument } from './review.ts';
@@ -79,10 +81,6 @@ export function loadFixtures(paths: readonly string[], options: LoadOptions): Lo
   for (const file of files) loadFile(file, options, cwd, cases, problems);
   if (files.length === 0) problems.push({ file: paths.join(', '), message: 'no fixture files (.json, .yaml, .yml) found' });
   return { cases, problems, files };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 type DocForm = 'raw-review' | 'raw-request' | 'case';
@@ -235,8 +233,8 @@ function loadSidecar(abs: string, display: string, problems: FixtureProblem[]): 
 /** zod issues as (path, message, segments); each unknown key is named where it is written, not its parent. */
 function forEachIssue(issues: readonly z.core.$ZodIssue[], report: (path: string, message: string, segs: readonly PropertyKey[]) => void): void {
   for (const issue of issues) {
-    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) report(formatPath([...issue.path, key]), 'unknown field (see docs/replay.md)', [...issue.path, key]);
-    else report(formatPath(issue.path), issue.message, issue.path);
+    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) report(formatJsonPath([...issue.path, key], '(root)'), 'unknown field (see docs/replay.md)', [...issue.path, key]);
+    else report(formatJsonPath(issue.path, '(root)'), issue.message, issue.path);
   }
 }
 

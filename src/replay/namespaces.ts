@@ -5,6 +5,7 @@
 // own CREATE or UPDATE is matched on the labels it is written with; other
 // cluster-scoped objects are never filtered by a namespaceSelector.
 import { UsageError } from '../errors.ts';
+import { isObject } from '../json.ts';
 import type { AdmissionRequest } from '../admission/request.ts';
 import { parseFixtureFile } from './parse.ts';
 import { formatProblem } from './problems.ts';
@@ -15,10 +16,6 @@ const MAX_NAMESPACES = 10_000;
 
 /** Namespace name -> labels, from a --namespaces file. */
 export type NamespaceDirectory = ReadonlyMap<string, Labels>;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Reads Namespace objects: a YAML stream or JSON, each document a Namespace or a

@@ -3,6 +3,7 @@
 // are wrapped in a v1 review; a shorthand (an object and an operation) is
 // completed the way the apiserver fills a request.
 import { randomUUID } from 'node:crypto';
+import { isObject } from '../json.ts';
 import type { Operation, RawObject, UserInfo } from '../admission/request.ts';
 import { resourceFor, splitApiVersion } from '../schemas/resources.ts';
 
@@ -11,10 +12,6 @@ export interface ReviewDocument {
   kind: string;
   request: Record<string, unknown>;
   [key: string]: unknown;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Bare requests and {uid, request} wrappers are sent the way the apiserver would: inside a v1 review. */

@@ -4,6 +4,7 @@
 import { DEFAULT_BOUNDS, countNodes } from './bounds.ts';
 import type { Bounds } from './bounds.ts';
 import { DefinitionCompiler } from './builders.ts';
+import { FastCheckCompiler } from './fast-check.ts';
 import type { Schema } from './builders.ts';
 import { compileCrds } from './crd-compile.ts';
 import type { CrdManifest } from './crd-compile.ts';
@@ -68,14 +69,17 @@ const FIRST_ISSUE = { reportInput: true, abortEarly: true } as z.core.ParseConte
 
 export class SchemaRegistry {
   readonly #compiler: DefinitionCompiler;
+  /** Yes/no tests of the built-in kinds; their zod schemas are compiled only to explain a no. */
+  readonly #fast: FastCheckCompiler;
   readonly #crds: ReadonlyMap<string, CrdEntry>;
   readonly #bounds: Bounds;
   readonly #maxIssues: number;
   readonly #ruleBudget: RuleBudget;
   readonly #options: RegistryOptions;
 
-  private constructor(compiler: DefinitionCompiler, crds: ReadonlyMap<string, CrdEntry>, options: RegistryOptions) {
+  private constructor(compiler: DefinitionCompiler, fast: FastCheckCompiler, crds: ReadonlyMap<string, CrdEntry>, options: RegistryOptions) {
     this.#compiler = compiler;
+    this.#fast = fast;
     this.#crds = crds;
     this.#options = options;
     this.#bounds = { ...DEFAULT_BOUNDS, ...options.bounds };
@@ -86,7 +90,8 @@ export class SchemaRegistry {
 
   /** Every built-in kind of the pinned release; nothing is compiled until first checked. */
   static builtin(options: RegistryOptions = {}): SchemaRegistry {
-    return new SchemaRegistry(new DefinitionCompiler(bundle.definitions, { strictEnums: options.strictEnums === true }), new Map(), options);
+    const strictEnums = options.strictEnums === true;
+    return new SchemaRegistry(new DefinitionCompiler(bundle.definitions, { strictEnums }), new FastCheckCompiler(bundle.definitions, { strictEnums }), new Map(), options);
   }
 
   /**
@@ -103,7 +108,7 @@ export class SchemaRegistry {
       }
       crds.set(key, version.ruleLayer === undefined ? { schema: version.schema } : { schema: version.schema, ruleLayer: version.ruleLayer });
     }
-    return new SchemaRegistry(this.#compiler, crds, this.#options);
+    return new SchemaRegistry(this.#compiler, this.#fast, crds, this.#options);
   }
 
   has(gvk: GroupVersionKind): boolean {
@@ -128,27 +133,32 @@ export class SchemaRegistry {
     if (typeof nodes !== 'number') return { ok: false, issues: [nodes] };
     const key = gvkKey(gvk);
     const crd = this.#crds.get(key);
-    const schema = crd?.schema ?? (Object.hasOwn(kinds, key) ? this.#compiler.ref(kinds[key]!) : undefined);
-    if (schema === undefined) {
+    const definition = crd === undefined && Object.hasOwn(kinds, key) ? kinds[key]! : undefined;
+    if (crd === undefined && definition === undefined) {
       return { ok: false, issues: [{ ...issue('', 'a kind with a schema', gvkString(gvk)), message: `no schema for ${gvkString(gvk)}` }] };
     }
     const issues = typeMetaIssues(gvk, object);
-    // Fast path: a boolean validation that stops at the first problem; only a
-    // failure pays for the full parse that collects every issue.
-    if (issues.length === 0 && schema.validate(object)) {
+    // Fast path: a yes/no check that stops at the first problem (a compiled
+    // test for a built-in kind, zod's validate for a CRD); only a failure pays
+    // for the full parse that collects every issue.
+    if (issues.length === 0 && (crd === undefined ? this.#fast.test(definition!)(object) : crd.schema.validate(object))) {
       // Rules read typed values: they run only on objects whose shape fits.
       if (crd?.ruleLayer === undefined || options.rules === false) return OK;
       const ruleIssues = checkRuleLayer(crd.ruleLayer, object, options.oldObject ?? undefined, this.#ruleBudget, this.#maxIssues);
       return ruleIssues.length === 0 ? OK : { ok: false, issues: ruleIssues };
     }
+    const schema = crd?.schema ?? this.#compiler.ref(definition!);
     const parsed = schema.safeParse(object, nodes <= FULL_REPORT_NODES ? FULL_REPORT : FIRST_ISSUE);
     if (!parsed.success) issues.push(...fromZodIssues(parsed.error.issues, this.#maxIssues - issues.length));
     return issues.length === 0 ? OK : { ok: false, issues };
   }
 
-  /** Compiled definitions so far (for metrics and tests: the lazy cache's size). */
+  /**
+   * Built-in definitions compiled to tests so far (for metrics and tests: the
+   * lazy cache's size). Their zod schemas are compiled only when an object fails.
+   */
   get compiledDefinitions(): number {
-    return this.#compiler.size;
+    return this.#fast.size;
   }
 
 }

@@ -138,7 +138,7 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       const gone = clientGoneSignal(request.raw, reply.raw);
       let outcome;
       try {
-        outcome = await options.reviewer.review(current, body, firstQueryValue(request.raw.url, 'timeout'), gone.signal);
+        outcome = await options.reviewer.review(current, body, firstQueryValue(request.raw.url, 'timeout'), gone.signal, request.headers);
       } finally {
         gone.dispose(); // its listeners sit on a keep-alive socket that outlives the request
       }

@@ -7,6 +7,7 @@
 import { OPERATIONS, type AdmissionRequest, type Operation, type RawObject } from '../admission/request.ts';
 import { invalid } from './invalid.ts';
 import { isLabelKey } from '../labels.ts';
+import { isObject } from '../json.ts';
 
 /** Namespaces of the cluster's own components. */
 export const SYSTEM_NAMESPACES: readonly string[] = Object.freeze(['kube-system', 'kube-public', 'kube-node-lease']);
@@ -98,16 +99,12 @@ function lacksLabel(object: RawObject | null, key: string): boolean {
   const metadata = metadataOf(object);
   if (metadata === undefined) return false;
   const labels = metadata['labels'];
-  return !isRecord(labels) || !Object.hasOwn(labels, key);
+  return !isObject(labels) || !Object.hasOwn(labels, key);
 }
 
 function metadataOf(object: RawObject | null): Record<string, unknown> | undefined {
   const metadata = object?.['metadata'];
-  return isRecord(metadata) ? metadata : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return isObject(metadata) ? metadata : undefined;
 }
 
 /** The rules with the skipped operations left out (`*` spelled out); rules left with no operation are dropped. */

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { KadmitError, errorMessage } from '../errors.ts';
 import { isWebhook, type Webhook } from './define.ts';
 import { isPolicy } from './policy.ts';
-import { formatPath } from '../admission/envelope.ts';
+import { formatJsonPath } from '../json-path.ts';
 import { moduleIdentity } from './module-spec.ts';
 
 const BUILTIN_DIR = new URL('../policies/', import.meta.url);
@@ -60,7 +60,7 @@ export async function importWebhooks(moduleUrl: string, settings?: unknown, labe
   if (isPolicy(mod.default)) {
     const parsed = mod.default.settings.safeParse(settings ?? {});
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `settings["${label}"].${formatPath(i.path)}: ${i.message}`);
+      const problems = parsed.error.issues.map((i) => `settings["${label}"].${formatJsonPath(i.path, '(root)')}: ${i.message}`);
       throw new KadmitError('KADMIT_POLICY_SETTINGS', `invalid policy settings:\n  ${problems.join('\n  ')}`);
     }
     const made = mod.default.webhooks(parsed.data);

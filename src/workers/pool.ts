@@ -16,6 +16,7 @@ import { HEARTBEAT_INTERVAL_MS, type FromWorker, type ToWorker, type WorkerSetup
 import { WorkerSlot, createThread, type CreateWorker, type Job } from './worker-slot.ts';
 import { WaitingLine, pickWorker } from './scheduler.ts';
 import { workerThread, type DiagnosableThread, type InspectableWorker } from '../observability/threads.ts';
+import { activeTracing } from '../observability/tracing/active.ts';
 
 export interface PoolOptions {
   size: number;
@@ -256,6 +257,7 @@ export class WorkerPool {
     if (message.type === 'ready') return;
     if (message.type === 'log') return this.#relayLog(slot, message.line);
     if (message.type === 'loop-delay') return; // answered to WorkerSlot.loopDelay
+    if (message.type === 'spans') return activeTracing()?.receiveWorkerSpans?.(message.spans);
     const job = slot.finish(message.id);
     if (!job) return;
     if (message.type === 'done') this.#settle(job, undefined, message.outcome);

@@ -5,6 +5,8 @@ import type { ReviewOutcome } from '../admission/reply.ts';
 import type { AbortKind } from '../admission/abort.ts';
 import type { ServeConfig } from '../config/options.ts';
 import type { LoopDelay } from '../observability/loop-delay.ts';
+import { activeTracing } from '../observability/tracing/active.ts';
+import type { SpanRef } from '../observability/tracing/traceparent.ts';
 
 export interface WorkerSetup {
   webhookSpecs: readonly string[];
@@ -14,6 +16,8 @@ export interface WorkerSetup {
   cwd: string;
   logLevel: string;
   logObjects: boolean;
+  /** The main thread traces reviews: the worker records its spans and posts them back. */
+  tracing: boolean;
   /** Int32 words: [0] heartbeat counter, then one claim word per slot. */
   shared: SharedArrayBuffer;
 }
@@ -28,6 +32,7 @@ export function workerSetup(config: ServeConfig, logLevel: string = config.logLe
     cwd: process.cwd(),
     logLevel,
     logObjects: config.logObjects,
+    tracing: activeTracing() !== undefined,
   };
 }
 
@@ -38,6 +43,8 @@ export interface ReviewMessage {
   webhook: number;
   body: Uint8Array;
   deadline: number;
+  /** The review's span, when it is traced: the worker's spans go under it. */
+  trace?: SpanRef;
 }
 
 export interface AbortMessage {
@@ -60,6 +67,8 @@ export type FromWorker =
   | { type: 'failed'; id: number; message: string }
   /** A log line from the worker, written by the main thread's logger. */
   | { type: 'log'; line: string }
+  /** Spans the worker recorded and ended (wire-spans.ts), for the main thread's exporter. */
+  | { type: 'spans'; spans: unknown[] }
   | { type: 'loop-delay'; id: number; delay: LoopDelay | undefined };
 
 export const HEARTBEAT = 0;

@@ -12,6 +12,7 @@ import { createLogger } from '../observability/logger.ts';
 import { errorMessage } from '../errors.ts';
 import { startHeapTidy } from '../observability/heap-tidy.ts';
 import { watchLoopDelay } from '../observability/loop-delay.ts';
+import { startWorkerTracing } from '../observability/tracing/start.ts';
 import { HEARTBEAT, HEARTBEAT_INTERVAL_MS, SLOT_BASE, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
 
 const setup = workerData as WorkerSetup;
@@ -26,6 +27,7 @@ let lastReviewAt = 0;
 setInterval(() => Atomics.add(words, HEARTBEAT, 1), HEARTBEAT_INTERVAL_MS);
 const readLoopDelay = watchLoopDelay();
 
+if (setup.tracing) await startWorkerTracing((spans) => post({ type: 'spans', spans }));
 const webhooks = (await loadWebhooks(setup.webhookSpecs, setup.settings, setup.cwd)).map((l) => l.webhook);
 const schemas = await loadSchemaRegistry(setup.crdFiles, { celCostLimit: setup.celCostLimit });
 // Without a kubeconfig the worker still serves; kube() then fails with the reason.
@@ -47,7 +49,7 @@ port.on('message', (message: ToWorker) => {
   const controller = new AbortController();
   controllers.set(message.id, controller);
   lastReviewAt = Date.now();
-  runReview(webhook, message.body, { signal: controller.signal, deadline: message.deadline, log, logObjects: setup.logObjects, schemas }).then(
+  runReview(webhook, message.body, { signal: controller.signal, deadline: message.deadline, log, logObjects: setup.logObjects, schemas, trace: message.trace }).then(
     (outcome) => post({ type: 'done', id: message.id, outcome }),
     (err: unknown) => post({ type: 'failed', id: message.id, message: errorMessage(err) }),
   ).finally(() => {

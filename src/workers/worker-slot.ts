@@ -96,7 +96,7 @@ export class WorkerSlot implements Capacity {
     Atomics.store(this.words, SLOT_BASE + job.slot, job.id);
     this.jobs.set(job.id, job);
     this.bytesInFlight += job.body.byteLength;
-    this.worker.postMessage({ type: 'review', id: job.id, slot: job.slot, webhook: job.webhook, body: job.body, deadline: job.deadline });
+    this.worker.postMessage({ type: 'review', id: job.id, slot: job.slot, webhook: job.webhook, body: job.body, deadline: job.deadline, ...(job.ctx.trace && { trace: job.ctx.trace }) });
   }
 
   /**

@@ -1,6 +1,7 @@
 // The containers of a pod spec, in the order the kubelet starts them, each with
 // the path used in messages so a denial names exactly which container and field.
-import { isObject, objectsIn, type Obj } from './unstructured.ts';
+import { isObject } from '../../json.ts';
+import { objectsIn, type Obj } from './unstructured.ts';
 
 export const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 export type ContainerList = (typeof CONTAINER_LISTS)[number];

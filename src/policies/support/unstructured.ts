@@ -1,11 +1,9 @@
 // Reading objects that came off the wire. Schema validation runs first, but a
 // policy must not crash on what it failed to foresee (a `null` where a list was
 // expected, a string where an object was): these helpers answer "absent".
-export type Obj = Record<string, unknown>;
+import { isObject, type JsonObject } from '../../json.ts';
 
-export function isObject(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export type Obj = JsonObject;
 
 /** The object at `keys` below `value`, or undefined when any step is not an object. */
 export function objectAt(value: unknown, ...keys: readonly string[]): Obj | undefined {
