@@ -58,6 +58,11 @@ export const ERROR_CODES = {
     meaning: '`kadmit types` cannot type a CRD (no CRD found, a type name taken twice, a schema nested too deep, output too large) or cannot write its output file.',
   },
 
+  KADMIT_OTEL_CONFIG: {
+    area: 'cli', fault: 'client', surfaces: ['cli'],
+    meaning: 'An `OTEL_*` environment variable that configures tracing has a value kadmit does not accept (the message names the variable); `kadmit serve` does not start.',
+  },
+
   KADMIT_UNSUPPORTED_MEDIA_TYPE: {
     area: 'transport', fault: 'client', surfaces: ['http'],
     meaning: 'HTTP 415: the request\'s Content-Type is not application/json in UTF-8.',

@@ -18,6 +18,8 @@ import type { ErrorCode } from '../error-codes.ts';
 import { checkObjects, type ObjectProblem } from './object-check.ts';
 import type { SchemaRegistry } from '../schemas/registry.ts';
 import { handlerKubeClients } from '../kube/for-handlers.ts';
+import { childSpan, endFailed, endedWith } from '../observability/tracing/active.ts';
+import type { SpanRef } from '../observability/tracing/traceparent.ts';
 import type { Webhook } from '../webhooks/define.ts';
 import { skipReason, type SkipReason } from '../webhooks/guards.ts';
 import { handlesKind } from '../webhooks/kinds.ts';
@@ -31,32 +33,40 @@ export interface PipelineContext {
   logObjects?: boolean;
   /** Schemas of the kinds kadmit knows; without it only size and depth are checked. */
   schemas?: SchemaRegistry;
+  /** The review's span when it is traced: envelope, schema check and handler spans go under it. */
+  trace?: SpanRef;
 }
 
 export async function runReview(webhook: Webhook, body: Uint8Array, ctx: PipelineContext): Promise<ReviewOutcome> {
+  const envelope = childSpan(ctx.trace, 'envelope'); // undefined unless the review is traced, as are the spans below
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch (err) {
-    return badRequest('KADMIT_BODY_NOT_JSON', `request body is not JSON: ${errorMessage(err)}`);
+    return endedWith(envelope, badRequest('KADMIT_BODY_NOT_JSON', `request body is not JSON: ${errorMessage(err)}`));
   }
 
   let review: DecodedReview;
   try {
     review = decodeReview(json);
   } catch (err) {
-    if (err instanceof EnvelopeError) return badRequest(err.code, err.message, err.issues);
+    if (err instanceof EnvelopeError) return endedWith(envelope, badRequest(err.code, err.message, err.issues));
     throw err;
   }
+  envelope?.end();
 
   const summary = summarize(review.request);
   // Guards and kinds first: what the apiserver would not have sent is not checked either.
   const skipped = skipReason(webhook.skip, review.request);
   if (skipped) return skippedReview(review, summary, skipped);
   if (!handlesKind(webhook, review.request.kind)) return kindNotHandled(webhook, review, summary, ctx.log);
+  const checking = childSpan(ctx.trace, 'schema check');
   const problem = checkObjects(webhook, review.request, ctx.schemas);
+  checking?.set({ 'kadmit.schema.rejected': problem !== undefined });
+  checking?.end();
   if (problem) return objectRejected(review, summary, problem, ctx.log);
-  const handlerContext = { signal: ctx.signal, deadline: ctx.deadline, log: reviewLog(ctx.log, webhook, summary), request: review.request, kube: () => handlerKubeClients(ctx.signal) };
+  const handlerSpan = childSpan(ctx.trace, 'handler');
+  const handlerContext = { signal: ctx.signal, deadline: ctx.deadline, log: reviewLog(ctx.log, webhook, summary), request: review.request, kube: () => handlerKubeClients(ctx.signal, handlerSpan?.ref) };
   // Redacted by the request's kind too: a Secret is a Secret whatever its own `kind` field says.
   if (ctx.logObjects) ctx.log.debug({ uid: review.request.uid, ...redactRequestObjects(review.request) }, 'review objects');
   let verdict: MutationVerdict;
@@ -70,8 +80,11 @@ export async function runReview(webhook: Webhook, body: Uint8Array, ctx: Pipelin
       verdict = await webhook.mutate({ ...handlerContext, object: handlerObject, oldObject: review.request.oldObject });
     }
     assertVerdict(verdict);
+    handlerSpan?.set({ 'kadmit.handler.verdict': verdict.verdict });
+    handlerSpan?.end();
     return respond(webhook, review, verdict, handlerObject, summary, ctx.log);
   } catch (err) {
+    if (handlerSpan) endFailed(handlerSpan, err);
     return handlerFailed(webhook, review, summary, err, ctx.log);
   }
 }
