@@ -14,7 +14,7 @@ import { createLogger } from '../src/observability/logger.ts';
 import { parseCrdManifests } from '../src/schemas/crd.ts';
 import { SchemaRegistry } from '../src/schemas/registry.ts';
 import { defineValidatingWebhook } from '../src/webhooks/define.ts';
-import { allow } from '../src/webhooks/verdict.ts';
+import { allow } from '../src/model/verdict.ts';
 import { median } from './lib/stats.ts';
 
 const BATCH = 200;

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { KadmitError } from '../errors.ts';
 import { formatJsonPath } from '../json-path.ts';
 import { isObject } from '../json.ts';
-import { OPERATIONS, type AdmissionRequest, type RawObject, type ReviewVersion } from './request.ts';
+import { OPERATIONS, type AdmissionRequest, type RawObject, type ReviewVersion } from '../model/request.ts';
 
 export const REVIEW_VERSIONS: readonly ReviewVersion[] = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'];
 

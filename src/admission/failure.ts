@@ -1,8 +1,8 @@
 // The answer kadmit gives when a webhook could not decide (it threw, ran out of
 // time, or its worker died): by the webhook's failurePolicy, never a bare 500.
 import { randomUUID } from 'node:crypto';
-import type { AdmissionResponse } from './request.ts';
-import type { FailurePolicy } from '../webhooks/define.ts';
+import type { AdmissionResponse } from '../model/request.ts';
+import type { FailurePolicy } from '../model/webhook.ts';
 import { sanitizeWarnings } from './warnings.ts';
 
 export const FAILED_OPEN_ANNOTATION = 'failed-open';

@@ -3,12 +3,12 @@
 // failurePolicy answer at the deadline, at shutdown or when the executor broke,
 // and the denial of a body over the JSON limits. No path here parses the body,
 // so none of them can be late because the body is large.
-import type { Webhook } from '../webhooks/define.ts';
+import type { Webhook } from '../model/webhook.ts';
 import type { LimitProblem, ReviewHead } from './body-scan.ts';
 import { REVIEW_VERSIONS, MAX_UID_LENGTH } from './envelope.ts';
 import { failureResponse } from './failure.ts';
 import { errorBody, reviewBody, type ReviewOutcome, type ReviewSummary } from './reply.ts';
-import { formatGvk, type AdmissionResponse, type ReviewVersion } from './request.ts';
+import { formatGvk, type AdmissionResponse, type ReviewVersion } from '../model/request.ts';
 
 /** Why the work did not answer: a cause for the failurePolicy answer. */
 export interface Unfinished {

@@ -2,8 +2,8 @@
 // the schema of request.kind before any handler reads them. Size and depth are
 // bounded for every webhook; the schema check follows the webhook's choice.
 import { checkBounds, formatIssues, type SchemaIssue, type SchemaRegistry } from '../schemas/registry.ts';
-import { formatGvk, type AdmissionRequest } from './request.ts';
-import type { Webhook } from '../webhooks/define.ts';
+import { formatGvk, type AdmissionRequest } from '../model/request.ts';
+import type { Webhook } from '../model/webhook.ts';
 
 export const MAX_MESSAGE_LENGTH = 1024;
 

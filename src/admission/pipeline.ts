@@ -4,7 +4,7 @@
 // status and body to write plus a summary for the log line and metrics.
 import type { Logger } from 'pino';
 import { decodeReview, EnvelopeError, type DecodedReview } from './envelope.ts';
-import { formatGvk, type AdmissionRequest, type AdmissionResponse, type RawObject } from './request.ts';
+import { formatGvk, type AdmissionRequest, type AdmissionResponse, type RawObject } from '../model/request.ts';
 import { checkPatchSize, errorBody, reviewBody, MAX_DENY_MESSAGE, MAX_DENY_REASON, type ReviewOutcome, type ReviewSummary } from './reply.ts';
 import { failureResponse, newErrorId } from './failure.ts';
 import { truncate } from '../truncate.ts';
@@ -20,10 +20,10 @@ import type { SchemaRegistry } from '../schemas/registry.ts';
 import { handlerKubeClients } from '../kube/for-handlers.ts';
 import { childSpan, endFailed, endedWith } from '../observability/tracing/active.ts';
 import type { SpanRef } from '../observability/tracing/traceparent.ts';
-import type { Webhook } from '../webhooks/define.ts';
-import { skipReason, type SkipReason } from '../webhooks/guards.ts';
+import type { SkipReason, Webhook } from '../model/webhook.ts';
+import { skipReason } from '../webhooks/guards.ts';
 import { handlesKind } from '../webhooks/kinds.ts';
-import type { MutationVerdict } from '../webhooks/verdict.ts';
+import type { MutationVerdict } from '../model/verdict.ts';
 
 export interface PipelineContext {
   signal: AbortSignal;

@@ -1,6 +1,6 @@
 // Serialises replies. One place knows the wire shape of an AdmissionReview
 // response and of kadmit's own HTTP error bodies.
-import type { AdmissionResponse, ReviewVersion } from './request.ts';
+import type { AdmissionResponse, ReviewVersion } from '../model/request.ts';
 import { KadmitError } from '../errors.ts';
 import type { ErrorCode } from '../error-codes.ts';
 

@@ -3,7 +3,7 @@
 // deadline, the race against it, the failurePolicy answer when the work is late,
 // and the per-review log line and metrics.
 import type { Logger } from 'pino';
-import type { Webhook } from '../webhooks/define.ts';
+import type { Webhook } from '../model/webhook.ts';
 import { reviewBudget } from './deadline.ts';
 import { createReviewSignal, formatSeconds } from './review-signal.ts';
 import { abortKindOf, type AbortKind, type ReviewAbortedError } from './abort.ts';

@@ -5,7 +5,7 @@ import { startServingCertificates, type ServingCertificates } from './serving-ce
 import { serviceHostname } from '../certs/names.ts';
 import type { CertMetrics } from '../certs/ports.ts';
 import { loadWebhooks } from '../webhooks/load.ts';
-import type { Webhook } from '../webhooks/define.ts';
+import type { Webhook } from '../model/webhook.ts';
 import { Reviewer, inlineExecutor } from '../admission/reviewer.ts';
 import { loadSchemaRegistry } from '../admission/schemas.ts';
 import type { SchemaRegistry } from '../schemas/registry.ts';

@@ -2,7 +2,7 @@
 // and access first, the webhook configurations last (kadmit's own namespace is
 // excluded from them, so its pods can start while the webhooks are not ready).
 import { stringify } from 'yaml';
-import type { Webhook } from '../webhooks/define.ts';
+import type { Webhook } from '../model/webhook.ts';
 import type { ManifestConfig } from './config.ts';
 import type { K8sObject, Rendered } from './objects.ts';
 import { rbacObjects } from './rbac.ts';

@@ -1,7 +1,7 @@
 // The Validating- and MutatingWebhookConfiguration, generated from the same
 // webhook definitions `kadmit serve` serves: one source of truth for names,
 // paths, rules, failure policies and timeouts.
-import type { LabelSelector, Webhook } from '../webhooks/define.ts';
+import type { LabelSelector, Webhook } from '../model/webhook.ts';
 import { rulesWithoutSkipped } from '../webhooks/guards.ts';
 import type { ManifestConfig } from './config.ts';
 import { metadata } from './labels.ts';

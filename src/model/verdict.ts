@@ -1,6 +1,7 @@
 // What a handler answers. Handlers never build HTTP or AdmissionReview bodies:
 // they return one of these and the pipeline turns it into the reply.
-import type { RawObject } from '../admission/request.ts';
+// Part of the model layer: it imports nothing of kadmit but the model.
+import type { RawObject } from './request.ts';
 
 export interface VerdictExtras {
   warnings?: readonly string[];
@@ -15,7 +16,11 @@ export interface Allowed extends VerdictExtras {
 export interface Denied extends VerdictExtras {
   readonly verdict: 'denied';
   message: string;
-  /** HTTP-style status code shown to the user; below 400 the apiserver makes it 400. */
+  /**
+   * HTTP-style status code shown to the user: a whole number from 400 to 599
+   * (default 403). kadmit sends any other value (below 400, above 599, not a
+   * whole number) as 403, so a denial always reads as one.
+   */
   code: number;
   reason: string;
 }

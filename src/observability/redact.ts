@@ -2,7 +2,7 @@
 // by kind, not by path alone: a ConfigMap's `data` is fine to show, a Secret's
 // is not, and neither is the copy of it that `kubectl apply` keeps in the
 // last-applied-configuration annotation (the whole Secret, values included).
-import type { AdmissionRequest } from '../admission/request.ts';
+import type { AdmissionRequest } from '../model/request.ts';
 import { isObject } from '../json.ts';
 
 export const REDACTED = '[REDACTED]';

@@ -1,6 +1,6 @@
 // What came back from one call to a webhook, in-process or over HTTPS, before
 // anyone has judged it.
-import type { Webhook } from '../webhooks/define.ts';
+import type { Webhook } from '../model/webhook.ts';
 
 export interface Answer {
   /** 0 when there was no HTTP answer at all (see error). */

@@ -2,7 +2,7 @@
 // its own, cycling through its fixtures, after a warm-up that is not counted.
 import type { Sender } from './answer.ts';
 import type { ReplayCase } from './types.ts';
-import type { Webhook } from '../webhooks/define.ts';
+import type { Webhook } from '../model/webhook.ts';
 import { latencyStats, type LatencyStats } from './bench-stats.ts';
 
 export interface BenchOptions {

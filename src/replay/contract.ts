@@ -11,7 +11,7 @@ import type { PatchOperation } from '../admission/patch.ts';
 import { errorMessage } from '../errors.ts';
 import { isObject } from '../json.ts';
 import { applyPatch } from './apply-patch.ts';
-import type { Webhook } from '../webhooks/define.ts';
+import type { Webhook } from '../model/webhook.ts';
 import type { Answer } from './answer.ts';
 import type { ReviewDocument } from './review.ts';
 import type { Failure } from './types.ts';

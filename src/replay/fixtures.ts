@@ -7,14 +7,14 @@ import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { decodeReview, EnvelopeError } from '../admission/envelope.ts';
 import { formatJsonPath } from '../json-path.ts';
 import { isObject } from '../json.ts';
-import { formatGvk, type Operation } from '../admission/request.ts';
+import { formatGvk, type Operation } from '../model/request.ts';
 import { UsageError } from '../config/load.ts';
 import { asReview, buildShorthandReview, type ReviewDocument } from './review.ts';
 import { caseSchema, sidecarSchema, type CaseDocument, type Expectation, type SidecarDocument } from './schema.ts';
 import { parseFixtureFile, type ParsedDocument } from './parse.ts';
 import type { WebhookIndex } from './webhooks.ts';
 import { namespaceLabelsProblem } from './namespaces.ts';
-import type { Webhook } from '../webhooks/define.ts';
+import type { Webhook } from '../model/webhook.ts';
 import type { FixtureProblem, ReplayCase } from './types.ts';
 
 const FIXTURE_FILE = /\.(json|ya?ml)$/i;

@@ -4,7 +4,7 @@
 import { Agent, request } from 'node:https';
 import { parseGoDuration, MAX_TIMEOUT_MS } from '../admission/deadline.ts';
 import { errorMessage } from '../errors.ts';
-import type { Webhook } from '../webhooks/define.ts';
+import type { Webhook } from '../model/webhook.ts';
 import type { Answer, Sender } from './answer.ts';
 
 export interface HttpsOptions {

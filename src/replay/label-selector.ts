@@ -2,7 +2,7 @@
 // webhook's namespaceSelector and objectSelector: every requirement must hold;
 // NotIn and DoesNotExist hold when the key is absent; an empty selector matches
 // everything.
-import type { LabelSelector } from '../webhooks/define.ts';
+import type { LabelSelector } from '../model/webhook.ts';
 
 export type Labels = Readonly<Record<string, string>>;
 

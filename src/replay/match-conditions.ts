@@ -10,7 +10,7 @@ import { metered, meteredSource, nodesOf, registerMeter } from '../cel/cost.ts';
 import { celTypeName } from '../cel/values.ts';
 import { toCelValue } from '../schemas/crd-cel-value.ts';
 import type { StructuralNode } from '../schemas/crd-structural.ts';
-import type { FailurePolicy, MatchCondition } from '../webhooks/define.ts';
+import type { FailurePolicy, MatchCondition } from '../model/webhook.ts';
 
 const VARIABLES = ['object', 'oldObject', 'request', 'authorizer'] as const;
 // The apiserver's cost limit for one CEL expression.

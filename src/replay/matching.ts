@@ -5,11 +5,11 @@
 // matchConditions), so replay and the cluster agree. A request is sent when the
 // rules, the namespaceSelector, the objectSelector and every matchCondition
 // match; otherwise the case is skipped with the reason.
-import type { AdmissionRequest } from '../admission/request.ts';
+import type { AdmissionRequest } from '../model/request.ts';
 import { UsageError } from '../errors.ts';
 import { manifestConfigSchema } from '../manifests/config.ts';
 import { webhookConfigurations } from '../manifests/webhook-configurations.ts';
-import type { LabelSelector, MatchCondition, Rule, Webhook } from '../webhooks/define.ts';
+import type { LabelSelector, MatchCondition, Rule, Webhook } from '../model/webhook.ts';
 import { formatLabels, isEmptySelector, labelsOf, unmetRequirement, type Labels } from './label-selector.ts';
 import { compileCondition, conditionVariables, evaluateConditions, type CompiledCondition } from './match-conditions.ts';
 import { namespaceFor, type NamespaceDirectory } from './namespaces.ts';

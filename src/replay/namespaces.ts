@@ -6,7 +6,7 @@
 // cluster-scoped objects are never filtered by a namespaceSelector.
 import { UsageError } from '../errors.ts';
 import { isObject } from '../json.ts';
-import type { AdmissionRequest } from '../admission/request.ts';
+import type { AdmissionRequest } from '../model/request.ts';
 import { parseFixtureFile } from './parse.ts';
 import { formatProblem } from './problems.ts';
 import { labelsOf, type Labels } from './label-selector.ts';

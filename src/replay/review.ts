@@ -4,7 +4,7 @@
 // completed the way the apiserver fills a request.
 import { randomUUID } from 'node:crypto';
 import { isObject } from '../json.ts';
-import type { Operation, RawObject, UserInfo } from '../admission/request.ts';
+import type { Operation, RawObject, UserInfo } from '../model/request.ts';
 import { resourceFor, splitApiVersion } from '../schemas/resources.ts';
 
 export interface ReviewDocument {

@@ -2,8 +2,8 @@
 // them: operation, API group, version, resource with subresource (`*`, `*/*`,
 // `pods/*`, `pods/status`) and scope. The request's resource is the one the
 // webhook receives (with matchPolicy Equivalent, the version its rule names).
-import type { AdmissionRequest } from '../admission/request.ts';
-import type { Rule } from '../webhooks/define.ts';
+import type { AdmissionRequest } from '../model/request.ts';
+import type { Rule } from '../model/webhook.ts';
 
 const anyOf = (items: readonly string[], wanted: string) => items.includes('*') || items.includes(wanted);
 

@@ -2,7 +2,7 @@
 // webhook, and what to expect), the expectations, and the sidecar file that
 // holds expectations for raw reviews. docs/replay.md documents the same.
 import { z } from 'zod';
-import { OPERATIONS } from '../admission/request.ts';
+import { OPERATIONS } from '../model/request.ts';
 import { parseGoDuration } from '../admission/deadline.ts';
 import { labelsSchema } from '../labels.ts';
 

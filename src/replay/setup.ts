@@ -9,7 +9,7 @@ import { createLogger } from '../observability/logger.ts';
 import { loadWebhooks } from '../webhooks/load.ts';
 import { loadSchemaRegistry } from '../admission/schemas.ts';
 import { errorMessage, KadmitError } from '../errors.ts';
-import type { Webhook } from '../webhooks/define.ts';
+import type { Webhook } from '../model/webhook.ts';
 import type { Sender } from './answer.ts';
 import { WebhookIndex } from './webhooks.ts';
 import { RequestMatcher } from './matching.ts';

@@ -1,5 +1,5 @@
 // The shapes shared by the loader, the runner, the reports and the recorder.
-import type { Webhook } from '../webhooks/define.ts';
+import type { Webhook } from '../model/webhook.ts';
 import type { Expectation } from './schema.ts';
 import type { ReviewDocument } from './review.ts';
 

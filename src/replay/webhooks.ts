@@ -1,7 +1,7 @@
 // Which configured webhook a fixture is for: by name or by path, or the only
 // one configured when the fixture names none; and whether the apiserver would
 // send the fixture's request to it.
-import type { Webhook } from '../webhooks/define.ts';
+import type { Webhook } from '../model/webhook.ts';
 import type { RequestMatcher } from './matching.ts';
 
 export type Resolution = { webhook: Webhook } | { problem: string };

@@ -4,7 +4,7 @@
 // patch and the patched object. It returns plain values and never asserts, so
 // it works with any test runner.
 import { fileURLToPath } from 'node:url';
-import type { AdmissionResponse, Operation, RawObject, UserInfo } from '../admission/request.ts';
+import type { AdmissionResponse, Operation, RawObject, UserInfo } from '../model/request.ts';
 import type { PatchOperation } from '../admission/patch.ts';
 import { UsageError } from '../errors.ts';
 import { buildShorthandReview, DEFAULT_USER, type ReviewDocument } from '../replay/review.ts';
@@ -14,7 +14,7 @@ import { observe, runCases } from '../replay/run.ts';
 import { loadFixtures } from '../replay/fixtures.ts';
 import { FixtureError } from '../replay/problems.ts';
 import type { CaseResult } from '../replay/types.ts';
-import type { Webhook } from '../webhooks/define.ts';
+import type { Webhook } from '../model/webhook.ts';
 
 export type { CaseResult, PatchOperation, ReviewDocument };
 

@@ -6,7 +6,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Webhook } from '../webhooks/define.ts';
+import type { Webhook } from '../model/webhook.ts';
 import type { Reviewer } from '../admission/reviewer.ts';
 import { errorBody } from '../admission/reply.ts';
 import { KadmitError } from '../errors.ts';

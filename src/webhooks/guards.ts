@@ -4,35 +4,14 @@
 // apiserver does not even call (namespaceSelector, objectSelector, rules), and
 // checks them again before the handler runs, for replay, the test kit and a
 // webhook registered by hand: a guarded review is allowed, the handler not called.
-import { OPERATIONS, type AdmissionRequest, type Operation, type RawObject } from '../admission/request.ts';
+import { OPERATIONS, type AdmissionRequest, type Operation, type RawObject } from '../model/request.ts';
+import type { Guards, SkipReason } from '../model/webhook.ts';
 import { invalid } from './invalid.ts';
 import { isLabelKey } from '../labels.ts';
 import { isObject } from '../json.ts';
 
 /** Namespaces of the cluster's own components. */
 export const SYSTEM_NAMESPACES: readonly string[] = Object.freeze(['kube-system', 'kube-public', 'kube-node-lease']);
-
-export interface Guards {
-  /**
-   * Requests in these namespaces are not reviewed (e.g. SYSTEM_NAMESPACES). For a
-   * Namespace object, its own name counts; cluster-scoped objects are always
-   * reviewed. Rendered as a `kubernetes.io/metadata.name NotIn` namespaceSelector.
-   */
-  namespaces?: readonly string[];
-  /**
-   * A label key: an object carrying this label (any value) is not reviewed.
-   * Rendered as an objectSelector `DoesNotExist`, with the apiserver's rules: an
-   * UPDATE is reviewed unless both the object and the old object carry it, and
-   * CONNECT is never reviewed (its options object has no labels). Whoever may set
-   * labels may opt out: not for policies that guard security.
-   */
-  optOutLabel?: string;
-  /** Operations not reviewed, e.g. ['DELETE']; rendered by leaving them out of the rules. */
-  operations?: readonly Operation[];
-}
-
-/** Why a review was answered without calling the handler (a bounded metrics label). */
-export type SkipReason = 'operation' | 'namespace' | 'opt-out-label';
 
 const MAX_NAMESPACES = 100;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

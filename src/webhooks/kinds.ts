@@ -2,11 +2,11 @@
 // where the webhook is defined, rules are derived from them when none are given,
 // and at run time a review of another kind never reaches the handler, whose
 // types promise one of the named kinds.
-import { OPERATIONS, type GroupVersionKind, type Operation } from '../admission/request.ts';
+import { OPERATIONS, type GroupVersionKind, type Operation } from '../model/request.ts';
 import { bundle } from '../schemas/bundle.ts';
 import { gvkKey } from '../schemas/gvk.ts';
 import { resourceFor } from '../schemas/resources.ts';
-import type { Rule } from './define.ts';
+import type { Rule } from '../model/webhook.ts';
 import { invalid } from './invalid.ts';
 
 /** What a webhook with kinds reviews when it names no `operations`. */

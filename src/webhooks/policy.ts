@@ -3,7 +3,7 @@
 // policy's own zod schema. Like a webhook, it is a plain module export, so a
 // worker thread can build the same webhooks from the same settings.
 import type { z } from 'zod';
-import type { Webhook } from './define.ts';
+import type { Webhook } from '../model/webhook.ts';
 
 export interface PolicySpec<S> {
   /** Settings schema; its defaults apply when the configuration gives none. */

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { Reviewer, type Executor } from '../../src/admission/reviewer.ts';
 import { scanJson } from '../../src/admission/body-scan.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import type { Webhook } from '../../src/webhooks/define.ts';
+import type { Webhook } from '../../src/model/webhook.ts';
 
 const webhook = { name: 'w.test.kadmit.dev', failurePolicy: 'Fail', timeoutSeconds: 10 } as Webhook;
 const never: Executor = () => new Promise(() => undefined);

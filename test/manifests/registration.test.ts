@@ -4,7 +4,7 @@ import t from 'tap';
 import { fileURLToPath } from 'node:url';
 import { render } from './render-support.ts';
 import { defineValidatingWebhook } from '../../src/webhooks/define.ts';
-import { allow } from '../../src/webhooks/verdict.ts';
+import { allow } from '../../src/model/verdict.ts';
 
 t.test('rendered from the definition', async (t) => {
   const narrow = fileURLToPath(new URL('../fixtures/webhooks/registration.ts', import.meta.url));

@@ -4,7 +4,7 @@ import { resolveManifestConfig } from '../../src/cli/manifests-command.ts';
 import { renderObjects } from '../../src/manifests/render.ts';
 import type { ManifestConfig } from '../../src/manifests/config.ts';
 import type { K8sObject } from '../../src/manifests/objects.ts';
-import type { Webhook } from '../../src/webhooks/define.ts';
+import type { Webhook } from '../../src/model/webhook.ts';
 
 export interface RenderedSet {
   config: ManifestConfig;

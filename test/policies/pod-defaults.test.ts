@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { applyPodDefaults } from '../../src/policies/pod-defaults/apply.ts';
 import { podDefaultsSettings } from '../../src/policies/pod-defaults/settings.ts';
 import { reviewPodDefaults } from '../../src/policies/pod-defaults.ts';
-import type { MutationInput } from '../../src/webhooks/define.ts';
+import type { MutationInput } from '../../src/model/webhook.ts';
 import { at, podSpec, setLeaves } from './arbitraries.ts';
 
 const SEED = 20261126;

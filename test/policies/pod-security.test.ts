@@ -7,7 +7,7 @@ import { podSecuritySettings } from '../../src/policies/pod-security/settings.ts
 import { denialMessage, formatViolation } from '../../src/policies/pod-security/violation.ts';
 import { podSpec } from './arbitraries.ts';
 import { reviewPodSecurity } from '../../src/policies/pod-security.ts';
-import type { ValidationInput } from '../../src/webhooks/define.ts';
+import type { ValidationInput } from '../../src/model/webhook.ts';
 
 const SEED = 20261126;
 const defaults = podSecuritySettings.parse({});

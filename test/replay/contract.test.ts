@@ -4,10 +4,10 @@
 import t from 'tap';
 import { judgeAnswer } from '../../src/replay/contract.ts';
 import { defineMutatingWebhook, defineValidatingWebhook } from '../../src/webhooks/define.ts';
-import { allow } from '../../src/webhooks/verdict.ts';
+import { allow } from '../../src/model/verdict.ts';
 import type { ReviewDocument } from '../../src/replay/review.ts';
 import type { Answer } from '../../src/replay/answer.ts';
-import type { Webhook } from '../../src/webhooks/define.ts';
+import type { Webhook } from '../../src/model/webhook.ts';
 
 const rules = [{ operations: ['*' as const], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }];
 const validating = defineValidatingWebhook({ name: 'v.test.kadmit.dev', path: '/v', rules, validate: () => allow() });

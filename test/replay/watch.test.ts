@@ -8,7 +8,7 @@ import { startCli, finished } from '../helpers/process.ts';
 import { ROOT } from './support.ts';
 
 const defineUrl = pathToFileURL(join(ROOT, 'src/webhooks/define.ts')).href;
-const verdictUrl = pathToFileURL(join(ROOT, 'src/webhooks/verdict.ts')).href;
+const verdictUrl = pathToFileURL(join(ROOT, 'src/model/verdict.ts')).href;
 const module = (verdict: string) => `import { defineValidatingWebhook } from ${JSON.stringify(defineUrl)};
 import { allow, deny } from ${JSON.stringify(verdictUrl)};
 export default defineValidatingWebhook({

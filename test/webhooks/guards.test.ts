@@ -4,8 +4,8 @@
 import t from 'tap';
 import { defineMutatingWebhook, defineValidatingWebhook, SYSTEM_NAMESPACES } from '../../src/webhooks/define.ts';
 import { resolveGuards, rulesWithoutSkipped, skipReason } from '../../src/webhooks/guards.ts';
-import { allow, mutate } from '../../src/webhooks/verdict.ts';
-import type { RawObject } from '../../src/admission/request.ts';
+import { allow, mutate } from '../../src/model/verdict.ts';
+import type { RawObject } from '../../src/model/request.ts';
 import { inlineExecutor, Reviewer } from '../../src/admission/reviewer.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { buildShorthandReview } from '../../src/replay/review.ts';

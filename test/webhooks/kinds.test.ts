@@ -3,7 +3,7 @@
 import t from 'tap';
 import { defineMutatingWebhook, defineValidatingWebhook } from '../../src/webhooks/define.ts';
 import { handlesKind, parseKindKey } from '../../src/webhooks/kinds.ts';
-import { allow, mutate } from '../../src/webhooks/verdict.ts';
+import { allow, mutate } from '../../src/model/verdict.ts';
 import { deployment, pod, review } from './support.ts';
 
 const base = { name: 'kinds.test.kadmit.dev', path: '/validate/kinds' };

@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import { webhookConfigurations } from '../../src/manifests/webhook-configurations.ts';
 import { resolveManifestConfig } from '../../src/cli/manifests-command.ts';
 import { defineMutatingWebhook, defineValidatingWebhook, SYSTEM_NAMESPACES } from '../../src/webhooks/define.ts';
-import { allow } from '../../src/webhooks/verdict.ts';
+import { allow } from '../../src/model/verdict.ts';
 import { schemas } from './support.ts';
 
 const { config } = resolveManifestConfig([]);

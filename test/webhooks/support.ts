@@ -1,13 +1,13 @@
 // Reviews for the webhook tests, built the way the apiserver fills them (the
 // replay shorthand), and the pipeline run on this thread with the built-in schemas.
 import { Writable } from 'node:stream';
-import type { AdmissionRequest, RawObject } from '../../src/admission/request.ts';
+import type { AdmissionRequest, RawObject } from '../../src/model/request.ts';
 import { runReview } from '../../src/admission/pipeline.ts';
 import type { ReviewOutcome } from '../../src/admission/reply.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { buildShorthandReview, type Shorthand } from '../../src/replay/review.ts';
 import { SchemaRegistry } from '../../src/schemas/registry.ts';
-import type { Webhook } from '../../src/webhooks/define.ts';
+import type { Webhook } from '../../src/model/webhook.ts';
 
 export const schemas = SchemaRegistry.builtin();
 const quiet = createLogger('silent');

@@ -10,7 +10,7 @@ import { loadWebhooks } from '../../src/webhooks/load.ts';
 import { serveConfigSchema, type ServeConfig } from '../../src/config/options.ts';
 import { fixtureWebhook } from '../helpers/server.ts';
 import { review } from '../helpers/https-client.ts';
-import type { Webhook } from '../../src/webhooks/define.ts';
+import type { Webhook } from '../../src/model/webhook.ts';
 
 const specs = [fixtureWebhook('misbehaving'), fixtureWebhook('hostile-handlers')];
 const webhooks = (await loadWebhooks(specs, {})).map((l) => l.webhook);

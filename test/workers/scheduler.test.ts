@@ -7,7 +7,7 @@ import { hasRoom, pickWorker, WaitingLine, type Capacity } from '../../src/worke
 import { WorkerPool } from '../../src/workers/pool.ts';
 import type { WorkerLike } from '../../src/workers/worker-slot.ts';
 import { SLOT_BASE, SLOTS, type ToWorker, type WorkerSetup } from '../../src/workers/protocol.ts';
-import type { Webhook } from '../../src/webhooks/define.ts';
+import type { Webhook } from '../../src/model/webhook.ts';
 import { workerSetup } from '../../src/workers/protocol.ts';
 import { serveConfigSchema, type ServeConfig } from '../../src/config/options.ts';
 import type { ReviewOutcome } from '../../src/admission/reply.ts';
