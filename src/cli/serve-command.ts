@@ -4,8 +4,12 @@ import { createLogger } from '../observability/logger.ts';
 import { prettyDestination } from '../observability/pretty-log.ts';
 import { startServer } from './serve.ts';
 import { startTracing } from '../observability/tracing/start.ts';
-import { createServePool } from './serve-pool.ts';
-import { createReloader } from './serve-reload.ts';
+import { createServePool, workerResourceLimits } from './serve-pool.ts';
+import { createReloader, type Reload } from './serve-reload.ts';
+import { WarmWorkers } from '../workers/warm-start.ts';
+import { createThread } from '../workers/worker-slot.ts';
+import type { ServeConfig } from '../config/options.ts';
+import type { Webhook } from '../model/webhook.ts';
 import { checkWatchable, startServeWatch, type ServeWatch } from './serve-watch.ts';
 
 const WATCH_HELP = [
@@ -33,8 +37,14 @@ export async function run(argv: string[]): Promise<number> {
   await startTracing(process.env, log); // off unless OTEL_* asks for an exporter
   const server = await startServer(config, log);
   let watcher: ServeWatch | undefined;
+  let warm: WarmWorkers | undefined;
   if (watch && server.pools) {
-    const reload = createReloader({ config, loadConfig, createPool: (c, webhooks) => createServePool(c, webhooks, server.metrics, log), target: { webhooks: server.webhooks, pools: server.pools }, log });
+    // A reload's pool is made of workers started ahead: it serves as soon as the policy modules load.
+    warm = new WarmWorkers({ count: config.workers + 1, resourceLimits: workerResourceLimits(config), fallback: createThread });
+    warm.refill();
+    const createPool = (c: ServeConfig, webhooks: readonly Webhook[]) => createServePool(c, webhooks, server.metrics, log, warm!.createWorker);
+    const reloadOnce = createReloader({ config, loadConfig, createPool, target: { webhooks: server.webhooks, pools: server.pools }, log });
+    const reload: Reload = (changed) => reloadOnce(changed).finally(() => warm!.refill());
     watcher = startServeWatch({ config, loadConfig, reload, log });
   }
   return new Promise<number>((resolve) => {
@@ -43,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
       // shutdown() is bounded by the grace period; this only stops a handle it does not know from holding the process.
       setTimeout(() => process.exit(process.exitCode ?? 0), config.shutdownGraceMs + 1_000).unref();
       // A reload still loading when the pools close is dropped (logged as failed).
-      Promise.all([watcher?.stop(), server.shutdown()]).then(
+      Promise.all([watcher?.stop(), warm?.close(), server.shutdown()]).then(
         () => resolve(0),
         (err: unknown) => {
           log.error({ err }, 'shutdown failed');

@@ -1,23 +1,34 @@
 // The review workers `kadmit serve` runs, made from its configuration: at start,
 // and again for every reload under `--watch`.
+import type { ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Webhook } from '../model/webhook.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ServeConfig } from '../config/options.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { workerSetup } from '../workers/protocol.ts';
+import type { CreateWorker } from '../workers/worker-slot.ts';
 
 /** Young generation of a review worker: short-lived parse garbage, no need for V8's 64 MB default. */
 const WORKER_YOUNG_GENERATION_MB = 32;
 
-/** A pool not started yet, counting its replacements and reclaimed reviews in `metrics`. */
-export function createServePool(config: ServeConfig, webhooks: readonly Webhook[], metrics: Metrics, log: Logger): WorkerPool {
+export function workerResourceLimits(config: ServeConfig): ResourceLimits | undefined {
+  return config.workerHeapMb > 0 ? { maxOldGenerationSizeMb: config.workerHeapMb, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } : undefined;
+}
+
+/**
+ * A pool not started yet, counting its replacements and reclaimed reviews in
+ * `metrics`; `createWorker` hands it workers started ahead (serve --watch).
+ */
+export function createServePool(config: ServeConfig, webhooks: readonly Webhook[], metrics: Metrics, log: Logger, createWorker?: CreateWorker): WorkerPool {
+  const resourceLimits = workerResourceLimits(config);
   return new WorkerPool({
     size: config.workers,
     webhooks,
     setup: workerSetup(config),
     bodyBudgetBytes: config.maxBodyBytes,
-    ...(config.workerHeapMb > 0 && { resourceLimits: { maxOldGenerationSizeMb: config.workerHeapMb, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } }),
+    ...(resourceLimits && { resourceLimits }),
+    ...(createWorker && { createWorker }),
     log: log.child({ component: 'workers' }),
     events: {
       workerReplaced: (reason) => metrics.workerReplacements.inc({ reason }),

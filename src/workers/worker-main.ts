@@ -13,9 +13,11 @@ import { errorMessage } from '../errors.ts';
 import { startHeapTidy } from '../observability/heap-tidy.ts';
 import { watchLoopDelay } from '../observability/loop-delay.ts';
 import { startWorkerTracing } from '../observability/tracing/start.ts';
-import { HEARTBEAT, HEARTBEAT_INTERVAL_MS, SLOT_BASE, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
+import { HEARTBEAT, HEARTBEAT_INTERVAL_MS, SLOT_BASE, type FromWorker, type ToWorker } from './protocol.ts';
+import { setupOfThisWorker } from './warm-start.ts';
 
-const setup = workerData as WorkerSetup;
+// Read after the imports above: a worker started ahead has loaded them when its setup comes.
+const setup = await setupOfThisWorker(workerData, parentPort!);
 const port = parentPort!;
 const words = new Int32Array(setup.shared);
 // Log lines go to the main thread's logger (one destination, one format). Only

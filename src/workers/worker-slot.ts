@@ -21,7 +21,7 @@ export interface WorkerLike extends EventEmitter, Partial<InspectableWorker> {
 
 export type CreateWorker = (setup: WorkerSetup, resourceLimits: ResourceLimits | undefined) => WorkerLike;
 
-const WORKER_URL = new URL(`./review-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+export const WORKER_URL = new URL(`./review-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 export const createThread: CreateWorker = (setup, resourceLimits) =>
   new Worker(WORKER_URL, { workerData: setup, ...(resourceLimits && { resourceLimits }) });
