@@ -3,7 +3,10 @@
 // `metadata.labels["app.kubernetes.io/name"]`.
 const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
 
-/** `root` is what the empty path is shown as. */
+/**
+ * `root` is what the empty path is shown as: '(root)' in messages (pass it), ''
+ * where the path is data (a schema issue's `path` is '' for the value itself).
+ */
 export function formatJsonPath(path: readonly PropertyKey[], root = ''): string {
   let out = '';
   for (const seg of path) {

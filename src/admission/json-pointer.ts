@@ -1,8 +1,5 @@
-// Addressing inside a JSON document: RFC 6901 pointers (what goes into a patch)
-// and the dotted display form (`spec.containers[0].image`) used in messages
-// meant for people.
-
-import { formatJsonPath } from '../json-path.ts';
+// RFC 6901 JSON pointers: how a patch addresses a place in a document. Paths
+// shown to people (`spec.containers[0].image`) are src/json-path.ts's.
 
 export type PathSegment = string | number;
 
@@ -34,9 +31,4 @@ export function parsePointer(pointer: string): string[] | null {
     tokens[i] = token.replaceAll('~1', '/').replaceAll('~0', '~');
   }
   return tokens;
-}
-
-// `spec.containers[0].image`; the empty path is `(root)`.
-export function formatDisplayPath(segments: readonly PathSegment[]): string {
-  return formatJsonPath(segments, '(root)');
 }

@@ -8,8 +8,7 @@
 // generateName only.
 import { Duration } from '@marcbachmann/cel-js/evaluator';
 import type { StructuralNode } from './crd-structural.ts';
-
-type Json = Record<string, unknown>;
+import { isObject, type JsonObject } from '../json.ts';
 
 const RESERVED = new Set([
   'true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let',
@@ -24,16 +23,12 @@ export function escapePropertyName(name: string): string | undefined {
   return name.replace(/__|[./-]/g, (m) => ESCAPES[m]!);
 }
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Any JSON as CEL values: whole numbers become ints (how Go decodes unstructured JSON). */
 function untyped(value: unknown): unknown {
   if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
   if (Array.isArray(value)) return value.map(untyped);
   if (isObject(value)) {
-    const out: Json = {};
+    const out: JsonObject = {};
     for (const [k, v] of Object.entries(value)) out[k] = untyped(v);
     return out;
   }
@@ -69,8 +64,8 @@ function formatted(value: string, format: string | undefined): unknown {
   }
 }
 
-function objectValue(value: Json, node: StructuralNode, resourceRoot: boolean): Json {
-  const out: Json = {};
+function objectValue(value: JsonObject, node: StructuralNode, resourceRoot: boolean): JsonObject {
+  const out: JsonObject = {};
   if (node.properties !== undefined) {
     for (const [key, prop] of node.properties) {
       const v = value[key];
@@ -82,13 +77,13 @@ function objectValue(value: Json, node: StructuralNode, resourceRoot: boolean): 
   } else if (node.additionalProperties !== undefined) {
     for (const [key, v] of Object.entries(value)) out[key] = toCelValue(v, node.additionalProperties);
   } else if (node.preserveUnknownFields) {
-    return untyped(value) as Json;
+    return untyped(value) as JsonObject;
   }
   if (resourceRoot) {
     for (const key of ['apiVersion', 'kind'] as const) if (typeof value[key] === 'string') out[key] = value[key];
     const meta = value['metadata'];
     if (isObject(meta)) {
-      const m: Json = {};
+      const m: JsonObject = {};
       for (const key of ['name', 'generateName'] as const) if (typeof meta[key] === 'string') m[key] = meta[key];
       out['metadata'] = m;
     }

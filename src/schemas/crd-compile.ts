@@ -7,7 +7,8 @@ import { bundle } from './bundle.ts';
 import { compileRuleLayer, type CrdRuleLayer } from './crd-rule-layer.ts';
 import { compileCrdSchema } from './crd-schema.ts';
 import type { GroupVersionKind } from './gvk.ts';
-import { formatIssues, formatPath, fromZodIssues } from './issues.ts';
+import { formatJsonPath } from '../json-path.ts';
+import { formatIssues, fromZodIssues } from './issues.ts';
 
 export interface CrdManifest {
   /** Where it came from, for errors: `crds/guestbook.yaml#1` (document index from 1). */
@@ -69,8 +70,8 @@ function compileCrd(m: CrdManifest, compiler: DefinitionCompiler): CrdVersion[] 
     if (!v.served) return;
     const path: PropertyKey[] = ['spec', 'versions', i, 'schema', 'openAPIV3Schema'];
     const root = v.schema?.openAPIV3Schema;
-    if (root === undefined || root === null) fail(`${formatPath(path)}: required for a served version`);
-    const invalid = (at: readonly PropertyKey[], reason: string): never => fail(`${formatPath(at)}: ${reason}`);
+    if (root === undefined || root === null) fail(`${formatJsonPath(path)}: required for a served version`);
+    const invalid = (at: readonly PropertyKey[], reason: string): never => fail(`${formatJsonPath(at)}: ${reason}`);
     const schema = compileCrdSchema(root, path, { objectMeta, invalid });
     const ruleLayer = compileRuleLayer(root, path, invalid);
     const gvk = { group: crd.spec.group, version: v.name, kind: crd.spec.names.kind };

@@ -5,12 +5,7 @@
 // changes what handlers see, so this builds a new value (sharing untouched
 // subtrees) that only list-type checks and validation rules read.
 import type { StructuralNode } from './crd-structural.ts';
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isObject, type JsonObject } from '../json.ts';
 
 /** `value` with the schema's defaults applied; `value` itself when nothing applies. */
 export function withDefaults(value: unknown, node: StructuralNode): unknown {
@@ -26,7 +21,7 @@ export function withDefaults(value: unknown, node: StructuralNode): unknown {
     return out ?? value;
   }
   if (!isObject(value)) return value;
-  let out: Json | undefined;
+  let out: JsonObject | undefined;
   const set = (key: string, v: unknown) => {
     (out ??= { ...value })[key] = v;
   };

@@ -3,14 +3,9 @@
 // x-kubernetes-list-map-keys (an absent key counts as a value). Each repeat is
 // reported once, at its second appearance, as `Duplicate value: ...`.
 import type { StructuralNode } from './crd-structural.ts';
-import { formatPath } from './issues.ts';
 import type { SchemaIssue } from './issues.ts';
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isObject, type JsonObject } from '../json.ts';
+import { formatJsonPath } from '../json-path.ts';
 
 /** Stable JSON: object keys sorted, so {a,b} and {b,a} are one value. */
 export function canonicalJson(v: unknown): string {
@@ -32,7 +27,7 @@ function secondAppearances(keys: readonly string[]): number[] {
 
 export function duplicateIssue(path: readonly PropertyKey[], value: unknown): SchemaIssue {
   const shown = canonicalJson(value);
-  return { path: formatPath(path), expected: 'a value not already in the list', received: shown, message: `Duplicate value: ${shown}` };
+  return { path: formatJsonPath(path), expected: 'a value not already in the list', received: shown, message: `Duplicate value: ${shown}` };
 }
 
 function arrayIssues(value: unknown[], node: StructuralNode, path: PropertyKey[], out: SchemaIssue[], limit: number): void {
@@ -41,7 +36,7 @@ function arrayIssues(value: unknown[], node: StructuralNode, path: PropertyKey[]
   } else if (node.listType === 'map' && node.listMapKeys !== undefined) {
     const keyFields = node.listMapKeys;
     const keys = value.map((item) => {
-      const key: Json = {};
+      const key: JsonObject = {};
       if (isObject(item)) for (const k of keyFields) if (item[k] !== undefined) key[k] = item[k];
       return key;
     });

@@ -11,8 +11,9 @@ import { toCelValue } from './crd-cel-value.ts';
 import { canonicalJson } from './crd-lists.ts';
 import type { CompiledRule, RuleNode } from './crd-rules.ts';
 import type { StructuralNode } from './crd-structural.ts';
-import { formatPath } from './issues.ts';
 import type { SchemaIssue } from './issues.ts';
+import { isObject } from '../json.ts';
+import { formatJsonPath } from '../json-path.ts';
 
 export interface RuleBudget {
   /** Most cost units one rule evaluation may use (the API server's per-call limit). */
@@ -26,12 +27,6 @@ export const DEFAULT_RULE_BUDGET: Readonly<RuleBudget> = Object.freeze({ perCall
 
 // Longest message a messageExpression may produce.
 const MAX_MESSAGE_BYTES = 5 * 1024;
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Lazily computed: is the nearest correlated value unchanged since the old object? */
 type Ratchet = () => boolean;
@@ -101,7 +96,7 @@ function fieldError(path: readonly PropertyKey[], type: string, reason: Compiled
       : reason === 'FieldValueDuplicate'
         ? `${label}: ${JSON.stringify(type)}`
         : `${label}: ${JSON.stringify(type)}: ${detail}`;
-  return { path: formatPath(path), expected: detail, received: type, message };
+  return { path: formatJsonPath(path), expected: detail, received: type, message };
 }
 
 function messageFor(run: Run, rule: CompiledRule, activation: Record<string, unknown>): string {

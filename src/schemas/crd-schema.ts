@@ -12,7 +12,7 @@ import type { RE2JS } from 're2js';
 import { MAX_NESTED_ISSUES, anyObject, leafSchema, mapOf, pushNested } from './builders.ts';
 import type { Schema } from './builders.ts';
 import { FORMATS } from './formats.ts';
-import { formatPath } from './issues.ts';
+import { formatJsonPath } from '../json-path.ts';
 import { int64, isInt64, jsonTypeOf } from './leaves.ts';
 import type { JsonTypeName, Leaf } from './leaves.ts';
 
@@ -382,6 +382,6 @@ function checkEnumValues(node: Node, schema: Schema, path: readonly PropertyKey[
   (node['enum'] as unknown[]).forEach((value, i) => {
     if (value === null && node['nullable'] === true) return;
     const r = schema.safeParse(value, { reportInput: true });
-    if (!r.success) ctx.invalid([...path, 'enum', i], `invalid value in enum: ${JSON.stringify(value)} at ${formatPath(r.error.issues[0]?.path ?? []) || '(value)'}`);
+    if (!r.success) ctx.invalid([...path, 'enum', i], `invalid value in enum: ${JSON.stringify(value)} at ${formatJsonPath(r.error.issues[0]?.path ?? []) || '(value)'}`);
   });
 }

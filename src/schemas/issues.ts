@@ -19,11 +19,6 @@ export function issue(path: string, expected: string, received: string): SchemaI
   return { path, expected, received, message: `expected ${expected}, got ${received}` };
 }
 
-/** `spec.containers[0].name`; the root is ''. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return formatJsonPath(path);
-}
-
 const TYPE_NAMES: Record<string, string> = { int: 'integer', record: 'object', nonoptional: 'a value' };
 
 function listValues(values: readonly unknown[]): string {
@@ -91,7 +86,7 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], limit: number
   for (const iss of issues) {
     if (out.length >= limit) break;
     const { expected, received } = describe(iss);
-    out.push(issue(formatPath(iss.path), expected, received));
+    out.push(issue(formatJsonPath(iss.path), expected, received));
   }
   return out;
 }

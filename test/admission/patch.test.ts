@@ -3,7 +3,8 @@ import t from 'tap';
 import { createPatch, encodePatch } from '../../src/admission/patch.ts';
 import { applyPatch } from '../../src/replay/apply-patch.ts';
 import type { PatchOperation } from '../../src/admission/patch.ts';
-import { escapePointerToken, formatDisplayPath, formatPointer, parsePointer } from '../../src/admission/json-pointer.ts';
+import { escapePointerToken, formatPointer, parsePointer } from '../../src/admission/json-pointer.ts';
+import { formatJsonPath } from '../../src/json-path.ts';
 import { KadmitError } from '../../src/errors.ts';
 
 type Obj = Record<string, any>;
@@ -61,10 +62,10 @@ t.test('pointer helpers', async (t) => {
   t.equal(parsePointer('a'), null, 'no leading slash');
   t.equal(parsePointer('/a~2'), null, 'bad escape');
   t.equal(parsePointer('/a~'), null, 'dangling tilde');
-  t.equal(formatDisplayPath([]), '(root)');
-  t.equal(formatDisplayPath(['spec', 'containers', 0, 'image']), 'spec.containers[0].image');
-  t.equal(formatDisplayPath(['metadata', 'labels', 'app.kubernetes.io/name']), 'metadata.labels["app.kubernetes.io/name"]');
-  t.equal(formatDisplayPath([3, '']), '[3][""]');
+  t.equal(formatJsonPath([], '(root)'), '(root)');
+  t.equal(formatJsonPath(['spec', 'containers', 0, 'image'], '(root)'), 'spec.containers[0].image');
+  t.equal(formatJsonPath(['metadata', 'labels', 'app.kubernetes.io/name'], '(root)'), 'metadata.labels["app.kubernetes.io/name"]');
+  t.equal(formatJsonPath([3, ''], '(root)'), '[3][""]');
 });
 
 t.test('keys with / and ~ are escaped per RFC 6901', async (t) => {

@@ -1,14 +1,15 @@
 import t from 'tap';
 import { checkBounds, DEFAULT_BOUNDS } from '../../src/schemas/bounds.ts';
-import { formatIssues, formatPath, issue } from '../../src/schemas/issues.ts';
+import { formatJsonPath } from '../../src/json-path.ts';
+import { formatIssues, issue } from '../../src/schemas/issues.ts';
 
 t.test('paths read like the manifest: dots, indexes, quoted odd keys', async (t) => {
-  t.equal(formatPath(['spec', 'containers', 0, 'ports', 0, 'containerPort']), 'spec.containers[0].ports[0].containerPort');
-  t.equal(formatPath(['metadata', 'labels', 'app.kubernetes.io/name']), 'metadata.labels["app.kubernetes.io/name"]');
-  t.equal(formatPath([0, 'a']), '[0].a');
-  t.equal(formatPath(['x-kubernetes-int-or-string']), 'x-kubernetes-int-or-string');
-  t.equal(formatPath(['$ref', 'with space']), '$ref["with space"]');
-  t.equal(formatPath([]), '');
+  t.equal(formatJsonPath(['spec', 'containers', 0, 'ports', 0, 'containerPort']), 'spec.containers[0].ports[0].containerPort');
+  t.equal(formatJsonPath(['metadata', 'labels', 'app.kubernetes.io/name']), 'metadata.labels["app.kubernetes.io/name"]');
+  t.equal(formatJsonPath([0, 'a']), '[0].a');
+  t.equal(formatJsonPath(['x-kubernetes-int-or-string']), 'x-kubernetes-int-or-string');
+  t.equal(formatJsonPath(['$ref', 'with space']), '$ref["with space"]');
+  t.equal(formatJsonPath([]), '');
 });
 
 t.test('formatIssues lists issues and stays within its bound', async (t) => {

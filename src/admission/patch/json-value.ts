@@ -4,7 +4,8 @@
 // error naming where it is.
 import { KadmitError } from '../../errors.ts';
 import { isPlainObject, type JsonObject } from '../../json.ts';
-import { formatDisplayPath, type PathSegment } from '../json-pointer.ts';
+import { formatJsonPath } from '../../json-path.ts';
+import type { PathSegment } from '../json-pointer.ts';
 
 // Where a walk is (for pointers and error messages) and which containers it is
 // inside (to turn a cycle into an error instead of a stack overflow).
@@ -32,7 +33,7 @@ function describeNonJson(value: unknown): string {
 }
 
 function notJson(walk: JsonWalk, what: string): KadmitError {
-  return new KadmitError('KADMIT_PATCH_NOT_JSON', `${formatDisplayPath(walk.segs)} is not JSON: ${what}`);
+  return new KadmitError('KADMIT_PATCH_NOT_JSON', `${formatJsonPath(walk.segs, '(root)')} is not JSON: ${what}`);
 }
 
 function enter(container: object, walk: JsonWalk): void {

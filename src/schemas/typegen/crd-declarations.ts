@@ -7,7 +7,7 @@
 // a CRD the API server would refuse fails here too, naming the file and path.
 import { KadmitError } from '../../errors.ts';
 import type { CrdManifest } from '../crd-compile.ts';
-import { formatPath } from '../issues.ts';
+import { formatJsonPath } from '../../json-path.ts';
 import { SchemaRegistry } from '../registry.ts';
 import { arrayOf, fieldSignature, orNull, pascal, quote } from './print.ts';
 
@@ -61,7 +61,7 @@ export function crdDeclarations(manifests: readonly CrdManifest[], command: stri
     const printer: Printer = {
       bytes: 0,
       fail(path, reason) {
-        throw new KadmitError('KADMIT_TYPES', `CRD ${crd.metadata.name} (${manifest.source}): ${formatPath(path)}: ${reason}`);
+        throw new KadmitError('KADMIT_TYPES', `CRD ${crd.metadata.name} (${manifest.source}): ${formatJsonPath(path)}: ${reason}`);
       },
     };
     const claim = (name: string, path: Path): void => {
