@@ -29,6 +29,7 @@ const ELSEWHERE: Record<string, string> = {
   'npm run typecheck': NEW_USER_PATH,
   'npx kadmit replay': NEW_USER_PATH,
   'npx kadmit serve': NEW_USER_PATH,
+  'npx kadmit serve --watch': 'test/cli/serve-watch.test.ts (a policy project served with --watch: edits under load, a broken edit, its fix)',
   'npm ci && npm test': '.ci/run, on a clean clone',
   'kubectl apply -k deploy/': 'no cluster here; test/manifests/deploy-fresh.test.ts keeps deploy/ equal to what kadmit manifests renders',
 };
