@@ -80,6 +80,26 @@ const HEAD_PATHS: Readonly<Record<string, HeadField>> = {
   'request.dryRun': 'dryRun',
 };
 const HEAD_DEPTH = 3;
+
+/** HEAD_PATHS as a tree of keys: an object's node says which of its keys lead to a head field. */
+type HeadNode = Map<string, HeadNode | HeadField>;
+
+function headTree(): HeadNode {
+  const root: HeadNode = new Map();
+  for (const [path, field] of Object.entries(HEAD_PATHS)) {
+    const keys = path.split('.');
+    let node = root;
+    for (const key of keys.slice(0, -1)) {
+      const next = node.get(key);
+      if (next instanceof Map) node = next;
+      else node.set(key, (node = new Map()));
+    }
+    node.set(keys.at(-1)!, field);
+  }
+  return root;
+}
+
+const HEAD_TREE = headTree();
 const MAX_KEY = 16;
 
 const QUOTE = 0x22;
@@ -102,6 +122,12 @@ export class JsonScanner {
   readonly #entries: Int32Array;
   /** The key each open object (up to HEAD_DEPTH) is at, for the head paths. */
   readonly #keys: string[] = [];
+  /**
+   * For each open object up to HEAD_DEPTH, its node in HEAD_TREE: undefined for
+   * one no head path goes through (request.object and everything in it), whose
+   * keys are then not even collected.
+   */
+  readonly #nodes: (HeadNode | undefined)[] = [];
   #depth = 0;
   #values = 0;
   /** Bytes before the current chunk, and the offset of the byte being looked at (for messages). */
@@ -159,7 +185,7 @@ export class JsonScanner {
         this.#stringIsKey = this.#expectKey;
         if (this.#expectKey) {
           this.#expectKey = false;
-          this.#start(this.#depth <= HEAD_DEPTH ? 'key' : undefined);
+          this.#start(this.#depth <= HEAD_DEPTH && this.#nodes[this.#depth] !== undefined ? 'key' : undefined);
         } else {
           const field = this.#headFieldHere();
           if (!this.#value()) return false;
@@ -173,7 +199,10 @@ export class JsonScanner {
         this.#isObject[this.#depth] = b === OPEN_OBJECT ? 1 : 0;
         this.#entries[this.#depth] = 0;
         this.#expectKey = b === OPEN_OBJECT;
-        if (this.#depth <= HEAD_DEPTH) this.#keys[this.#depth] = '';
+        if (this.#depth <= HEAD_DEPTH) {
+          this.#keys[this.#depth] = '';
+          this.#nodes[this.#depth] = b === OPEN_OBJECT ? this.#childNode() : undefined;
+        }
       } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
         if (this.#depth > 0) this.#depth--;
         this.#expectKey = false;
@@ -202,7 +231,19 @@ export class JsonScanner {
   /** Reads string content from `i`; returns the index after the string (or the chunk's end). */
   #readString(chunk: Uint8Array, i: number): number {
     const n = chunk.length;
-    // Short strings (keys, names) end within a few bytes: a plain loop is cheapest.
+    // Short strings (keys, names) end within a few bytes: a plain loop is cheapest,
+    // and cheaper still when nothing is collected (most strings).
+    if (this.#collected === undefined && !this.#escaped) {
+      for (const shortEnd = Math.min(n, i + 32); i < shortEnd; i++) {
+        const b = chunk[i]!;
+        if (b === QUOTE) {
+          this.#inString = false;
+          this.#endString();
+          return i + 1;
+        }
+        if (b === BACKSLASH) break; // the general loops below handle escapes
+      }
+    }
     for (const shortEnd = Math.min(n, i + 32); i < shortEnd; ) {
       const b = chunk[i++]!;
       if (this.#escaped) this.#escaped = false;
@@ -280,12 +321,15 @@ export class JsonScanner {
   /** The head field the value starting now would fill, if any. */
   #headFieldHere(): HeadField | undefined {
     if (this.#depth === 0 || this.#depth > HEAD_DEPTH) return undefined;
-    let path = '';
-    for (let d = 1; d <= this.#depth; d++) {
-      if (this.#isObject[d] !== 1) return undefined;
-      path = d === 1 ? this.#keys[1]! : `${path}.${this.#keys[d]}`;
-    }
-    return HEAD_PATHS[path];
+    const found = this.#nodes[this.#depth]?.get(this.#keys[this.#depth]!);
+    return typeof found === 'string' ? found : undefined;
+  }
+
+  /** The HEAD_TREE node of an object opening now at the current depth (already incremented). */
+  #childNode(): HeadNode | undefined {
+    if (this.#depth === 1) return HEAD_TREE;
+    const found = this.#nodes[this.#depth - 1]?.get(this.#keys[this.#depth - 1]!);
+    return found instanceof Map ? found : undefined;
   }
 
   #start(target: HeadField | 'key' | undefined): void {
@@ -306,7 +350,9 @@ export class JsonScanner {
     const bytes = this.#collected;
     this.#collected = undefined;
     this.#target = undefined;
-    return bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8');
+    if (bytes === undefined) return undefined;
+    // Keys and head values are nearly always ASCII: no Buffer to build for them.
+    return bytes.every((b) => b < 0x80) ? String.fromCharCode(...bytes) : Buffer.from(bytes).toString('utf8');
   }
 
   #fail(limit: keyof JsonLimits, what: string): false {

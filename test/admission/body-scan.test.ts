@@ -26,6 +26,11 @@ t.test('reads the head of a review, as JSON.parse would see it', async (t) => {
   t.equal(dup.apiVersion, 'admission.k8s.io/v1beta1');
 });
 
+t.test('keys named like Object.prototype members are plain keys', async (t) => {
+  const body = '{"constructor":{"uid":"no"},"toString":"no","request":{"__proto__":{"uid":"no"},"hasOwnProperty":"no","uid":"yes","kind":{"constructor":"no","kind":"Pod"}}}';
+  t.same(scanJson(bytes(body)).head, { uid: 'yes', resourceKind: 'Pod' });
+});
+
 t.test('leaves out head values that are too long or of the wrong type', async (t) => {
   const long = 'u'.repeat(MAX_HEAD_VALUE + 1);
   t.equal(scanJson(bytes(review({ uid: long }))).head.uid, undefined, 'a 254-character uid');
