@@ -8,7 +8,9 @@ import { parseOptions, USAGE } from './lib/options.ts';
 import { sharedBench } from './lib/paths.ts';
 import { cleanupAll, installCleanupHandlers } from './lib/procs.ts';
 import { printSummary, ratios, writeJson } from './lib/report.ts';
-import { SCENARIOS } from './lib/scenarios.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { baselineScenario, SCENARIOS } from './lib/scenarios.ts';
 import { judgeTargets, printTargets } from './lib/targets.ts';
 
 /** The per-review CPU a micro-benchmark's share is taken of: kadmit as shipped, else inline. */
@@ -26,9 +28,15 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const unknown = (opts.only ?? []).filter((n) => !SCENARIOS.some((s) => s.name === n));
-  if (unknown.length > 0) throw new BenchError(`--only: unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  const scenarios = opts.only ? SCENARIOS.filter((s) => opts.only!.includes(s.name)) : SCENARIOS.filter((s) => opts.sweeps || !s.sweep);
+  if (opts.baseline !== undefined && !existsSync(join(opts.baseline, 'src', 'cli', 'main.ts'))) throw new BenchError(`--baseline: ${opts.baseline} is not a kadmit checkout (no src/cli/main.ts)`);
+  // The baseline runs right after kadmit in each round, and kadmit's ratios include it.
+  const all = opts.baseline === undefined ? SCENARIOS : SCENARIOS.flatMap((s) => s.name === 'kadmit'
+    ? [{ ...s, compareTo: [...(s.compareTo ?? []), 'kadmit-baseline'] }, baselineScenario(opts.baseline!)]
+    : [s]);
+  const only = opts.only && opts.baseline !== undefined ? [...opts.only, 'kadmit-baseline'] : opts.only;
+  const unknown = (only ?? []).filter((n) => !all.some((s) => s.name === n));
+  if (unknown.length > 0) throw new BenchError(`--only: unknown scenario(s) ${unknown.join(', ')}; known: ${all.map((s) => s.name).join(', ')}`);
+  const scenarios = only ? all.filter((s) => only.includes(s.name)) : all.filter((s) => opts.sweeps || !s.sweep);
   if (!scenarios.some((s) => s.server.kind === 'kadmit')) throw new BenchError('--only must include a kadmit scenario (it creates the certificate the peers use)');
 
   sharedBench(); // fail before anything starts if the peers are missing

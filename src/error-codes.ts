@@ -178,6 +178,10 @@ export const ERROR_CODES = {
     area: 'workers', fault: 'server', surfaces: ['log', 'cli'],
     meaning: 'A review worker thread exited (out of heap, a crash, process.exit in a module): the reviews it had started fail and it is replaced.',
   },
+  KADMIT_WORKER_IDENTITY: {
+    area: 'workers', fault: 'server', surfaces: ['log', 'cli'],
+    meaning: 'A review worker loaded other webhooks than the main thread (names or order differ: a module changed on disk between the two loads, or exports differently in a worker); it is stopped before it takes work, and start-up fails if it was the first.',
+  },
   KADMIT_WORKER_REVIEW: {
     area: 'workers', fault: 'server', surfaces: ['log'],
     meaning: 'A review worker could not run a review (it expired before a worker started it, or the worker\'s pipeline failed); the failurePolicy answers.',

@@ -15,6 +15,8 @@ export interface BenchOptions {
   sweeps: boolean;
   /** Quiet time before the rested memory reading. */
   restSeconds: number;
+  /** Another checkout of kadmit to run beside this one (scenario kadmit-baseline). */
+  baseline: string | undefined;
   help: boolean;
 }
 
@@ -28,6 +30,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --no-micro     skip the micro-benchmarks after the HTTP rounds
   --no-sweeps    skip the sweeps (1 and 64 connections, 1 KB-1 MB bodies, 10 and 50 webhooks)
   --rest S       seconds without requests before the last memory reading (default 30)
+  --baseline DIR also run kadmit from the checkout in DIR (scenario kadmit-baseline): before/after in one run
   --json FILE    also write the results as JSON
   --help         show this help`;
 
@@ -54,6 +57,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         'no-micro': { type: 'boolean', default: false },
         'no-sweeps': { type: 'boolean', default: false },
         rest: { type: 'string' },
+        baseline: { type: 'string' },
         json: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -75,6 +79,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     micro: !values['no-micro'],
     sweeps: !values['no-sweeps'],
     restSeconds: positiveInt('rest', values.rest, quick ? 3 : 30),
+    baseline: values.baseline === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), values.baseline),
     help: values.help,
   };
 }

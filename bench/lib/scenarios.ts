@@ -11,7 +11,8 @@
 export type ServerCpus = '0' | '0,1';
 
 export type ServerSpec =
-  | { kind: 'kadmit'; flags: readonly string[]; cpus?: ServerCpus }
+  /** `root`: another checkout of kadmit to run (`--baseline`); absent: this one. */
+  | { kind: 'kadmit'; flags: readonly string[]; cpus?: ServerCpus; root?: string }
   | { kind: 'nodelimit'; cpus?: ServerCpus }
   | { kind: 'go'; cpus?: ServerCpus };
 
@@ -89,6 +90,21 @@ function atBodySize(label: '1k' | '100k' | '1m', bodyBytes: number): Scenario[] 
     { name: `nodelimit-${label}`, description: `nodelimit, Pod review of about ${label.toUpperCase()}B`, server: { kind: 'nodelimit' },
       path: '/', body: POD_CREATE_5K, bodyBytes, sweep: 'body size' },
   ];
+}
+
+/**
+ * `kadmit` as another checkout runs it (`--baseline DIR`): before and after a
+ * change in one run, alternated round by round like every other scenario.
+ */
+export function baselineScenario(root: string): Scenario {
+  return {
+    name: 'kadmit-baseline',
+    description: `kadmit as \`kadmit\`, from the checkout at ${root}`,
+    server: { kind: 'kadmit', flags: KADMIT_FLAGS, root },
+    path: KADMIT_PATH,
+    body: POD_CREATE_5K,
+    compareTo: ['nodelimit'],
+  };
 }
 
 export function serverCpus(spec: ServerSpec): ServerCpus {

@@ -36,7 +36,7 @@ export interface RunningServer {
 }
 
 export function serverKey(spec: ServerSpec): string {
-  const name = spec.kind === 'kadmit' ? ['kadmit', ...spec.flags].join(' ') : spec.kind;
+  const name = spec.kind === 'kadmit' ? [spec.root ?? 'kadmit', ...spec.flags].join(' ') : spec.kind;
   return `${name} @cpu ${serverCpus(spec)}`;
 }
 
@@ -64,7 +64,7 @@ function commandFor(spec: ServerSpec, port: number, opsPort: number | undefined,
   const key = join(ctx.certDir, 'tls.key');
   switch (spec.kind) {
     case 'kadmit':
-      return [process.execPath, join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'serve',
+      return [process.execPath, join(spec.root ?? REPO_ROOT, 'src', 'cli', 'main.ts'), 'serve',
         '--webhook-address', addr, '--ops-address', `127.0.0.1:${opsPort}`, '--cert-dir', ctx.certDir, ...spec.flags];
     case 'nodelimit':
       if (!ctx.shared) throw new BenchError('the nodelimit peer needs ../shared/bench');
@@ -88,7 +88,7 @@ export async function launchServer(spec: ServerSpec, index: number, ctx: ServerC
   const err = openSync(stderrFile, 'w');
   const pinned = ctx.pin ? ['taskset', '-c', serverCpus(spec), ...command] : command;
   const spawnedAt = Date.now();
-  const child = spawnTracked(pinned[0]!, pinned.slice(1), { cwd: REPO_ROOT, env: cleanEnv(), stdio: ['ignore', out, err] });
+  const child = spawnTracked(pinned[0]!, pinned.slice(1), { cwd: spec.kind === 'kadmit' ? spec.root ?? REPO_ROOT : REPO_ROOT, env: cleanEnv(), stdio: ['ignore', out, err] });
   closeSync(out);
   closeSync(err);
   child.once('error', () => {}); // reported by the readiness wait as an early exit

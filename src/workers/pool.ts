@@ -75,6 +75,8 @@ export class WorkerPool {
   readonly #replaceAfterMs: number;
   readonly #bodyBudget: number;
   readonly #webhookIndex = new Map<string, number>();
+  /** What each worker must announce it loaded: reviews go by index into this list. */
+  readonly #webhookNames: readonly string[];
   #slots: WorkerSlot[] = [];
   /** Ready, takes no work; swapped in for a blocked worker. */
   #standIn: WorkerSlot | undefined;
@@ -96,7 +98,8 @@ export class WorkerPool {
     this.#stallAfterMs = options.stallAfterMs ?? 5 * HEARTBEAT_INTERVAL_MS;
     this.#bodyBudget = options.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET;
     this.#replaceAfterMs = Math.max(this.#stallAfterMs, options.replaceAfterMs ?? 250);
-    options.webhooks.forEach((w, i) => this.#webhookIndex.set(w.name, i));
+    this.#webhookNames = options.webhooks.map((w) => w.name);
+    this.#webhookNames.forEach((name, i) => this.#webhookIndex.set(name, i));
   }
 
   /**
@@ -188,7 +191,7 @@ export class WorkerPool {
   }
 
   #spawn(): WorkerSlot {
-    const slot = new WorkerSlot(this.#options.setup, this.#options.createWorker ?? createThread, this.#options.resourceLimits);
+    const slot = new WorkerSlot(this.#options.setup, this.#options.createWorker ?? createThread, this.#options.resourceLimits, this.#webhookNames);
     slot.worker.on('message', (m: FromWorker) => this.#onMessage(slot, m));
     slot.worker.on('error', (err) => this.#options.log.error({ err }, 'review worker failed'));
     slot.worker.on('exit', (code: number) => {
@@ -209,7 +212,11 @@ export class WorkerPool {
         this.#bootFailures = 0;
         this.#flushWaiting();
       },
-      () => undefined,
+      // The first worker's failure is start()'s to report. Of the others, the exit
+      // is logged as a failed boot; a refused one's exit would not say why.
+      (err: unknown) => {
+        if (!this.#starting && err instanceof KadmitError && err.code === 'KADMIT_WORKER_IDENTITY') this.#options.log.error({ err }, 'review worker refused');
+      },
     );
     return slot;
   }

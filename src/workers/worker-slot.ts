@@ -9,6 +9,7 @@ import type { Capacity } from './scheduler.ts';
 import type { InspectableWorker } from '../observability/threads.ts';
 import type { LoopDelay } from '../observability/loop-delay.ts';
 import { FREE, HEARTBEAT, SLOT_BASE, SLOTS, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
+import { webhookListMismatch } from './identity.ts';
 
 /** What the pool needs of a thread: a Worker, or a stand-in in tests. */
 /** A real Worker also has what diagnostics read (event-loop utilisation, CPU profile, heap snapshot). */
@@ -54,7 +55,8 @@ export class WorkerSlot implements Capacity {
   #loopDelayAsks = 0;
   #quietSince: number | undefined;
 
-  constructor(setup: Omit<WorkerSetup, 'shared'>, create: CreateWorker, resourceLimits: ResourceLimits | undefined) {
+  /** `webhooks`: the names the main thread serves, in the order reviews are sent by. */
+  constructor(setup: Omit<WorkerSetup, 'shared'>, create: CreateWorker, resourceLimits: ResourceLimits | undefined, webhooks: readonly string[]) {
     const shared = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (SLOT_BASE + SLOTS));
     this.words = new Int32Array(shared);
     this.worker = create({ ...setup, shared }, resourceLimits);
@@ -68,8 +70,14 @@ export class WorkerSlot implements Capacity {
       };
       const onMessage = (m: FromWorker) => {
         if (m.type !== 'ready') return;
-        this.isReady = true;
-        settle();
+        const mismatch = webhookListMismatch(webhooks, m.webhooks);
+        if (mismatch === undefined) {
+          this.isReady = true;
+          return settle();
+        }
+        // Never ready, so never sent work; its exit is a failed boot.
+        settle(new KadmitError('KADMIT_WORKER_IDENTITY', `review worker loaded other webhooks than the main thread: ${mismatch}`));
+        void this.worker.terminate();
       };
       // A worker can also end without an error (process.exit() in a module it loads).
       const onExit = (code: number) => settle(new KadmitError('KADMIT_WORKER_EXITED', `review worker exited (code ${code}) before it was ready`));
