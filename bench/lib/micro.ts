@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './paths.ts';
 import { spawnTracked } from './procs.ts';
 
-export const MICRO_BENCHES = ['bench/signal-cost.ts', 'bench/patch-diff.ts', 'bench/schema-validate.ts', 'bench/cert-rotation-stall.ts', 'bench/startup.ts'] as const;
+export const MICRO_BENCHES = ['bench/signal-cost.ts', 'bench/patch-diff.ts', 'bench/schema-validate.ts', 'bench/cert-rotation-stall.ts', 'bench/startup.ts', 'bench/tracing-cost.ts'] as const;
 
 export interface MicroResult {
   file: string;

@@ -40,7 +40,7 @@ t.test('on: the trace is flushed to the receiver at SIGTERM', async (t) => {
   t.same(names, ['admission pod-security.kadmit.dev', 'envelope', 'handler', 'schema check'], 'every span of the review, from both threads, before the process ended');
 });
 
-for (const off of [{ OTEL_TRACES_EXPORTER: 'none' }, { OTEL_SDK_DISABLED: 'true' }]) {
+for (const off of [{ OTEL_TRACES_EXPORTER: 'none' }, { OTEL_SDK_DISABLED: 'true' }] as Record<string, string>[]) {
   t.test(`off with ${Object.entries(off)[0]!.join('=')}: nothing is sent`, async (t) => {
     const before = receiver.requests.length;
     const { stdout } = await serveOnce(t, { ...endpoint, ...off });

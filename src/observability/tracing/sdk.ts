@@ -26,6 +26,7 @@ import { resourceFromAttributes, type Resource } from '@opentelemetry/resources'
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { KADMIT_VERSION } from '../../version.ts';
+import { errorMessage } from '../../errors.ts';
 import type { SpanAttributes, SpanKindName, TraceSpan, Tracing } from './active.ts';
 import type { SamplerConfig, TraceExporterName, TracingConfig } from './config.ts';
 import type { SpanRef } from './traceparent.ts';
@@ -89,7 +90,7 @@ class SdkTracing implements Tracing {
   async flush(timeoutMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.#provider.forceFlush({ timeoutMillis: timeoutMs }).catch(() => undefined),
+      this.#provider.forceFlush({ timeoutMillis: timeoutMs }).catch((err: unknown) => diag.error(`span export failed: ${errorMessage(err)}`)),
       new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]).finally(() => clearTimeout(timer));
   }
