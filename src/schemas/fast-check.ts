@@ -11,12 +11,11 @@
 // strict); test/schemas/fast-check.test.ts runs both on real objects and on
 // mutations of them.
 import { KadmitError } from '../errors.ts';
+import { isObject } from '../json.ts';
 import type { IrLeaf, IrNode } from './ir.ts';
 import * as leaves from './leaves.ts';
 
 export type FastTest = (value: unknown) => boolean;
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const LEAF_TESTS: Readonly<Record<IrLeaf, FastTest>> = {
   string: (v) => typeof v === 'string',
@@ -31,7 +30,7 @@ const LEAF_TESTS: Readonly<Record<IrLeaf, FastTest>> = {
   intOrString: leaves.intOrString.test,
   quantity: leaves.quantity.test,
   any: () => true,
-  anyObject: isPlainObject,
+  anyObject: isObject,
 };
 
 export class FastCheckCompiler {
@@ -85,7 +84,7 @@ function arrayOf(item: FastTest): FastTest {
 
 function mapOf(value: FastTest): FastTest {
   return (v) => {
-    if (!isPlainObject(v)) return false;
+    if (!isObject(v)) return false;
     for (const key in v) if (!value(v[key])) return false;
     return true;
   };
@@ -108,7 +107,7 @@ function objectOf(node: { object: Record<string, IrNode>; required?: string[] },
   const optional = keys.map((key) => !required.has(key));
   const n = keys.length;
   return (v) => {
-    if (!isPlainObject(v)) return false;
+    if (!isObject(v)) return false;
     for (let i = 0; i < n; i++) {
       const field = v[keys[i]!];
       if (optional[i] && (field === undefined || field === null)) continue;
