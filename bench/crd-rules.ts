@@ -10,6 +10,7 @@
 //   npx node bench/crd-rules.ts
 import { readFileSync } from 'node:fs';
 import { runReview } from '../src/admission/pipeline.ts';
+import { httpAnswer } from '../src/transport/http-answer.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { parseCrdManifests } from '../src/schemas/crd.ts';
 import { SchemaRegistry } from '../src/schemas/registry.ts';
@@ -67,7 +68,7 @@ const signal = new AbortController().signal;
 async function batch(schemas: SchemaRegistry): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < BATCH; i++) {
-    const out = await runReview(webhook, body, { signal, deadline: Date.now() + 10_000, log, schemas });
+    const out = httpAnswer(await runReview(webhook, body, { signal, deadline: Date.now() + 10_000, log, schemas }));
     if (!out.body.includes('"allowed":true')) throw new Error(`not allowed: ${out.body}`);
   }
   return ((performance.now() - t0) * 1000) / BATCH;

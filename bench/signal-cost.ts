@@ -12,9 +12,10 @@
 import { readFileSync } from 'node:fs';
 import { Reviewer, type ExecutionContext, type Executor } from '../src/admission/reviewer.ts';
 import { createReviewSignal } from '../src/admission/review-signal.ts';
-import type { ReviewOutcome } from '../src/admission/reply.ts';
+import { answered, type ReviewOutcome } from '../src/model/outcome.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createMetrics } from '../src/observability/metrics.ts';
+import { httpStatus } from '../src/transport/http-answer.ts';
 import requireMemoryLimits from '../src/policies/require-memory-limits.ts';
 import { measureInlineReference } from './lib/inline-reference.ts';
 import { cleanupAll, installCleanupHandlers } from './lib/procs.ts';
@@ -30,16 +31,13 @@ const uid = (JSON.parse(bodyText) as { request: { uid: string } }).request.uid;
 const webhook = requireMemoryLimits;
 
 // The reply kadmit would send for this Pod, built once: the executor's work is not what is measured.
-const CANNED: ReviewOutcome = {
-  status: 200,
-  body: JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true } }),
-  summary: { decision: 'allowed', code: 200, uid, kind: 'Pod', namespace: 'default', operation: 'CREATE', dryRun: false },
-};
+const CANNED: ReviewOutcome = answered('admission.k8s.io/v1', { uid, allowed: true },
+  { decision: 'allowed', code: 200, uid, kind: 'Pod', namespace: 'default', operation: 'CREATE', dryRun: false });
 // async, like every real executor: a fresh promise per call.
 const execute: Executor = async () => CANNED;
 
 const metrics = createMetrics();
-const reviewer = new Reviewer({ deadlineMarginMs: 500, execute, log: createLogger('silent'), metrics });
+const reviewer = new Reviewer({ deadlineMarginMs: 500, execute, log: createLogger('silent'), metrics, httpStatus });
 // A second registry for the metrics-only measure, so its counts do not mix with the Reviewer's.
 const bare = createMetrics();
 const labels = { webhook: webhook.name };

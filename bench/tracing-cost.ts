@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { Reviewer, inlineExecutor } from '../src/admission/reviewer.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createMetrics } from '../src/observability/metrics.ts';
+import { httpStatus } from '../src/transport/http-answer.ts';
 import { activeTracing, childSpan, flushTracing, installTracing, type Tracing } from '../src/observability/tracing/active.ts';
 import { endReviewSpan, sampledParent, startReviewSpan } from '../src/observability/tracing/review-span.ts';
 import { startTracing } from '../src/observability/tracing/start.ts';
@@ -25,7 +26,7 @@ const body = new Uint8Array(readFileSync(new URL('../test/fixtures/pod-create-5k
 const webhook = requireMemoryLimits;
 const headers = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
 const log = createLogger('silent');
-const reviewer = new Reviewer({ deadlineMarginMs: 500, execute: inlineExecutor({ log }), log, metrics: createMetrics() });
+const reviewer = new Reviewer({ deadlineMarginMs: 500, execute: inlineExecutor({ log }), log, metrics: createMetrics(), httpStatus });
 const clientGone = new AbortController().signal;
 
 // Where the spans go when tracing is on: an OTLP/HTTP endpoint that reads and drops them.

@@ -7,8 +7,8 @@ import type { Webhook } from '../model/webhook.ts';
 import type { LimitProblem, ReviewHead } from './body-scan.ts';
 import { REVIEW_VERSIONS, MAX_UID_LENGTH } from './envelope.ts';
 import { failureResponse } from './failure.ts';
-import { errorBody, reviewBody, type ReviewOutcome, type ReviewSummary } from './reply.ts';
 import { formatGvk, type AdmissionResponse, type ReviewVersion } from '../model/request.ts';
+import { answered, failedByPolicy, type RefusalSummary, type ReviewOutcome } from '../model/outcome.ts';
 
 /** Why the work did not answer: a cause for the failurePolicy answer. */
 export interface Unfinished {
@@ -32,8 +32,8 @@ function answerable(head: ReviewHead): Answerable | undefined {
 }
 
 /** The log line's and metrics' view of a review, from its head. */
-export function summaryFromHead(head: ReviewHead): ReviewSummary {
-  const summary: ReviewSummary = { decision: 'invalid', code: 400 };
+export function summaryFromHead(head: ReviewHead): RefusalSummary {
+  const summary: RefusalSummary = { decision: 'invalid' };
   if (head.uid !== undefined) summary.uid = head.uid;
   if (head.version !== undefined && head.resourceKind !== undefined) summary.kind = formatGvk({ group: head.group ?? '', version: head.version, kind: head.resourceKind });
   if (head.operation !== undefined) summary.operation = head.operation;
@@ -43,39 +43,32 @@ export function summaryFromHead(head: ReviewHead): ReviewSummary {
   return summary;
 }
 
-/** The failurePolicy answer for work that did not finish; HTTP 400 when the body is no review to answer. */
+/** The failurePolicy answer for work that did not finish; a bad envelope when the body is no review to answer. */
 export function unfinishedAnswer(webhook: Webhook, head: ReviewHead, unfinished: Unfinished): ReviewOutcome {
   const review = answerable(head);
   const summary = summaryFromHead(head);
   summary.failure = unfinished.cause;
   if (review === undefined) return notAReview(summary);
   const response = failureResponse(review.uid, webhook, unfinished.problem, unfinished.code);
-  summary.decision = 'error';
-  summary.code = response.status?.code ?? 200;
-  return { status: 200, body: reviewBody(review.version, response), summary };
+  return failedByPolicy(review.version, response, { ...summary, decision: 'error', code: response.status?.code ?? 200 });
 }
 
 /**
  * A body over the JSON limits: denied with 422, like an object over the schema
- * check's bounds (a failurePolicy of Ignore must not let it through); HTTP 413
- * when the body is no review to answer.
+ * check's bounds (a failurePolicy of Ignore must not let it through); too large
+ * to answer when the body is no review.
  */
 export function overLimitAnswer(head: ReviewHead, problem: LimitProblem): ReviewOutcome {
   const review = answerable(head);
   const summary = summaryFromHead(head);
   summary.failure = 'limits';
-  if (review === undefined) {
-    summary.code = 413;
-    return { status: 413, body: errorBody('KADMIT_BODY_TOO_COMPLEX', problem.message), summary };
-  }
+  if (review === undefined) return { kind: 'too-large', problem: { code: 'KADMIT_BODY_TOO_COMPLEX', message: problem.message }, summary };
   const what = summary.kind ?? 'the object';
   const response: AdmissionResponse = { uid: review.uid, allowed: false, status: { code: 422, message: `${what} is too large to review: ${problem.message}`, reason: 'Invalid' } };
-  summary.decision = 'denied';
-  summary.code = 422;
-  return { status: 200, body: reviewBody(review.version, response), summary };
+  return answered(review.version, response, { ...summary, decision: 'denied', code: 422 });
 }
 
-function notAReview(summary: ReviewSummary): ReviewOutcome {
+function notAReview(summary: RefusalSummary): ReviewOutcome {
   const message = 'invalid AdmissionReview: no apiVersion admission.k8s.io/v1 or v1beta1 with a request.uid';
-  return { status: 400, body: errorBody('KADMIT_REVIEW_INVALID', message), summary };
+  return { kind: 'bad-envelope', problem: { code: 'KADMIT_REVIEW_INVALID', message }, summary };
 }

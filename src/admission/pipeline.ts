@@ -1,11 +1,12 @@
 // The admission pipeline, top to bottom:
 //   body bytes -> JSON -> envelope -> (schema check) -> handler -> response/patch -> bytes.
-// It knows nothing of HTTP or TLS: it takes bytes and a signal, and returns the
-// status and body to write plus a summary for the log line and metrics.
+// It knows nothing of HTTP or TLS: it takes bytes and a signal, and returns a
+// typed outcome (model/outcome.ts) with a summary for the log line and metrics.
 import type { Logger } from 'pino';
 import { decodeReview, EnvelopeError, type DecodedReview } from './envelope.ts';
 import { formatGvk, type AdmissionRequest, type AdmissionResponse, type RawObject } from '../model/request.ts';
-import { checkPatchSize, errorBody, reviewBody, MAX_DENY_MESSAGE, MAX_DENY_REASON, type ReviewOutcome, type ReviewSummary } from './reply.ts';
+import { checkPatchSize, MAX_DENY_MESSAGE, MAX_DENY_REASON } from './reply.ts';
+import { answered, failedByPolicy, type RequestProblem, type ReviewOutcome, type ReviewSummary } from '../model/outcome.ts';
 import { failureResponse, newErrorId } from './failure.ts';
 import { truncate } from '../truncate.ts';
 import { redactRequestObjects } from '../observability/redact.ts';
@@ -14,7 +15,6 @@ import { sanitizeWarnings } from './warnings.ts';
 import { checkAuditAnnotations } from './audit-annotations.ts';
 import { createPatch, encodePatch } from './patch.ts';
 import { errorMessage } from '../errors.ts';
-import type { ErrorCode } from '../error-codes.ts';
 import { checkObjects, type ObjectProblem } from './object-check.ts';
 import type { SchemaRegistry } from '../schemas/registry.ts';
 import { handlerKubeClients } from '../kube/for-handlers.ts';
@@ -43,14 +43,14 @@ export async function runReview(webhook: Webhook, body: Uint8Array, ctx: Pipelin
   try {
     json = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch (err) {
-    return endedWith(envelope, badRequest('KADMIT_BODY_NOT_JSON', `request body is not JSON: ${errorMessage(err)}`));
+    return endedWith(envelope, badEnvelope({ code: 'KADMIT_BODY_NOT_JSON', message: `request body is not JSON: ${errorMessage(err)}` }));
   }
 
   let review: DecodedReview;
   try {
     review = decodeReview(json);
   } catch (err) {
-    if (err instanceof EnvelopeError) return endedWith(envelope, badRequest(err.code, err.message, err.issues));
+    if (err instanceof EnvelopeError) return endedWith(envelope, badEnvelope({ code: err.code, message: err.message, issues: err.issues }));
     throw err;
   }
   envelope?.end();
@@ -123,7 +123,7 @@ function respond(
     if (droppedCount > 0) log.warn({ webhook: webhook.name, dropped, droppedCount }, 'dropped audit annotations: invalid keys or over the limit');
     if (Object.keys(annotations).length > 0) response.auditAnnotations = annotations;
   }
-  return { status: 200, body: reviewBody(review.version, response), summary };
+  return answered(review.version, response, summary);
 }
 
 /** The base64 patch from the raw object to the handler's, or undefined when nothing changed. */
@@ -153,7 +153,7 @@ function handlerFailed(webhook: Webhook, review: DecodedReview, summary: ReviewS
   summary.code = response.status?.code ?? 200;
   summary.errorId = errorId;
   summary.failure = 'handler-error';
-  return { status: 200, body: reviewBody(review.version, response), summary };
+  return failedByPolicy(review.version, response, summary);
 }
 
 /**
@@ -163,7 +163,7 @@ function handlerFailed(webhook: Webhook, review: DecodedReview, summary: ReviewS
 function skippedReview(review: DecodedReview, summary: ReviewSummary, reason: SkipReason): ReviewOutcome {
   summary.decision = 'skipped';
   summary.skipped = reason;
-  return { status: 200, body: reviewBody(review.version, { uid: review.request.uid, allowed: true }), summary };
+  return answered(review.version, { uid: review.request.uid, allowed: true }, summary);
 }
 
 /**
@@ -179,7 +179,7 @@ function kindNotHandled(webhook: Webhook, review: DecodedReview, summary: Review
   summary.decision = 'error';
   summary.code = response.status?.code ?? 200;
   summary.failure = 'kind-not-handled';
-  return { status: 200, body: reviewBody(review.version, response), summary };
+  return failedByPolicy(review.version, response, summary);
 }
 
 /** An object that does not fit its schema is denied with 422; the handler is not called. */
@@ -189,11 +189,11 @@ function objectRejected(review: DecodedReview, summary: ReviewSummary, problem: 
   summary.code = 422;
   summary.failure = 'schema';
   const response: AdmissionResponse = { uid: review.request.uid, allowed: false, status: { code: 422, message: problem.message, reason: 'Invalid' } };
-  return { status: 200, body: reviewBody(review.version, response), summary };
+  return answered(review.version, response, summary);
 }
 
-function badRequest(code: ErrorCode, message: string, issues?: { path: string; message: string }[]): ReviewOutcome {
-  return { status: 400, body: errorBody(code, message, issues), summary: { decision: 'invalid', code: 400, failure: code } };
+function badEnvelope(problem: RequestProblem): ReviewOutcome {
+  return { kind: 'bad-envelope', problem, summary: { decision: 'invalid', failure: problem.code } };
 }
 
 /**

@@ -1,13 +1,14 @@
 // Runs one review to an answer that is on time and written once. The work itself
 // (pipeline.ts) runs in an executor, inline or in a worker; this module owns the
 // deadline, the race against it, the failurePolicy answer when the work is late,
-// and the per-review log line and metrics.
+// and the per-review log line and metrics. It returns a typed outcome and never
+// picks an HTTP status: the transport's mapping is handed in, for the log line.
 import type { Logger } from 'pino';
 import type { Webhook } from '../model/webhook.ts';
 import { reviewBudget } from './deadline.ts';
 import { createReviewSignal, formatSeconds } from './review-signal.ts';
 import { abortKindOf, type AbortKind, type ReviewAbortedError } from './abort.ts';
-import type { ReviewOutcome } from './reply.ts';
+import type { ReviewOutcome, ReviewSummary } from '../model/outcome.ts';
 import { runReview, type PipelineContext } from './pipeline.ts';
 import { DEFAULT_JSON_LIMITS, scanJson, type JsonLimits, type ReceivedBody, type ReviewHead } from './body-scan.ts';
 import { overLimitAnswer, unfinishedAnswer, type Unfinished } from './head-answer.ts';
@@ -38,6 +39,8 @@ export interface ReviewerOptions {
   limits?: JsonLimits;
   log: Logger;
   metrics: Metrics;
+  /** The HTTP status an outcome is written with (transport/http-answer.ts): the code a refusal's log line names. */
+  httpStatus: (outcome: ReviewOutcome) => number;
 }
 
 export interface InFlightReview {
@@ -147,14 +150,15 @@ export class Reviewer {
     }
     const seconds = (performance.now() - started) / 1000;
     const abort = abortKindOf(review.signal);
-    if (span) endReviewSpan(span, webhook, outcome, abort);
+    const answer = outcome && { status: this.#options.httpStatus(outcome), summary: summaryOf(outcome, this.#options.httpStatus) };
+    if (span) endReviewSpan(span, webhook, answer, abort);
     if (abort) metrics.aborts.inc({ webhook: webhook.name, kind: abort });
-    if (outcome === undefined) {
+    if (answer === undefined) {
       log.info({ webhook: webhook.name, uid: head.uid, abort, durationMs: Math.round(seconds * 1000) }, 'review abandoned: client went away');
       metrics.reviews.inc({ webhook: webhook.name, operation: 'unknown', decision: 'abandoned' });
       return undefined;
     }
-    const s = outcome.summary;
+    const s = answer.summary;
     if (s.decision === 'error') metrics.failureAnswers.inc({ webhook: webhook.name, cause: s.failure ?? 'unknown' });
     metrics.reviews.inc({ webhook: webhook.name, operation: s.operation ?? 'unknown', decision: s.decision });
     metrics.duration.observe({ webhook: webhook.name }, seconds);
@@ -187,6 +191,11 @@ export class Reviewer {
       (err) => this.#options.log.warn({ webhook: webhook.name, abort: kind, err }, 'late handler failure discarded'),
     );
   }
+}
+
+/** The summary with its code: a refusal's is the HTTP status it is written with. */
+function summaryOf(outcome: ReviewOutcome, httpStatus: (outcome: ReviewOutcome) => number): ReviewSummary {
+  return outcome.kind === 'bad-envelope' || outcome.kind === 'too-large' ? { ...outcome.summary, code: httpStatus(outcome) } : outcome.summary;
 }
 
 /** Waits for the work or the abort, whichever is first, leaving no listener behind. */

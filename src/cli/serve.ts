@@ -15,6 +15,7 @@ import { WebhookTable } from '../webhooks/table.ts';
 import { createServePool } from './serve-pool.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { createWebhookServer, type WebhookServer } from '../transport/webhook-server.ts';
+import { httpStatus } from '../transport/http-answer.ts';
 import { MemoryGuard, shedThreshold } from '../transport/memory-guard.ts';
 import { startHeapTidy, type HeapTidy } from '../observability/heap-tidy.ts';
 import type { JsonLimits } from '../admission/body-scan.ts';
@@ -173,6 +174,7 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
     limits: jsonLimitsOf(config),
     log,
     metrics,
+    httpStatus,
   }));
   const memoryGuard = new MemoryGuard({ shedAtBytes: shedThreshold(config.memoryShedBytes) });
   const heapTidy = startHeapTidy({

@@ -3,6 +3,7 @@
 // in review workers or on this thread, with no HTTP in between.
 import type { Logger } from 'pino';
 import { Reviewer, inlineExecutor } from '../admission/reviewer.ts';
+import { httpAnswer, httpStatus } from '../transport/http-answer.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import type { SchemaRegistry } from '../schemas/registry.ts';
 import type { Answer, Sender } from './answer.ts';
@@ -26,6 +27,7 @@ export function inProcessSender(options: InProcessOptions): Sender {
     execute: options.pool?.execute ?? inlineExecutor({ log, logObjects: options.logObjects ?? false, schemas: options.schemas }),
     log,
     metrics: createMetrics(),
+    httpStatus,
   });
   // The replaying "apiserver" never goes away mid-review.
   const clientStays = new AbortController().signal;
@@ -36,7 +38,8 @@ export function inProcessSender(options: InProcessOptions): Sender {
       const outcome = await reviewer.review(webhook, body, timeout, clientStays);
       const latencyMs = performance.now() - started;
       if (outcome === undefined) return { httpStatus: 0, body: '', latencyMs, error: 'the review was abandoned' };
-      return { httpStatus: outcome.status, body: outcome.body, latencyMs };
+      const { status, body: answer } = httpAnswer(outcome);
+      return { httpStatus: status, body: answer, latencyMs };
     },
     async close() {
       reviewer.shutdown();

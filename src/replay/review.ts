@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { isObject } from '../json.ts';
 import type { Operation, RawObject, UserInfo } from '../model/request.ts';
+import { admissionReview } from '../model/outcome.ts';
 import { resourceFor, splitApiVersion } from '../schemas/resources.ts';
 
 export interface ReviewDocument {
@@ -18,7 +19,7 @@ export interface ReviewDocument {
 export function asReview(doc: Record<string, unknown>): ReviewDocument {
   if (doc.kind === 'AdmissionReview') return doc as ReviewDocument;
   const request = isObject(doc.request) ? doc.request : doc;
-  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request };
+  return admissionReview('admission.k8s.io/v1', { request });
 }
 
 /** The user the apiserver names when a fixture names none. */
@@ -93,5 +94,5 @@ export function buildShorthandReview(s: Shorthand): ReviewDocument {
     dryRun: s.dryRun ?? false,
     options,
   };
-  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request };
+  return admissionReview('admission.k8s.io/v1', { request });
 }

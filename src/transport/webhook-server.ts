@@ -8,7 +8,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { Logger } from 'pino';
 import type { Webhook } from '../model/webhook.ts';
 import type { Reviewer } from '../admission/reviewer.ts';
-import { errorBody } from '../admission/reply.ts';
+import { errorBody, httpAnswer } from './http-answer.ts';
 import { KadmitError } from '../errors.ts';
 import type { ErrorCode } from '../error-codes.ts';
 import type { JsonLimits, ReceivedBody } from '../admission/body-scan.ts';
@@ -143,7 +143,8 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
         gone.dispose(); // its listeners sit on a keep-alive socket that outlives the request
       }
       if (outcome === undefined) return reply.hijack();
-      return reply.code(outcome.status).type('application/json').send(outcome.body);
+      const answer = httpAnswer(outcome);
+      return reply.code(answer.status).type('application/json').send(answer.body);
     });
     app.route({
       method: [...METHODS_NOT_ALLOWED],
@@ -193,5 +194,5 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
 }
 
 function sendError(reply: FastifyReply<any>, status: number, code: ErrorCode, message: string): FastifyReply {
-  return reply.code(status).type('application/json').send(errorBody(code, message));
+  return reply.code(status).type('application/json').send(errorBody({ code, message }));
 }

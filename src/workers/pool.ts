@@ -9,7 +9,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import pino, { type Logger } from 'pino';
 import { KadmitError } from '../errors.ts';
 import type { Webhook } from '../model/webhook.ts';
-import type { ReviewOutcome } from '../admission/reply.ts';
+import type { ReviewOutcome } from '../model/outcome.ts';
 import type { ExecutionContext } from '../admission/reviewer.ts';
 import { abortKindOf } from '../admission/abort.ts';
 import { HEARTBEAT_INTERVAL_MS, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';

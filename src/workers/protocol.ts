@@ -1,7 +1,7 @@
 // Messages between the main thread and review workers, and the shared-memory
 // words they coordinate through. Kept tiny: the body goes in as bytes and the
 // serialised reply comes back, so each review costs one message each way.
-import type { ReviewOutcome } from '../admission/reply.ts';
+import type { ReviewOutcome } from '../model/outcome.ts';
 import type { AbortKind } from '../admission/abort.ts';
 import type { ServeConfig } from '../config/options.ts';
 import type { LoopDelay } from '../observability/loop-delay.ts';

@@ -3,7 +3,7 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { EventEmitter } from 'node:events';
 import { KadmitError } from '../errors.ts';
-import type { ReviewOutcome } from '../admission/reply.ts';
+import type { ReviewOutcome } from '../model/outcome.ts';
 import type { ExecutionContext } from '../admission/reviewer.ts';
 import type { Capacity } from './scheduler.ts';
 import type { InspectableWorker } from '../observability/threads.ts';

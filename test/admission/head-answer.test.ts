@@ -5,6 +5,7 @@ import pino from 'pino';
 import { Reviewer, type Executor } from '../../src/admission/reviewer.ts';
 import { scanJson } from '../../src/admission/body-scan.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import { httpAnswer, httpStatus } from '../../src/transport/http-answer.ts';
 import type { Webhook } from '../../src/model/webhook.ts';
 
 const webhook = { name: 'w.test.kadmit.dev', failurePolicy: 'Fail', timeoutSeconds: 10 } as Webhook;
@@ -13,9 +14,17 @@ const head = '{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview",
 // The head of a review and then no valid JSON at all: a parse would fail.
 const unparseable = new TextEncoder().encode(`${head},"object":{"spec": [1, 2,,,`);
 
+// Each review comes back as the transport writes it: status and body.
 function reviewer(execute: Executor, lines: object[] = []) {
   const log = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l)) });
-  return new Reviewer({ deadlineMarginMs: 500, execute, log, metrics: createMetrics() });
+  const r = new Reviewer({ deadlineMarginMs: 500, execute, log, metrics: createMetrics(), httpStatus });
+  return {
+    review: async (...args: Parameters<Reviewer['review']>) => {
+      const outcome = await r.review(...args);
+      return outcome && httpAnswer(outcome);
+    },
+    shutdown: () => r.shutdown(),
+  };
 }
 const stays = new AbortController().signal;
 

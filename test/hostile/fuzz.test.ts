@@ -10,6 +10,7 @@ import { Reviewer, inlineExecutor } from '../../src/admission/reviewer.ts';
 import { loadSchemaRegistry } from '../../src/admission/schemas.ts';
 import { loadWebhooks } from '../../src/webhooks/load.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import { httpAnswer, httpStatus } from '../../src/transport/http-answer.ts';
 import { judgeAnswer } from '../../src/replay/contract.ts';
 import { fixtureWebhook } from '../helpers/server.ts';
 
@@ -21,6 +22,7 @@ const reviewer = new Reviewer({
   execute: inlineExecutor({ log, logObjects: true, schemas: await loadSchemaRegistry([], { celCostLimit: 1_000_000 }) }),
   log,
   metrics: createMetrics(),
+  httpStatus,
 });
 const stays = new AbortController().signal;
 
@@ -79,7 +81,8 @@ t.test(`${RUNS} generated reviews: no throw, no 500, every 200 accepted by the a
   await fc.assert(
     fc.asyncProperty(body, timeout, fc.nat(webhooks.length - 1), async (text, timeoutParam, which) => {
       const webhook = webhooks[which]!;
-      const outcome = await reviewer.review(webhook, new TextEncoder().encode(text), timeoutParam, stays);
+      const reviewed = await reviewer.review(webhook, new TextEncoder().encode(text), timeoutParam, stays);
+      const outcome = reviewed && httpAnswer(reviewed);
       if (outcome === undefined || ![200, 400, 413].includes(outcome.status)) throw new Error(`answered ${outcome?.status}: ${outcome?.body}`);
       if (outcome.body.length > 64 * 1024) throw new Error(`an answer of ${outcome.body.length} bytes`);
       if (outcome.status !== 200) return;

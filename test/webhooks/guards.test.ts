@@ -8,6 +8,7 @@ import { allow, mutate } from '../../src/model/verdict.ts';
 import type { RawObject } from '../../src/model/request.ts';
 import { inlineExecutor, Reviewer } from '../../src/admission/reviewer.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import { httpStatus } from '../../src/transport/http-answer.ts';
 import { buildShorthandReview } from '../../src/replay/review.ts';
 import { capturedLog, pod, request, review, schemas } from './support.ts';
 
@@ -127,7 +128,7 @@ t.test('bad guards are refused where the webhook is defined', async (t) => {
 t.test('a skipped review is counted with decision "skipped" and logged at debug, not info', async (t) => {
   const { log, lines } = capturedLog();
   const metrics = createMetrics();
-  const reviewer = new Reviewer({ deadlineMarginMs: 500, execute: inlineExecutor({ log, schemas }), log, metrics });
+  const reviewer = new Reviewer({ deadlineMarginMs: 500, execute: inlineExecutor({ log, schemas }), log, metrics, httpStatus });
   const webhook = defineValidatingWebhook({ name, path: '/validate/guards', kinds: ['v1/Pod'], skip: { namespaces: ['kube-system'] }, validate: () => allow() });
   const body = new TextEncoder().encode(JSON.stringify(buildShorthandReview({ operation: 'CREATE', object: pod({}, 'kube-system') })));
   const outcome = await reviewer.review(webhook, body, '10s', new AbortController().signal);

@@ -3,7 +3,8 @@
 import { Writable } from 'node:stream';
 import type { AdmissionRequest, RawObject } from '../../src/model/request.ts';
 import { runReview } from '../../src/admission/pipeline.ts';
-import type { ReviewOutcome } from '../../src/admission/reply.ts';
+import type { ReviewOutcome } from '../../src/model/outcome.ts';
+import { httpAnswer } from '../../src/transport/http-answer.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { buildShorthandReview, type Shorthand } from '../../src/replay/review.ts';
 import { SchemaRegistry } from '../../src/schemas/registry.ts';
@@ -47,5 +48,5 @@ export interface Reviewed {
 export async function review(webhook: Webhook, shorthand: Shorthand): Promise<Reviewed> {
   const body = new TextEncoder().encode(JSON.stringify(buildShorthandReview(shorthand)));
   const outcome = await runReview(webhook, body, { signal: new AbortController().signal, deadline: Date.now() + 10_000, log: quiet, schemas });
-  return { outcome, response: (JSON.parse(outcome.body) as { response: Reviewed['response'] }).response };
+  return { outcome, response: (JSON.parse(httpAnswer(outcome).body) as { response: Reviewed['response'] }).response };
 }

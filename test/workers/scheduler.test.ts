@@ -10,7 +10,7 @@ import { SLOT_BASE, SLOTS, type ToWorker, type WorkerSetup } from '../../src/wor
 import type { Webhook } from '../../src/model/webhook.ts';
 import { workerSetup } from '../../src/workers/protocol.ts';
 import { serveConfigSchema, type ServeConfig } from '../../src/config/options.ts';
-import type { ReviewOutcome } from '../../src/admission/reply.ts';
+import type { ReviewOutcome } from '../../src/model/outcome.ts';
 
 const MB = 1024 * 1024;
 const worker = (over: Partial<Capacity> = {}): Capacity => ({ accepting: true, jobCount: 0, freeSlots: 10, bytesInFlight: 0, ...over });
