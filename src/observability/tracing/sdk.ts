@@ -82,7 +82,10 @@ class SdkTracing implements Tracing {
       isRemote: true,
       ...(parent.state !== undefined && { traceState: createTraceState(parent.state) }),
     });
-    const span = new SdkSpan(this.#tracer.startSpan(name, { kind: KINDS[kind], ...(startTime !== undefined && { startTime }) }, context));
+    // The SDK times spans by the performance clock, which drifts from Date.now(): a start given
+    // in epoch milliseconds is placed by its age, so a child never seems to start before its parent.
+    const start = startTime === undefined ? undefined : performance.timeOrigin + performance.now() - (Date.now() - startTime);
+    const span = new SdkSpan(this.#tracer.startSpan(name, { kind: KINDS[kind], ...(start !== undefined && { startTime: start }) }, context));
     if (attributes) span.set(attributes);
     return span;
   }
