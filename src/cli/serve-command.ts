@@ -13,18 +13,24 @@ import type { Webhook } from '../model/webhook.ts';
 import { checkWatchable, startServeWatch, type ServeWatch } from './serve-watch.ts';
 
 const WATCH_HELP = [
-  '',
-  'Development:',
-  '  --watch                 reload when a webhook module (or a project file it imports), the config',
-  '                          file or a CRD file changes: new reviews go to workers that loaded the new',
-  '                          code, the old workers finish theirs; a change that fails to load is logged',
-  '                          and the old code keeps serving. Needs workers (not --workers 0); listener,',
-  '                          certificate and timeout settings and new webhook paths take a restart',
-].join('\n');
+  'reload when a webhook module (or a project file it imports), the config file or a CRD file',
+  'changes: new reviews go to workers that loaded the new code, the old workers finish theirs;',
+  'a change that fails to load is logged and the old code keeps serving. For development. Needs',
+  'workers (refused with --workers 0); listener, certificate and timeout settings and new webhook',
+  'paths take a restart',
+];
+
+/** serve's help with --watch, in the column of the other flags' help. */
+function helpWithWatch(): string {
+  const help = serveHelp();
+  const column = /^ {2}--help +/m.exec(help)?.[0].length ?? 0;
+  const watch = WATCH_HELP.map((line, i) => (i === 0 ? '  --watch'.padEnd(column) : ' '.repeat(column)) + line);
+  return `${help}\n\nDevelopment:\n${watch.join('\n')}`;
+}
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${serveHelp()}\n${WATCH_HELP}\n`);
+    process.stdout.write(`${helpWithWatch()}\n`);
     return 0;
   }
   const watch = argv.includes('--watch');
@@ -40,7 +46,12 @@ export async function run(argv: string[]): Promise<number> {
   let warm: WarmWorkers | undefined;
   if (watch && server.pools) {
     // A reload's pool is made of workers started ahead: it serves as soon as the policy modules load.
-    warm = new WarmWorkers({ count: config.workers + 1, resourceLimits: workerResourceLimits(config), fallback: createThread });
+    warm = new WarmWorkers({
+      count: config.workers + 1,
+      resourceLimits: workerResourceLimits(config),
+      fallback: createThread,
+      loaded: (count) => log.info({ workers: count }, '--watch: workers started ahead are ready; the next reload only loads the policy modules'),
+    });
     warm.refill();
     const createPool = (c: ServeConfig, webhooks: readonly Webhook[]) => createServePool(c, webhooks, server.metrics, log, warm!.createWorker);
     const reloadOnce = createReloader({ config, loadConfig, createPool, target: { webhooks: server.webhooks, pools: server.pools }, log });

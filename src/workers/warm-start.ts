@@ -10,6 +10,12 @@ import type { WorkerSetup } from './protocol.ts';
 
 /** The workerData of a worker started ahead: its setup comes as the first message. */
 export const AWAIT_SETUP = 'kadmit:await-setup';
+/**
+ * Posted by a worker started ahead once kadmit's modules are loaded. A pool that
+ * took the worker before then gets it too, and drops it like any message without
+ * a review id.
+ */
+const LOADED = 'kadmit:loaded';
 
 interface SetupMessage {
   type: 'setup';
@@ -19,6 +25,7 @@ interface SetupMessage {
 /** In a worker: its setup, from workerData or (started ahead) the first message. */
 export async function setupOfThisWorker(data: unknown, port: MessagePort): Promise<WorkerSetup> {
   if (data !== AWAIT_SETUP) return data as WorkerSetup;
+  port.postMessage({ type: LOADED });
   const [message] = (await once(port, 'message')) as [SetupMessage];
   return message.setup;
 }
@@ -29,6 +36,8 @@ export interface WarmWorkersOptions {
   resourceLimits: ResourceLimits | undefined;
   /** Makes the thread to use when none is waiting (or their limits differ). */
   fallback: CreateWorker;
+  /** Told when all `count` workers wait with kadmit's modules loaded (after each refill). */
+  loaded?(count: number): void;
 }
 
 /** Keeps `count` workers started ahead; `createWorker` hands them out to a pool. */
@@ -36,6 +45,8 @@ export class WarmWorkers {
   readonly #options: WarmWorkersOptions;
   readonly #waiting: Worker[] = [];
   readonly #forget = new Map<Worker, () => void>();
+  /** Waiting workers still loading kadmit's modules. */
+  readonly #loading = new Set<Worker>();
   #closed = false;
 
   constructor(options: WarmWorkersOptions) {
@@ -70,15 +81,28 @@ export class WarmWorkers {
     const drop = () => {
       const i = this.#waiting.indexOf(worker);
       if (i >= 0) this.#waiting.splice(i, 1);
-      this.#forget.delete(worker);
+      this.#forget.get(worker)?.();
+    };
+    const onMessage = (m: { type?: unknown } | undefined) => {
+      if (m?.type !== LOADED) return;
+      this.#loading.delete(worker);
+      this.#tellIfAllLoaded();
     };
     worker.on('error', drop);
     worker.on('exit', drop);
+    worker.on('message', onMessage);
     this.#forget.set(worker, () => {
       worker.off('error', drop);
       worker.off('exit', drop);
+      worker.off('message', onMessage);
       this.#forget.delete(worker);
+      this.#loading.delete(worker);
     });
+    this.#loading.add(worker);
     this.#waiting.push(worker);
+  }
+
+  #tellIfAllLoaded(): void {
+    if (this.#loading.size === 0 && this.#waiting.length === this.#options.count && !this.#closed) this.#options.loaded?.(this.#waiting.length);
   }
 }

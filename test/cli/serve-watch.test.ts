@@ -2,15 +2,16 @@
 // send reviews without a pause while the policy's helper module is rewritten. Every
 // review is answered 200 with a valid AdmissionReview by the old or the new code
 // (never by failurePolicy), no connection is dropped, and the verdicts flip within
-// 2 s of the write. A broken save keeps the old code serving and logs the file
-// and the problem; fixing it reloads.
+// 2 s of the write. A broken save (code or config) keeps the old code serving and
+// logs the file and the problem; fixing it reloads.
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Socket } from 'node:net';
-import { startCli, finished, waitForLog } from '../helpers/process.ts';
+import { runCli, startCli, finished, waitForLog } from '../helpers/process.ts';
+import { fixtureWebhook } from '../helpers/server.ts';
 import { review } from '../helpers/https-client.ts';
 
 const KADMIT = pathToFileURL(new URL('../../src/index.ts', import.meta.url).pathname).href;
@@ -58,11 +59,13 @@ function verdictOf(status: number | undefined, text: string, uid: string): strin
 }
 
 t.test('serve --watch: a policy edit under load flips the verdicts within 2 s, nothing fails or drops; a broken edit keeps the old code', async (t) => {
+  const testStarted = performance.now();
   const dir = t.testdir({ 'kadmit.yaml': 'webhooks: [./policy.ts]\n', 'policy.ts': POLICY, 'decide.ts': decide('allow()') });
-  const child = startCli(['serve', '--watch', '--workers', '2', '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', join(dir, 'certs'), '--drain-delay-ms', '0'], { cwd: dir });
+  const child = startCli(['serve', '--watch', '--workers', '1', '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', join(dir, 'certs'), '--drain-delay-ms', '0'], { cwd: dir });
   t.teardown(() => child.kill('SIGKILL'));
   const exited = finished(child);
   const watching = waitForLog(child, (l) => /--watch is on/.test(l.msg));
+  const warm = waitForLog(child, (l) => /workers started ahead are ready/.test(l.msg), 30_000);
   const serving = await waitForLog(child, (l) => l.msg === 'kadmit serving');
   t.match((await watching).files, [join(dir, 'policy.ts'), join(dir, 'decide.ts'), join(dir, 'kadmit.yaml')], 'watches the module, what it imports from the project, and the config');
   const port: number = serving.webhook.port;
@@ -85,6 +88,8 @@ t.test('serve --watch: a policy edit under load flips the verdicts within 2 s, n
   };
 
   await waitUntil(() => answers.length >= 100, 'the first answers');
+  await warm;
+  t.comment(`${Math.round(performance.now() - testStarted)} ms: serving, workers started ahead ready`);
   const reloaded = waitForLog(child, (l) => /^reloaded/.test(l.msg));
   const writtenAt = Date.now();
   writeFileSync(join(dir, 'decide.ts'), decide("deny('v2')"));
@@ -106,6 +111,7 @@ t.test('serve --watch: a policy edit under load flips the verdicts within 2 s, n
   t.ok(lastOld - writtenAt < FLIP_WITHIN_MS, `the last old verdict within ${FLIP_WITHIN_MS} ms of the write (${lastOld - writtenAt} ms)`);
   t.same(answers.filter((a) => a.sentAt > firstNew && a.verdict !== 'v2').length, 0, 'once the new code answered, every review sent after got the new verdict');
 
+  t.comment(`${Math.round(performance.now() - testStarted)} ms: flip checked`);
   const failed = waitForLog(child, (l) => /^reload failed/.test(l.msg));
   writeFileSync(join(dir, 'decide.ts'), 'export const decide = () => {{;\n');
   const failure = await failed;
@@ -119,8 +125,27 @@ t.test('serve --watch: a policy edit under load flips the verdicts within 2 s, n
   await fixed;
   t.equal((await send(port, ca, agent, 'after-fix')).verdict, 'v3', 'the fixed code answers');
 
+  const badConfig = waitForLog(child, (l) => /^reload failed/.test(l.msg));
+  writeFileSync(join(dir, 'kadmit.yaml'), 'webhooks: [./policy.ts]\ncelCostLimit: lots\n');
+  t.match((await badConfig).problem, /kadmit\.yaml: celCostLimit/, 'an invalid config file: named with the setting');
+  const moved = waitForLog(child, (l) => /^reload failed/.test(l.msg));
+  writeFileSync(join(dir, 'kadmit.yaml'), 'webhooks: [./policy.ts]\n');
+  writeFileSync(join(dir, 'policy.ts'), POLICY.replace("path: '/watched'", "path: '/moved'"));
+  t.match((await moved).problem, /new webhook path\(s\) \/moved: .*restart/, 'a path not served at start takes a restart');
+  t.equal((await send(port, ca, agent, 'after-refused')).verdict, 'v3', 'the last code that loaded still answers');
+
   agent.destroy();
   child.kill('SIGTERM');
   const result = await exited;
   t.equal(result.code, 0, result.stderr);
+});
+
+t.test('--watch is refused where it cannot work, before anything starts', async (t) => {
+  const dir = t.testdir({});
+  const noWorkers = await runCli(['serve', '--watch', '--workers', '0', '--webhook', fixtureWebhook('misbehaving')], { cwd: dir });
+  t.equal(noWorkers.code, 2);
+  t.match(noWorkers.stderr, /--watch needs review workers/);
+  const builtinsOnly = await runCli(['serve', '--watch'], { cwd: dir });
+  t.equal(builtinsOnly.code, 2);
+  t.match(builtinsOnly.stderr, /--watch: nothing to watch/);
 });
