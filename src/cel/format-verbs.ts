@@ -1,10 +1,11 @@
 // `"...".format([args])` from cel-go's strings extension: %s, %d, %f, %e, %b,
 // %o, %x, %X and %%, with an optional precision for %f and %e.
+import { isObject } from '../json.ts';
 import { celError } from './errors.ts';
 import { celTypeName } from './values.ts';
 
 function isMapLike(v: unknown): v is Record<string, unknown> | Map<unknown, unknown> {
-  return v instanceof Map || (typeof v === 'object' && v !== null && !Array.isArray(v) && [Object.prototype, null].includes(Object.getPrototypeOf(v)));
+  return v instanceof Map || (isObject(v) && [Object.prototype, null].includes(Object.getPrototypeOf(v)));
 }
 
 function formatDouble(v: number): string {

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { errorMessage, UsageError } from '../errors.ts';
+import { isObject } from '../json.ts';
 import { SERVE_OPTIONS } from './options.ts';
 import { isModulePath, moduleIdentity } from '../webhooks/module-spec.ts';
 
@@ -96,7 +97,7 @@ export function readConfigFile(path: string): ConfigFile {
     settings.webhooks = settings.webhooks.map((s) => (typeof s === 'string' && isModulePath(s) ? fromFile(base, s) : s));
   }
   const policySettings = settings.settings;
-  if (typeof policySettings === 'object' && policySettings !== null && !Array.isArray(policySettings)) {
+  if (isObject(policySettings)) {
     settings.settings = Object.fromEntries(Object.entries(policySettings).map(([spec, value]) => [isModulePath(spec) ? fromFile(base, spec) : spec, value]));
   }
   return { path, settings, written, project };

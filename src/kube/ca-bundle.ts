@@ -2,6 +2,7 @@
 // Validating/MutatingWebhookConfigurations, and a CRD's conversion webhook.
 // Writes touch only those fields, with a JSON patch whose `test` ops make a
 // concurrent change fail cleanly (KADMIT_KUBE_CONFLICT) instead of clobbering it.
+import { isObject } from '../json.ts';
 import { kubeCall, type Kube, type KubeRequestOptions } from './kube.ts';
 import { getJson, listObjects, type KubeObject } from './raw.ts';
 import { Reflector, type ReflectorOptions } from './reflector.ts';
@@ -50,7 +51,7 @@ export interface JsonPatchOp {
 type Loose = Record<string, unknown> | undefined;
 
 function obj(v: unknown): Loose {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return isObject(v) ? v : undefined;
 }
 
 function str(v: unknown): string | undefined {

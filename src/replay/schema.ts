@@ -5,9 +5,10 @@ import { z } from 'zod';
 import { OPERATIONS } from '../model/request.ts';
 import { parseGoDuration } from '../admission/deadline.ts';
 import { labelsSchema } from '../labels.ts';
+import { isObject } from '../json.ts';
 
 const plainObject = z.custom<Record<string, unknown>>(
-  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  isObject,
   { message: 'expected a mapping' },
 );
 const objectOrNull = z.union([plainObject, z.null()], { message: 'expected a mapping or null' });

@@ -8,6 +8,7 @@
 // - enum lists are open by default (see README: a newer server may send new values).
 import * as z from 'zod';
 import { KadmitError } from '../errors.ts';
+import { isObject } from '../json.ts';
 import type { IrLeaf, IrNode } from './ir.ts';
 import * as leaves from './leaves.ts';
 import type { Leaf } from './leaves.ts';
@@ -24,7 +25,7 @@ export function leafSchema(leaf: Leaf): Schema {
 }
 
 const objectLeaf: Leaf = {
-  test: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  test: isObject,
   expected: () => 'object',
   accepts: ['object'],
 };

@@ -13,6 +13,7 @@ import { MAX_NESTED_ISSUES, anyObject, leafSchema, mapOf, pushNested } from './b
 import type { Schema } from './builders.ts';
 import { FORMATS } from './formats.ts';
 import { formatJsonPath } from '../json-path.ts';
+import { isObject } from '../json.ts';
 import { int64, isInt64, jsonTypeOf } from './leaves.ts';
 import type { JsonTypeName, Leaf } from './leaves.ts';
 
@@ -43,16 +44,12 @@ const NOT_NESTED = [
   'x-kubernetes-list-map-keys', 'x-kubernetes-list-type', 'x-kubernetes-map-type', 'x-kubernetes-validations',
 ];
 
-function isNode(v: unknown): v is Node {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function isIntOrStringAnyOf(v: unknown): boolean {
   return (
     Array.isArray(v) &&
     v.length === 2 &&
-    isNode(v[0]) && Object.keys(v[0]).length === 1 && v[0]['type'] === 'integer' &&
-    isNode(v[1]) && Object.keys(v[1]).length === 1 && v[1]['type'] === 'string'
+    isObject(v[0]) && Object.keys(v[0]).length === 1 && v[0]['type'] === 'integer' &&
+    isObject(v[1]) && Object.keys(v[1]).length === 1 && v[1]['type'] === 'string'
   );
 }
 
@@ -62,7 +59,7 @@ export function compileCrdSchema(root: unknown, path: readonly PropertyKey[], ct
 }
 
 function compileNode(raw: unknown, path: readonly PropertyKey[], level: Level, ctx: CrdSchemaContext, skipAnyOf = false): Schema {
-  if (!isNode(raw)) return ctx.invalid(path, 'must be a schema object');
+  if (!isObject(raw)) return ctx.invalid(path, 'must be a schema object');
   const node = raw;
   checkStructure(node, path, level, ctx);
   const embedded = level === 'root' || node['x-kubernetes-embedded-resource'] === true;
@@ -91,7 +88,7 @@ function checkStructure(node: Node, path: readonly PropertyKey[], level: Level, 
     for (const key of NOT_NESTED) {
       if (Object.hasOwn(node, key)) ctx.invalid([...path, key], 'must be undefined to be structural (inside allOf, anyOf, oneOf or not)');
     }
-    if (isNode(node['properties']) && Object.hasOwn(node['properties'], 'metadata')) ctx.invalid([...path, 'properties', 'metadata'], 'must not be specified in a nested context');
+    if (isObject(node['properties']) && Object.hasOwn(node['properties'], 'metadata')) ctx.invalid([...path, 'properties', 'metadata'], 'must not be specified in a nested context');
   } else if (type === undefined && !intOrString && !preserve) {
     ctx.invalid([...path, 'type'], level === 'root' ? 'must not be empty at the root' : `must not be empty for specified ${level === 'item' ? 'array items' : 'object fields'}`);
   }
@@ -99,15 +96,15 @@ function checkStructure(node: Node, path: readonly PropertyKey[], level: Level, 
   if (intOrString && preserve) ctx.invalid([...path, 'x-kubernetes-preserve-unknown-fields'], 'must be false if x-kubernetes-int-or-string is true');
   if (intOrString && embedded) ctx.invalid([...path, 'x-kubernetes-embedded-resource'], 'must be false if x-kubernetes-int-or-string is true');
   if (embedded && type !== 'object') ctx.invalid([...path, 'type'], 'must be object if x-kubernetes-embedded-resource is true');
-  if (embedded && !preserve && !isNode(node['properties'])) ctx.invalid([...path, 'properties'], 'must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields');
+  if (embedded && !preserve && !isObject(node['properties'])) ctx.invalid([...path, 'properties'], 'must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields');
   const ap = node['additionalProperties'];
   if (ap !== undefined) {
     if (level === 'root') ctx.invalid([...path, 'additionalProperties'], 'must not be used at the root');
     if (embedded) ctx.invalid([...path, 'additionalProperties'], 'must not be used if x-kubernetes-embedded-resource is set');
-    if (isNode(node['properties']) && Object.keys(node['properties']).length > 0 && ap !== true) {
+    if (isObject(node['properties']) && Object.keys(node['properties']).length > 0 && ap !== true) {
       ctx.invalid([...path, 'additionalProperties'], 'additionalProperties and properties are mutual exclusive');
     }
-    if (typeof ap !== 'boolean' && !isNode(ap)) ctx.invalid([...path, 'additionalProperties'], 'must be a boolean or a schema object');
+    if (typeof ap !== 'boolean' && !isObject(ap)) ctx.invalid([...path, 'additionalProperties'], 'must be a boolean or a schema object');
   }
   if (Array.isArray(node['items'])) ctx.invalid([...path, 'items'], 'items must be a schema object and not an array');
   if (type === 'array' && node['items'] === undefined) ctx.invalid([...path, 'items'], 'must be specified');
@@ -143,19 +140,19 @@ function baseSchema(node: Node, path: readonly PropertyKey[], level: Level, ctx:
     default:
       // No type: preserve-unknown-fields, or a value validation inside a junctor.
       // Properties, items and required then apply only to values of that shape.
-      return level === 'nested' || isNode(node['properties']) || node['items'] !== undefined ? shapeIfMatching(node, path, ctx, level === 'nested' ? 'nested' : 'field') : z.unknown();
+      return level === 'nested' || isObject(node['properties']) || node['items'] !== undefined ? shapeIfMatching(node, path, ctx, level === 'nested' ? 'nested' : 'field') : z.unknown();
   }
 }
 
 // Fields the API server prunes a null from before validating it (an optional,
 // non-nullable field, or a map value) accept null here; a required field does not.
 function objectSchema(node: Node, path: readonly PropertyKey[], ctx: CrdSchemaContext, embedded: boolean): Schema {
-  const props = isNode(node['properties']) ? node['properties'] : undefined;
+  const props = isObject(node['properties']) ? node['properties'] : undefined;
   const ap = node['additionalProperties'];
   const required = requiredList(node, path, ctx);
   let schema: Schema;
   if (props === undefined) {
-    schema = isNode(ap) ? mapOf(orNull(compileNode(ap, [...path, 'additionalProperties'], 'field', ctx))) : anyObject;
+    schema = isObject(ap) ? mapOf(orNull(compileNode(ap, [...path, 'additionalProperties'], 'field', ctx))) : anyObject;
   } else {
     const shape: Record<string, Schema> = {};
     for (const [key, sub] of Object.entries(props)) {
@@ -174,7 +171,7 @@ function objectSchema(node: Node, path: readonly PropertyKey[], ctx: CrdSchemaCo
 function requiredCheck(required: readonly string[]): Check {
   return (payload) => {
     const v = payload.value;
-    if (!isNode(v)) return;
+    if (!isObject(v)) return;
     for (const key of required) if (v[key] === undefined) payload.issues.push(customIssue(present, undefined, [key]));
   };
 }
@@ -193,14 +190,14 @@ function requiredList(node: Node, path: readonly PropertyKey[], ctx: CrdSchemaCo
 // An untyped node with properties/items: check them only when the value is an
 // object/array (JSON Schema semantics for value validations).
 function shapeIfMatching(node: Node, path: readonly PropertyKey[], ctx: CrdSchemaContext, childLevel: Level): Schema {
-  const props = isNode(node['properties']) ? node['properties'] : {};
+  const props = isObject(node['properties']) ? node['properties'] : {};
   const fields = Object.entries(props).map(([k, v]) => [k, compileNode(v, [...path, 'properties', k], childLevel, ctx)] as const);
   const items = node['items'] === undefined ? undefined : compileNode(node['items'], [...path, 'items'], childLevel === 'nested' ? 'nested' : 'item', ctx);
   const required = requiredList(node, path, ctx);
   const missing = requiredCheck(required);
   return z.unknown().check((payload) => {
     const v = payload.value;
-    if (isNode(v)) {
+    if (isObject(v)) {
       missing(payload);
       for (const [k, s] of fields) if (v[k] !== undefined && v[k] !== null) pushNested(payload, s, v[k], [k]);
     } else if (Array.isArray(v) && items !== undefined) {
@@ -308,7 +305,7 @@ function valueChecks(node: Node, path: readonly PropertyKey[], ctx: CrdSchemaCon
 // Order-independent JSON for enum comparison (enum entries may be objects).
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (isNode(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
   return JSON.stringify(v) ?? 'undefined';
 }
 
@@ -321,7 +318,7 @@ function junctorChecks(node: Node, path: readonly PropertyKey[], ctx: CrdSchemaC
     if (!Array.isArray(v)) return ctx.invalid([...path, key], 'must be a list of schemas');
     return v.map((branch, i) => {
       // int-or-string is spelled anyOf: [{type: integer}, {type: string}], possibly as allOf[0].
-      const skip = intOrString && key === 'allOf' && i === 0 && isNode(branch) && isIntOrStringAnyOf(branch['anyOf']);
+      const skip = intOrString && key === 'allOf' && i === 0 && isObject(branch) && isIntOrStringAnyOf(branch['anyOf']);
       return compileNode(branch, [...path, key, i], 'nested', ctx, skip);
     });
   };
@@ -349,7 +346,7 @@ function embeddedResourceCheck(objectMeta: Schema, metadataRules: Schema | undef
   const nonEmpty: Leaf = { test: (v) => typeof v === 'string' && v !== '', expected: () => 'non-empty string', accepts: ['string'] };
   return (payload) => {
     const v = payload.value;
-    if (!isNode(v)) return;
+    if (!isObject(v)) return;
     for (const key of ['apiVersion', 'kind']) {
       if (!nonEmpty.test(v[key])) payload.issues.push(customIssue(nonEmpty, v[key], [key]));
     }
@@ -362,13 +359,13 @@ function embeddedResourceCheck(objectMeta: Schema, metadataRules: Schema | undef
 
 // At the root, metadata may only restrict name and generateName.
 function rootMetadataSchema(root: Node, path: readonly PropertyKey[], ctx: CrdSchemaContext): Schema | undefined {
-  const props = isNode(root['properties']) ? root['properties'] : undefined;
+  const props = isObject(root['properties']) ? root['properties'] : undefined;
   const meta = props?.['metadata'];
   if (meta === undefined) return undefined;
   const where = [...path, 'properties', 'metadata'];
-  if (!isNode(meta)) return ctx.invalid(where, 'must be a schema object');
+  if (!isObject(meta)) return ctx.invalid(where, 'must be a schema object');
   if (meta['type'] !== 'object') ctx.invalid([...where, 'type'], 'must be object');
-  const metaProps = isNode(meta['properties']) ? meta['properties'] : {};
+  const metaProps = isObject(meta['properties']) ? meta['properties'] : {};
   const extra = Object.keys(meta).filter((k) => k !== 'type' && k !== 'properties' && k !== 'description');
   const extraProps = Object.keys(metaProps).filter((k) => k !== 'name' && k !== 'generateName');
   if (extra.length > 0 || extraProps.length > 0) ctx.invalid(where, 'must not specify anything other than name and generateName, but metadata is implicitly specified');

@@ -4,6 +4,7 @@
 // is only what the rule layer adds (x-kubernetes-validations, list-map keys).
 // Rules sit on the structural spine only: crd-schema.ts refuses them inside
 // allOf/anyOf/oneOf/not, as it does every extension there.
+import { isObject } from '../json.ts';
 
 type Raw = Record<string, unknown>;
 
@@ -38,17 +39,13 @@ export interface StructuralNode {
 
 export type Invalid = (path: readonly PropertyKey[], reason: string) => never;
 
-function isRaw(v: unknown): v is Raw {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function readRules(node: Raw, at: readonly PropertyKey[], invalid: Invalid): RawRule[] {
   const v = node['x-kubernetes-validations'];
   if (v === undefined) return [];
   if (!Array.isArray(v)) return invalid([...at, 'x-kubernetes-validations'], 'must be a list of rules');
   return v.map((r, i) => {
     const where = [...at, 'x-kubernetes-validations', i];
-    if (!isRaw(r) || typeof r['rule'] !== 'string') return invalid([...where, 'rule'], 'Required value');
+    if (!isObject(r) || typeof r['rule'] !== 'string') return invalid([...where, 'rule'], 'Required value');
     for (const key of ['message', 'messageExpression', 'reason', 'fieldPath'] as const) {
       if (r[key] !== undefined && typeof r[key] !== 'string') invalid([...where, key], 'must be a string');
     }
@@ -72,7 +69,7 @@ function mapType(node: Raw, at: readonly PropertyKey[], invalid: Invalid): Struc
 }
 
 export function readStructural(raw: unknown, at: readonly PropertyKey[], invalid: Invalid): StructuralNode {
-  const node = isRaw(raw) ? raw : {};
+  const node = isObject(raw) ? raw : {};
   const out: StructuralNode = {
     type: typeof node['type'] === 'string' ? node['type'] : '',
     nullable: node['nullable'] === true,
@@ -84,11 +81,11 @@ export function readStructural(raw: unknown, at: readonly PropertyKey[], invalid
   };
   if (typeof node['format'] === 'string') out.format = node['format'];
   if (node['default'] !== undefined) out.default = node['default'];
-  if (isRaw(node['properties'])) {
+  if (isObject(node['properties'])) {
     out.properties = new Map(Object.entries(node['properties']).map(([k, v]) => [k, readStructural(v, [...at, 'properties', k], invalid)]));
   }
-  if (isRaw(node['additionalProperties'])) out.additionalProperties = readStructural(node['additionalProperties'], [...at, 'additionalProperties'], invalid);
-  if (isRaw(node['items'])) out.items = readStructural(node['items'], [...at, 'items'], invalid);
+  if (isObject(node['additionalProperties'])) out.additionalProperties = readStructural(node['additionalProperties'], [...at, 'additionalProperties'], invalid);
+  if (isObject(node['items'])) out.items = readStructural(node['items'], [...at, 'items'], invalid);
   const lt = listType(node, at, invalid);
   if (lt !== undefined) out.listType = lt;
   const mt = mapType(node, at, invalid);
@@ -105,7 +102,7 @@ function listMapKeys(node: Raw, s: StructuralNode, at: readonly PropertyKey[], i
   const where = [...at, 'x-kubernetes-list-map-keys'];
   if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string')) return invalid(where, 'must not be empty if x-kubernetes-list-type is map');
   if (new Set(keys).size !== keys.length) invalid(where, 'must not contain duplicate keys');
-  const items = isRaw(node['items']) ? node['items'] : {};
+  const items = isObject(node['items']) ? node['items'] : {};
   if (s.items?.type !== 'object') invalid([...at, 'items', 'type'], 'must be object if parent array\'s x-kubernetes-list-type is map');
   const required = Array.isArray(items['required']) ? items['required'] : [];
   keys.forEach((k, i) => {

@@ -8,6 +8,7 @@
 import { KadmitError } from '../../errors.ts';
 import type { CrdManifest } from '../crd-compile.ts';
 import { formatJsonPath } from '../../json-path.ts';
+import { isObject } from '../../json.ts';
 import { SchemaRegistry } from '../registry.ts';
 import { arrayOf, fieldSignature, orNull, pascal, quote } from './print.ts';
 
@@ -94,10 +95,6 @@ export function crdDeclarations(manifests: readonly CrdManifest[], command: stri
   return text;
 }
 
-function isNode(v: unknown): v is Node {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** A schema node's type. The CRD is structural (checked), so `type` says the shape. */
 function typeOf(node: Node, at: At, p: Printer): string {
   if (at.depth > MAX_SCHEMA_DEPTH) p.fail(at.path, `schema nested deeper than ${MAX_SCHEMA_DEPTH} levels`);
@@ -118,7 +115,7 @@ function baseType(node: Node, at: At, p: Printer): string {
       return values?.length ? values.map((v) => String(v)).join(' | ') : 'boolean';
     case 'array':
       // Items print at the array's indentation: `Array<{` opens on the field's line.
-      return arrayOf(isNode(node['items']) ? typeOf(node['items'], { ...at, path: [...at.path, 'items'], depth: at.depth + 1 }, p) : 'unknown');
+      return arrayOf(isObject(node['items']) ? typeOf(node['items'], { ...at, path: [...at.path, 'items'], depth: at.depth + 1 }, p) : 'unknown');
     case 'object':
       return objectType(node, at, node['x-kubernetes-embedded-resource'] === true, p);
     default:
@@ -133,11 +130,11 @@ function objectType(node: Node, at: At, embedded: boolean, p: Printer): string {
   const { path } = at;
   const indent = '  '.repeat(at.indent + 1);
   const child = (key: PropertyKey[]): At => ({ path: [...path, ...key], depth: at.depth + 1, indent: at.indent + 1 });
-  const props = isNode(node['properties']) ? node['properties'] : undefined;
+  const props = isObject(node['properties']) ? node['properties'] : undefined;
   const ap = node['additionalProperties'];
   const preserve = node['x-kubernetes-preserve-unknown-fields'] === true || ap === true;
   if (props === undefined && !embedded) {
-    return isNode(ap) ? `{ [key: string]: ${orNull(typeOf(ap, child(['additionalProperties']), p))} }` : '{ [key: string]: unknown }';
+    return isObject(ap) ? `{ [key: string]: ${orNull(typeOf(ap, child(['additionalProperties']), p))} }` : '{ [key: string]: unknown }';
   }
   const required = Array.isArray(node['required']) ? (node['required'] as string[]) : [];
   const lines: string[] = [];
@@ -147,7 +144,7 @@ function objectType(node: Node, at: At, embedded: boolean, p: Printer): string {
   }
   for (const [key, sub] of Object.entries(props ?? {})) {
     if (embedded && (key === 'apiVersion' || key === 'kind' || key === 'metadata')) continue;
-    if (!isNode(sub)) p.fail([...path, 'properties', key], 'must be a schema object');
+    if (!isObject(sub)) p.fail([...path, 'properties', key], 'must be a schema object');
     const description = sub['description'];
     if (typeof description === 'string') lines.push(...docComment(description, indent));
     lines.push(`${indent}${fieldSignature(key, typeOf(sub, child(['properties', key]), p), !required.includes(key))}`);
