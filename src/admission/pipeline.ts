@@ -19,6 +19,7 @@ import { checkObjects, type ObjectProblem } from './object-check.ts';
 import type { SchemaRegistry } from '../schemas/registry.ts';
 import { handlerKubeClients } from '../kube/for-handlers.ts';
 import { childSpan, endFailed, endedWith } from '../observability/tracing/active.ts';
+import { kubeRequestSpans } from '../observability/tracing/kube-spans.ts';
 import type { SpanRef } from '../observability/tracing/traceparent.ts';
 import type { SkipReason, Webhook } from '../model/webhook.ts';
 import { skipReason } from '../webhooks/guards.ts';
@@ -66,7 +67,7 @@ export async function runReview(webhook: Webhook, body: Uint8Array, ctx: Pipelin
   checking?.end();
   if (problem) return objectRejected(review, summary, problem, ctx.log);
   const handlerSpan = childSpan(ctx.trace, 'handler');
-  const handlerContext = { signal: ctx.signal, deadline: ctx.deadline, log: reviewLog(ctx.log, webhook, summary), request: review.request, kube: () => handlerKubeClients(ctx.signal, handlerSpan?.ref) };
+  const handlerContext = { signal: ctx.signal, deadline: ctx.deadline, log: reviewLog(ctx.log, webhook, summary), request: review.request, kube: () => handlerKubeClients(ctx.signal, kubeRequestSpans(handlerSpan?.ref)) };
   // Redacted by the request's kind too: a Secret is a Secret whatever its own `kind` field says.
   if (ctx.logObjects) ctx.log.debug({ uid: review.request.uid, ...redactRequestObjects(review.request) }, 'review objects');
   let verdict: MutationVerdict;

@@ -25,7 +25,6 @@ import {
 } from '@kubernetes/client-node';
 import { KubeApiError, KubeErrorCode } from './errors.ts';
 import { sharedDispatcherAuth } from './shared-dispatcher.ts';
-import type { SendAround } from '../observability/tracing/kube-spans.ts';
 
 export const USER_AGENT = 'kadmit';
 
@@ -39,7 +38,10 @@ export interface KubeClients {
   readonly custom: CustomObjectsApi;
 }
 
-/** `around`, when given, wraps each request as it is sent (tracing: one span per request). */
+/** Wraps the sending of one request (tracing: a span per request); `send` is called once, its answer or failure passed on. */
+export type SendAround = <R extends { httpStatusCode: number }>(method: string, url: string, send: () => Promise<R>) => Promise<R>;
+
+/** `around`, when given, wraps each request as it is sent. */
 export function signalHttpLibrary(signal: AbortSignal, around?: SendAround): HttpLibrary {
   const inner = new IsomorphicFetchHttpLibrary();
   return wrapHttpLibrary({

@@ -5,8 +5,7 @@
 // that call the API pay for it.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeClients } from './client.ts';
-import { kubeRequestSpans } from '../observability/tracing/kube-spans.ts';
-import type { SpanRef } from '../observability/tracing/traceparent.ts';
+import type { SendAround } from './client.ts';
 
 let kubeConfig: Promise<KubeConfig> | undefined;
 
@@ -16,9 +15,9 @@ export function preloadKubeClients(): Promise<unknown> {
   return Promise.all([kubeConfig, import('./client.ts')]);
 }
 
-/** Clients bound to the review's signal; with `trace` (a traced review's handler span) each request is a span. */
-export async function handlerKubeClients(signal: AbortSignal, trace?: SpanRef): Promise<KubeClients> {
+/** Clients bound to the review's signal; `around` wraps each request (a traced review: a span per request). */
+export async function handlerKubeClients(signal: AbortSignal, around?: SendAround): Promise<KubeClients> {
   kubeConfig ??= import('./config.ts').then((m) => m.loadKubeConfig());
   const [kc, { kubeClientFor }] = await Promise.all([kubeConfig, import('./client.ts')]);
-  return kubeClientFor(kc, signal, kubeRequestSpans(trace));
+  return kubeClientFor(kc, signal, around);
 }

@@ -3,6 +3,7 @@
 // "list pods", "patch deployments/scale").
 import { activeTracing, endWhenSettled, type SpanAttributes } from './active.ts';
 import type { SpanRef } from './traceparent.ts';
+import type { SendAround } from '../../kube/client.ts';
 
 export interface KubeRequest {
   verb: string;
@@ -12,9 +13,6 @@ export interface KubeRequest {
   name?: string;
   subresource?: string;
 }
-
-/** Wraps the sending of one request: `send` is called once, its answer or failure passed on. */
-export type SendAround = <R extends { httpStatusCode: number }>(method: string, url: string, send: () => Promise<R>) => Promise<R>;
 
 const MAX_PATH = 2048;
 const MAX_SEGMENT = 253;
