@@ -11,7 +11,7 @@ interface SweepRow {
   peers: readonly string[];
 }
 
-const SWEEPS: readonly { title: string; rows: readonly SweepRow[] }[] = [
+const SWEEPS: readonly { title: string; rows: readonly SweepRow[]; showSize?: boolean }[] = [
   {
     title: 'connections (5 KB review)',
     rows: [
@@ -22,6 +22,7 @@ const SWEEPS: readonly { title: string; rows: readonly SweepRow[] }[] = [
   },
   {
     title: 'body size (16 connections)',
+    showSize: true,
     rows: [
       { label: '1 KB', kadmit: 'kadmit-1k', peers: ['nodelimit-1k'] },
       { label: '5 KB', kadmit: 'kadmit', peers: ['nodelimit'] },
@@ -56,7 +57,7 @@ export function printSweeps(results: readonly ScenarioResult[]): void {
       const k = byName.get(row.kadmit);
       const vs = row.peers.map((p) => byName.get(p)).filter((p) => p?.median && k?.median)
         .map((p) => `cpu ${fmtRatio(k!.median!.cpuUsPerReview / p!.median!.cpuUsPerReview)} p99 ${fmtRatio(k!.median!.p99Ms / p!.median!.p99Ms)} of ${p!.name}`);
-      const size = k?.bodyBytes === undefined ? '' : ` (${(k.bodyBytes / 1024).toFixed(1)} KiB)`;
+      const size = !sweep.showSize || k?.bodyBytes === undefined ? '' : ` (${(k.bodyBytes / 1024).toFixed(1)} KiB)`;
       console.log(`  ${`${row.label}${size}`.padEnd(20)} ${cell(k)}${vs.length ? `   ${vs.join(', ')}` : ''}`);
       for (const p of row.peers) if (byName.get(p)?.median) console.log(`  ${''.padEnd(20)} ${cell(byName.get(p))}`);
     }
