@@ -32,4 +32,4 @@ export { ReviewAbortedError, type AbortKind } from './admission/abort.ts';
 export { KadmitError } from './errors.ts';
 export type { ErrorCode } from './error-codes.ts';
 export type { AdmissionRequest, GroupVersionKind, GroupVersionResource, Operation, RawObject, UserInfo } from './model/request.ts';
-export type { KubeClients } from './kube/client.ts';
+export type { KubeClients } from './model/webhook.ts';

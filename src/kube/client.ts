@@ -25,18 +25,9 @@ import {
 } from '@kubernetes/client-node';
 import { KubeApiError, KubeErrorCode } from './errors.ts';
 import { sharedDispatcherAuth } from './shared-dispatcher.ts';
+import type { KubeClients } from '../model/webhook.ts';
 
 export const USER_AGENT = 'kadmit';
-
-export interface KubeClients {
-  readonly signal: AbortSignal;
-  readonly core: CoreV1Api;
-  readonly admission: AdmissionregistrationV1Api;
-  readonly apiextensions: ApiextensionsV1Api;
-  readonly coordination: CoordinationV1Api;
-  readonly events: EventsV1Api;
-  readonly custom: CustomObjectsApi;
-}
 
 /** Wraps the sending of one request (tracing: a span per request); `send` is called once, its answer or failure passed on. */
 export type SendAround = <R extends { httpStatusCode: number }>(method: string, url: string, send: () => Promise<R>) => Promise<R>;

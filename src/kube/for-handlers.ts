@@ -4,7 +4,7 @@
 // thread, on first use: client-node costs a second to import, so only handlers
 // that call the API pay for it.
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeClients } from './client.ts';
+import type { KubeClients } from '../model/webhook.ts';
 import type { SendAround } from './client.ts';
 
 let kubeConfig: Promise<KubeConfig> | undefined;

@@ -1,7 +1,8 @@
 // kadmit's Kubernetes API access: configuration, signal-bound clients for
 // handlers, conditional Secret access, caBundle targets, watches, events, retry.
 export { loadKubeConfig, type LoadKubeConfigOptions } from './config.ts';
-export { kubeClientFor, signalConfiguration, type KubeClients } from './client.ts';
+export { kubeClientFor, signalConfiguration } from './client.ts';
+export type { KubeClients } from '../model/webhook.ts';
 export { closeKubeConnections } from './shared-dispatcher.ts';
 export { createKube, kubeCall, type Kube, type KubeRequestOptions } from './kube.ts';
 export { KubeApiError, KubeErrorCode, isKubeError, toKubeError } from './errors.ts';

@@ -3,7 +3,8 @@
 // kubeCall runs one API call under all three and maps its failure.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { linkSignals } from './abort.ts';
-import { kubeClientFor, type KubeClients } from './client.ts';
+import { kubeClientFor } from './client.ts';
+import type { KubeClients } from '../model/webhook.ts';
 import { KubeApiError, KubeErrorCode, toKubeError } from './errors.ts';
 
 export interface Kube {

@@ -3,9 +3,15 @@
 // resolved, checked webhook that the pipeline runs. The functions that check a
 // definition and build a Webhook are in src/webhooks/define.ts.
 import type { Logger } from 'pino';
-// Type-only: a handler's context offers Kubernetes clients, and a webhook with
-// kinds is typed by the kinds' object types.
-import type { KubeClients } from '../kube/client.ts';
+import type {
+  AdmissionregistrationV1Api,
+  ApiextensionsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  EventsV1Api,
+} from '@kubernetes/client-node';
+// Type-only: a webhook with kinds is typed by the kinds' object types.
 import type { KindKey, KindObject } from '../schemas/types.ts';
 import type { AdmissionRequest, Operation, RawObject } from './request.ts';
 import type { MutationVerdict, Verdict } from './verdict.ts';
@@ -35,6 +41,17 @@ export interface Rule {
   apiVersions: readonly string[];
   resources: readonly string[];
   scope?: Scope;
+}
+
+/** The Kubernetes API clients a handler's `kube()` gives (src/kube/client.ts builds them). */
+export interface KubeClients {
+  readonly signal: AbortSignal;
+  readonly core: CoreV1Api;
+  readonly admission: AdmissionregistrationV1Api;
+  readonly apiextensions: ApiextensionsV1Api;
+  readonly coordination: CoordinationV1Api;
+  readonly events: EventsV1Api;
+  readonly custom: CustomObjectsApi;
 }
 
 export interface ReviewContext {
