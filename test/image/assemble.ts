@@ -2,18 +2,18 @@
 // build stage, which is kadmit's packed tarball installed with production
 // dependencies only (npm install --omit=dev). Files are copied by npm, never
 // linked, so a dependency missing from production cannot be found through the checkout.
-import { chmodSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCopy, readDockerfile } from './dockerfile.ts';
-import { installKadmit, packKadmit } from '../helpers/package.ts';
+import { sharedPackage } from '../helpers/shared-package.ts';
 
-/** Builds the layout under `app` (packing in `work`); throws if the Dockerfile copies something else. */
-export async function assembleRuntime(app: string, work: string): Promise<string[]> {
+/** Builds the layout under `app`; throws if the Dockerfile copies something else. */
+export async function assembleRuntime(app: string): Promise<string[]> {
   const { stages } = readDockerfile();
   const sources = stages.at(-1)!.instructions.filter((i) => i.keyword === 'COPY').flatMap((i) => parseCopy(i).sources);
   if (sources.join() !== '/app') throw new Error(`the image copies ${sources.join(', ')}; teach test/image/assemble.ts to lay it out`);
-  const { tarball } = await packKadmit(work);
-  await installKadmit(tarball, app);
+  // A copy: the caller makes it read-only. verbatimSymlinks keeps node_modules/.bin links inside the copy.
+  cpSync((await sharedPackage()).app, app, { recursive: true, verbatimSymlinks: true });
   return sources;
 }
 

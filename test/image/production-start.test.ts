@@ -31,7 +31,7 @@ t.teardown(() => {
 });
 
 const started = Date.now();
-const sources = await assembleRuntime(app, join(tmp, 'pack'));
+const sources = await assembleRuntime(app);
 t.comment(`runtime assembled in ${Date.now() - started} ms: ${sources.join(', ')}`);
 // What a policy project's Dockerfile adds: its kadmit.yaml and its compiled policies.
 const project = join(tmp, 'project');

@@ -5,10 +5,11 @@
 // A second `kadmit init demo` changes nothing and fails, naming the files.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installKadmit, must, npm, packKadmit, run, userEnv, type Packed } from '../helpers/package.ts';
+import { must, npm, run, userEnv } from '../helpers/package.ts';
+import { sharedPackage, type SharedPackage } from '../helpers/shared-package.ts';
 import { finished, waitForLog } from '../helpers/process.ts';
 import { parseAllDocuments } from 'yaml';
 
@@ -23,11 +24,13 @@ const timed = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
   return result;
 };
 
-const packed: Packed = await timed('pack', () => packKadmit(tmp));
+// The tarball and its `npm install` are shared with test/image (built once per source tree).
+const packed: SharedPackage = await timed('pack and npm install <tarball> (or reuse them)', () => sharedPackage());
 t.comment(`tarball: ${packed.files.length} files, ${(packed.size / 1024).toFixed(0)} KiB`);
 // All set-up before the first subtest: tap ends the file's root test once its queue is empty.
+// A copy of the install, as `npm install <tarball>` left it: init writes demo/ next to it.
 const home = join(tmp, 'home');
-await timed('npm install <tarball>', () => installKadmit(packed.tarball, home));
+cpSync(packed.app, home, { recursive: true, verbatimSymlinks: true });
 
 t.test('the tarball holds compiled JavaScript, declarations and the templates, and no tests, fixtures or certs', async (t) => {
   const outside = packed.files.filter((f) => !/^(bin|dist|templates|examples\/crds|docs)\/|^(package\.json|README\.md|LICENSE)$/.test(f));
