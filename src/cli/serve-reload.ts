@@ -9,7 +9,7 @@ import type { WebhookTable } from '../webhooks/table.ts';
 import type { PoolGenerations } from '../workers/generations.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import type { Webhook } from '../model/webhook.ts';
-import type { ServeConfig } from '../config/options.ts';
+import { SERVE_OPTIONS, type ServeConfig } from '../config/options.ts';
 import type { ResolvedServeConfig } from '../config/load.ts';
 import { UsageError, errorMessage } from '../errors.ts';
 
@@ -70,10 +70,10 @@ export function createReloader(options: ReloaderOptions): Reload {
   };
 }
 
-/** Settings that differ and are not reloaded. */
-function restartOnly(before: ServeConfig, after: ServeConfig): string[] {
+/** Settings that differ and are not reloaded (the project-only settings are not serve's). */
+export function restartOnly(before: ServeConfig, after: ServeConfig): string[] {
   const reloaded = new Set<string>(RELOADED_KEYS);
-  return (Object.keys(after) as (keyof ServeConfig)[])
+  return SERVE_OPTIONS.map((o) => o.key)
     .filter((key) => !reloaded.has(key) && JSON.stringify(before[key]) !== JSON.stringify(after[key]));
 }
 
