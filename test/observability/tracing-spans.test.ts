@@ -3,7 +3,8 @@
 import t from 'tap';
 import { describeKubeRequest } from '../../src/observability/tracing/kube-spans.ts';
 import { checkWireSpans, MAX_SPANS_PER_MESSAGE, type WireSpan } from '../../src/observability/tracing/wire-spans.ts';
-import { childSpan, installTracing, type Tracing } from '../../src/observability/tracing/active.ts';
+import { childSpan, installTracing, type SpanAttributes, type Tracing } from '../../src/observability/tracing/active.ts';
+import { endReviewSpan, startReviewSpan } from '../../src/observability/tracing/review-span.ts';
 
 const API = 'https://10.0.0.1:6443';
 
@@ -77,4 +78,53 @@ t.test('with tracing off or an untraced review, no span is started', async (t) =
   t.equal(childSpan(undefined, 'untraced'), undefined, 'no parent: the review is not traced');
   t.ok(childSpan(parent, 'traced'));
   t.same(started, ['traced']);
+});
+
+/** A Tracing that records what the review path asks of it. */
+function recorder() {
+  const spans: { name: string; kind: string; parent: unknown; attributes: SpanAttributes; failed?: string; ended: boolean; startTime?: number }[] = [];
+  const tracing: Tracing = {
+    start(name, kind, parent, attributes, startTime) {
+      const span = { name, kind, parent, attributes: { ...attributes }, ended: false, startTime } as (typeof spans)[number];
+      spans.push(span);
+      return {
+        ref: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '1111111111111111', flags: 1 },
+        set: (a) => Object.assign(span.attributes, a),
+        fail: (d) => (span.failed = d),
+        end: () => (span.ended = true),
+      };
+    },
+    flush: async () => undefined,
+  };
+  return { spans, tracing };
+}
+
+t.test('the review span: its parent from the headers, and how the review was answered', async (t) => {
+  const { spans, tracing } = recorder();
+  installTracing(tracing);
+  t.teardown(() => installTracing(undefined));
+  const webhook = { name: 'w.example.com', path: '/w', failurePolicy: 'Ignore' };
+  const summary = { decision: 'error', code: 200, uid: 'u', kind: 'Pod', namespace: 'ns', operation: 'CREATE', failure: 'handler-error' };
+
+  const span = startReviewSpan(webhook, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'a=1' }, 1_700_000_000_000)!;
+  endReviewSpan(span, webhook, { status: 200, summary }, undefined);
+  t.match(spans[0], { name: 'admission w.example.com', kind: 'server', parent: { spanId: '00f067aa0ba902b7', state: 'a=1' }, startTime: 1_700_000_000_000, ended: true });
+  t.match(spans[0]!.attributes, { 'kadmit.review.outcome': 'error', 'kadmit.review.allowed': true, 'kadmit.review.failure': 'handler-error', 'kadmit.review.namespace': 'ns' }, 'failurePolicy Ignore: allowed');
+  t.match(spans[0]!.failed, /failurePolicy Ignore: handler-error/);
+
+  endReviewSpan(startReviewSpan(webhook, { traceparent: 'garbage' }, 0)!, { ...webhook, failurePolicy: 'Fail' }, { status: 200, summary }, 'deadline-exceeded');
+  t.equal(spans[1]!.parent, undefined, 'a malformed header: a root span');
+  t.equal(spans[1]!.attributes['kadmit.review.allowed'], false, 'failurePolicy Fail: denied');
+
+  endReviewSpan(startReviewSpan(webhook, undefined, 0)!, webhook, { status: 200, summary: { ...summary, decision: 'denied', failure: undefined } }, undefined);
+  t.equal(spans[2]!.attributes['kadmit.review.allowed'], false);
+  t.equal(spans[2]!.failed, undefined, 'a deny is not an error');
+
+  endReviewSpan(startReviewSpan(webhook, undefined, 0)!, webhook, { status: 400, summary: { decision: 'invalid', code: 400, failure: 'KADMIT_BODY_NOT_JSON' } }, undefined);
+  t.notOk('kadmit.review.allowed' in spans[3]!.attributes && spans[3]!.attributes['kadmit.review.allowed'] !== undefined, 'no verdict for a refused request');
+  t.match(spans[3]!.failed, /HTTP 400: KADMIT_BODY_NOT_JSON/);
+
+  endReviewSpan(startReviewSpan(webhook, undefined, 0)!, webhook, undefined, 'client-disconnected');
+  t.match(spans[4], { attributes: { 'kadmit.review.outcome': 'abandoned', 'kadmit.review.abort': 'client-disconnected' }, ended: true });
+  t.ok(spans[4]!.failed);
 });
