@@ -6,18 +6,9 @@
 import type { Webhook } from '../model/webhook.ts';
 import type { LimitProblem, ReviewHead } from './body-scan.ts';
 import { REVIEW_VERSIONS, MAX_UID_LENGTH } from './envelope.ts';
-import { failureResponse } from './failure.ts';
+import { failedOutcome, type Unfinished } from './failure.ts';
 import { formatGvk, type AdmissionResponse, type ReviewVersion } from '../model/request.ts';
-import { answered, failedByPolicy, type RefusalSummary, type ReviewOutcome } from '../model/outcome.ts';
-
-/** Why the work did not answer: a cause for the failurePolicy answer. */
-export interface Unfinished {
-  /** The metric and log cause: deadline-exceeded, shutdown, executor-error. */
-  cause: string;
-  /** `did not decide within 1.5s`, following `webhook "<name>" `. */
-  problem: string;
-  code: number;
-}
+import { answered, type RefusalSummary, type ReviewOutcome } from '../model/outcome.ts';
 
 interface Answerable {
   version: ReviewVersion;
@@ -47,10 +38,8 @@ export function summaryFromHead(head: ReviewHead): RefusalSummary {
 export function unfinishedAnswer(webhook: Webhook, head: ReviewHead, unfinished: Unfinished): ReviewOutcome {
   const review = answerable(head);
   const summary = summaryFromHead(head);
-  summary.failure = unfinished.cause;
-  if (review === undefined) return notAReview(summary);
-  const response = failureResponse(review.uid, webhook, unfinished.problem, unfinished.code);
-  return failedByPolicy(review.version, response, { ...summary, decision: 'error', code: response.status?.code ?? 200 });
+  if (review === undefined) return notAReview({ ...summary, failure: unfinished.cause, ...(unfinished.errorId !== undefined && { errorId: unfinished.errorId }) });
+  return failedOutcome(webhook, review, summary, unfinished);
 }
 
 /**

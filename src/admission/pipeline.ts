@@ -4,10 +4,10 @@
 // typed outcome (model/outcome.ts) with a summary for the log line and metrics.
 import type { Logger } from 'pino';
 import { decodeReview, EnvelopeError, type DecodedReview } from './envelope.ts';
-import { formatGvk, type AdmissionRequest, type AdmissionResponse, type RawObject } from '../model/request.ts';
+import { formatGvk, type AdmissionRequest, type AdmissionResponse, type RawObject, type ReviewVersion } from '../model/request.ts';
 import { checkPatchSize, MAX_DENY_MESSAGE, MAX_DENY_REASON } from './reply.ts';
-import { answered, failedByPolicy, type RequestProblem, type ReviewOutcome, type ReviewSummary } from '../model/outcome.ts';
-import { failureResponse, newErrorId } from './failure.ts';
+import { answered, type RequestProblem, type ReviewOutcome, type ReviewSummary } from '../model/outcome.ts';
+import { failedOutcome, internalError } from './failure.ts';
 import { truncate } from '../truncate.ts';
 import { redactRequestObjects } from '../observability/redact.ts';
 import { sanitizeLogFields } from '../observability/log-fields.ts';
@@ -147,14 +147,8 @@ function assertVerdict(verdict: unknown): asserts verdict is MutationVerdict {
 }
 
 function handlerFailed(webhook: Webhook, review: DecodedReview, summary: ReviewSummary, err: unknown, log: Logger): ReviewOutcome {
-  const errorId = newErrorId();
-  log.error({ webhook: webhook.name, uid: review.request.uid, errorId, err }, 'webhook handler failed');
-  const response = failureResponse(review.request.uid, webhook, `failed with an internal error (error id ${errorId})`);
-  summary.decision = 'error';
-  summary.code = response.status?.code ?? 200;
-  summary.errorId = errorId;
-  summary.failure = 'handler-error';
-  return failedByPolicy(review.version, response, summary);
+  const unfinished = internalError(log, 'webhook handler failed', { webhook: webhook.name, uid: review.request.uid }, err, 'handler-error');
+  return failedOutcome(webhook, answerTo(review), summary, unfinished);
 }
 
 /**
@@ -176,11 +170,11 @@ function kindNotHandled(webhook: Webhook, review: DecodedReview, summary: Review
   const kind = formatGvk(review.request.kind);
   log.warn({ webhook: webhook.name, uid: review.request.uid, kind, kinds: webhook.kinds }, 'review of a kind the webhook does not handle');
   const problem = `does not handle ${kind} (it handles ${webhook.kinds?.join(', ')}): its rules send more than its kinds [KADMIT_KIND_NOT_HANDLED]`;
-  const response = failureResponse(review.request.uid, webhook, problem);
-  summary.decision = 'error';
-  summary.code = response.status?.code ?? 200;
-  summary.failure = 'kind-not-handled';
-  return failedByPolicy(review.version, response, summary);
+  return failedOutcome(webhook, answerTo(review), summary, { cause: 'kind-not-handled', problem, code: 500 });
+}
+
+function answerTo(review: DecodedReview): { version: ReviewVersion; uid: string } {
+  return { version: review.version, uid: review.request.uid };
 }
 
 /** An object that does not fit its schema is denied with 422; the handler is not called. */

@@ -11,8 +11,8 @@ import { abortKindOf, type AbortKind, type ReviewAbortedError } from './abort.ts
 import type { ReviewOutcome, ReviewSummary } from '../model/outcome.ts';
 import { runReview, type PipelineContext } from './pipeline.ts';
 import { DEFAULT_JSON_LIMITS, scanJson, type JsonLimits, type ReceivedBody, type ReviewHead } from './body-scan.ts';
-import { overLimitAnswer, unfinishedAnswer, type Unfinished } from './head-answer.ts';
-import { newErrorId } from './failure.ts';
+import { overLimitAnswer, unfinishedAnswer } from './head-answer.ts';
+import { internalError, type Unfinished } from './failure.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { endReviewSpan, sampledParent, startReviewSpan } from '../observability/tracing/review-span.ts';
 import type { SpanRef } from '../observability/tracing/traceparent.ts';
@@ -177,11 +177,7 @@ export class Reviewer {
   }
 
   #executorFailed(webhook: Webhook, head: ReviewHead, err: unknown): ReviewOutcome {
-    const errorId = newErrorId();
-    this.#options.log.error({ webhook: webhook.name, uid: head.uid, errorId, err }, 'review executor failed');
-    const outcome = unfinishedAnswer(webhook, head, { cause: 'executor-error', problem: `failed with an internal error (error id ${errorId})`, code: 500 });
-    outcome.summary.errorId = errorId;
-    return outcome;
+    return unfinishedAnswer(webhook, head, internalError(this.#options.log, 'review executor failed', { webhook: webhook.name, uid: head.uid }, err, 'executor-error'));
   }
 
   #discardLate(work: Promise<ReviewOutcome>, webhook: Webhook, kind: AbortKind): void {
