@@ -28,6 +28,9 @@ function helpWithWatch(): string {
   return `${help}\n\nDevelopment:\n${watch.join('\n')}`;
 }
 
+/** After a reload, when the workers it used up are started again. */
+const REFILL_AFTER_MS = 1_000;
+
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${helpWithWatch()}\n`);
@@ -55,7 +58,8 @@ export async function run(argv: string[]): Promise<number> {
     warm.refill();
     const createPool = (c: ServeConfig, webhooks: readonly Webhook[]) => createServePool(c, webhooks, server.metrics, log, warm!.createWorker);
     const reloadOnce = createReloader({ config, loadConfig, createPool, target: { webhooks: server.webhooks, pools: server.pools }, log });
-    const reload: Reload = (changed) => reloadOnce(changed).finally(() => warm!.refill());
+    // Refilled a little later: starting threads competes with the new workers' first (cold) reviews.
+    const reload: Reload = (changed) => reloadOnce(changed).finally(() => setTimeout(() => warm!.refill(), REFILL_AFTER_MS).unref());
     watcher = startServeWatch({ config, loadConfig, reload, log });
   }
   return new Promise<number>((resolve) => {

@@ -1,8 +1,9 @@
 // `kadmit serve --watch`: watches what the server loaded (the webhook modules and
 // the project files they import, the config file, CRD files) and reloads on a
 // change. One reload at a time: a change during a reload makes one more after it.
-// After a reload the watched set is worked out again (a module may import a new
-// helper).
+// After each reload the watched set is worked out again (a module may import a
+// new helper): a file beside those watched counts from then on, and a new
+// directory is watched anew.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +38,6 @@ export interface ServeWatchOptions {
   loadConfig(): ResolvedServeConfig;
   reload: Reload;
   log: Logger;
-  debounceMs?: number;
 }
 
 /** Refuses --watch where it cannot work; the files it would watch otherwise. */
@@ -63,13 +63,17 @@ export function startServeWatch(options: ServeWatchOptions): ServeWatch {
       paths: files,
       runAtStart: false,
       signal,
-      ...(options.debounceMs !== undefined && { debounceMs: options.debounceMs }),
+      accepts: (file) => files.includes(file),
+      // Worked out again after a failed reload too: the save that failed may import a new file, whose fix must be seen.
       run: async (changed) => {
-        if (!(await options.reload(changed)) || stopped) return;
+        await options.reload(changed);
+        if (stopped) return;
         const next = nextFiles();
         if (next === undefined || sameFiles(next, files)) return;
+        const newDirectory = !sameFiles(directoriesOf(next), directoriesOf(files));
         files = next;
-        log.info({ files: files.length }, 'watching a changed set of files');
+        log.info({ files }, 'watching a changed set of files');
+        if (!newDirectory) return;
         controller.abort();
         controller = new AbortController();
         watchNow();
@@ -80,7 +84,7 @@ export function startServeWatch(options: ServeWatchOptions): ServeWatch {
     try {
       return watchedFiles(options.loadConfig());
     } catch {
-      return undefined; // the reload that just succeeded read the same files; a later save shows any problem
+      return undefined; // an invalid config file: the reload logged it, and it is watched already
     }
   };
 
@@ -93,6 +97,10 @@ export function startServeWatch(options: ServeWatchOptions): ServeWatch {
       await watching;
     },
   };
+}
+
+function directoriesOf(files: readonly string[]): string[] {
+  return [...new Set(files.map((f) => dirname(f)))];
 }
 
 function sameFiles(a: readonly string[], b: readonly string[]): boolean {

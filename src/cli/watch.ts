@@ -12,6 +12,12 @@ export interface WatchOptions {
   companions?(file: string): string[];
   /** Ignore changes to files for which this returns false (directories only). */
   relevant?(file: string): boolean;
+  /**
+   * Whether a change to a file beside a watched file counts (default: it is one
+   * of the files given, or a companion). Asked at each change, so the caller can
+   * change its set of files without a gap while their directories stay the same.
+   */
+  accepts?(file: string): boolean;
   debounceMs?: number;
   /** Run once before any change (replay's first run); default true. */
   runAtStart?: boolean;
@@ -66,7 +72,7 @@ export function watchAndRun(options: WatchOptions): Promise<void> {
     const w = watch(dir, { recursive: names === 'all' }, (_event, name) => {
       if (name === null) return;
       const file = join(dir, name.toString());
-      if (names === 'all' ? (options.relevant?.(file) ?? true) : names.has(basename(file))) onChange(file);
+      if (names === 'all' ? (options.relevant?.(file) ?? true) : (options.accepts?.(file) ?? names.has(basename(file)))) onChange(file);
     });
     watchers.push(w);
   }

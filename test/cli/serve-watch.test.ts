@@ -134,6 +134,16 @@ t.test('serve --watch: a policy edit under load flips the verdicts within 2 s, n
   t.match((await moved).problem, /new webhook path\(s\) \/moved: .*restart/, 'a path not served at start takes a restart');
   t.equal((await send(port, ca, agent, 'after-refused')).verdict, 'v3', 'the last code that loaded still answers');
 
+  // A failed save that imports a new file: that file is watched from then on, so fixing it reloads.
+  const newImport = waitForLog(child, (l) => /^reload failed/.test(l.msg));
+  writeFileSync(join(dir, 'extra.ts'), 'export const extra = ;\n');
+  writeFileSync(join(dir, 'policy.ts'), `import { extra } from './extra.ts';\n${POLICY.replace('validate: () => decide()', 'validate: () => extra')}`);
+  t.match((await newImport).problem, join(dir, 'extra.ts'));
+  const extraFixed = waitForLog(child, (l) => /^reloaded/.test(l.msg));
+  writeFileSync(join(dir, 'extra.ts'), decide("deny('v4')").replace('export const decide = () =>', 'export const extra ='));
+  await extraFixed;
+  t.equal((await send(port, ca, agent, 'after-extra')).verdict, 'v4', 'fixing the new file reloads');
+
   agent.destroy();
   child.kill('SIGTERM');
   const result = await exited;
