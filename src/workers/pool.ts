@@ -15,6 +15,7 @@ import { abortKindOf } from '../admission/abort.ts';
 import { HEARTBEAT_INTERVAL_MS, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
 import { WorkerSlot, createThread, type CreateWorker, type Job } from './worker-slot.ts';
 import { WaitingLine, pickWorker } from './scheduler.ts';
+import { watchdogTick, type WatchdogHost, type WatchdogTimes } from './watchdog.ts';
 import { workerThread, type DiagnosableThread, type InspectableWorker } from '../observability/threads.ts';
 import { activeTracing } from '../observability/tracing/active.ts';
 
@@ -62,7 +63,6 @@ export interface PoolStats {
 const WATCHDOG_INTERVAL_MS = 20;
 const MB = 1024 * 1024;
 const DEFAULT_BODY_BUDGET = 8 * MB;
-const PARSE_ALLOWANCE_MS_PER_MB = 150;
 /** A worker's log line longer than this is not relayed (its fields are capped in the worker already). */
 const MAX_RELAYED_LINE = 1024 * 1024;
 /** A worker that dies before it is ready is started again after 1 s, 2 s, 4 s ... up to 30 s: no respawn storm. */
@@ -71,8 +71,7 @@ const BOOT_RETRY_MAX_MS = 30_000;
 
 export class WorkerPool {
   readonly #options: PoolOptions;
-  readonly #stallAfterMs: number;
-  readonly #replaceAfterMs: number;
+  readonly #times: WatchdogTimes;
   readonly #bodyBudget: number;
   readonly #webhookIndex = new Map<string, number>();
   /** What each worker must announce it loaded: reviews go by index into this list. */
@@ -91,13 +90,25 @@ export class WorkerPool {
   #bootFailures = 0;
   readonly #bootRetries = new Set<NodeJS.Timeout>();
   #watchdog: NodeJS.Timeout | undefined;
+  /** The workers and the steps the watchdog (watchdog.ts) may take on them. */
+  readonly #watched: WatchdogHost<WorkerSlot> = {
+    serving: () => this.#slots,
+    standIn: () => this.#standIn,
+    benched: () => this.#benched,
+    standInUsable: () => this.#standInUsable(),
+    flushWaiting: () => this.#flushWaiting(),
+    requeue: (jobs) => this.#requeue(jobs),
+    bench: (slot) => this.#bench(slot),
+    unbench: (slot) => this.#unbench(slot),
+    replaceBlocked: (slot) => this.#replaceBlocked(slot),
+  };
 
   constructor(options: PoolOptions) {
     if (!Number.isInteger(options.size) || options.size < 1) throw new KadmitError('KADMIT_POOL_SIZE', `worker pool size must be a whole number above 0 (got ${options.size})`);
     this.#options = options;
-    this.#stallAfterMs = options.stallAfterMs ?? 5 * HEARTBEAT_INTERVAL_MS;
+    const stallAfterMs = options.stallAfterMs ?? 5 * HEARTBEAT_INTERVAL_MS;
     this.#bodyBudget = options.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET;
-    this.#replaceAfterMs = Math.max(this.#stallAfterMs, options.replaceAfterMs ?? 250);
+    this.#times = { stallAfterMs, replaceAfterMs: Math.max(stallAfterMs, options.replaceAfterMs ?? 250) };
     this.#webhookNames = options.webhooks.map((w) => w.name);
     this.#webhookNames.forEach((name, i) => this.#webhookIndex.set(name, i));
   }
@@ -123,7 +134,7 @@ export class WorkerPool {
     void Promise.allSettled(rest.map((s) => s.ready)).then(() => {
       if (!this.#closed) this.#standIn ??= this.#spawn();
     });
-    this.#watchdog = setInterval(() => this.#tick(), WATCHDOG_INTERVAL_MS);
+    this.#watchdog = setInterval(() => watchdogTick(this.#watched, this.#times, Date.now()), WATCHDOG_INTERVAL_MS);
     this.#watchdog.unref();
   }
 
@@ -306,51 +317,12 @@ export class WorkerPool {
     else job.resolve(outcome!);
   }
 
-  #tick(): void {
-    const now = Date.now();
-    for (const slot of [...this.#slots]) {
-      if (!slot.isReady || slot.dead) continue;
-      const changed = slot.checkHeartbeat(now, this.#stallAfterMs);
-      if (changed && !slot.stalled) this.#flushWaiting();
-      if (!slot.stalled) continue;
-      this.#requeue(slot.reclaimQueued());
-      if (slot.started().length > 0 && this.#standInUsable()) this.#bench(slot);
-      else if (this.#blocked(slot, now)) this.#stopBlocked(slot, () => this.#replace(slot, 'stalled'));
-    }
-    // A stand-in can hold reviews it took over from the bench, and block on one.
-    const standIn = this.#standIn;
-    if (standIn?.isReady && !standIn.dead) {
-      standIn.checkHeartbeat(now, this.#stallAfterMs);
-      if (standIn.stalled && this.#blocked(standIn, now)) this.#stopBlocked(standIn, () => this.#replace(standIn, 'stalled'));
-    }
-    for (const slot of [...this.#benched]) {
-      slot.checkHeartbeat(now, this.#stallAfterMs);
-      if (!slot.stalled) this.#unbench(slot);
-      else if (this.#blocked(slot, now)) {
-        this.#stopBlocked(slot, () => {
-          this.#benched = this.#benched.filter((s) => s !== slot);
-          this.#countReplacement('stalled');
-          this.#standIn ??= this.#spawn();
-        });
-      }
-    }
-  }
-
-  /**
-   * Silent long enough, with a review it started past its deadline: a handler has
-   * it. Parsing and checking a large body also keeps a worker silent (~25-50 ms
-   * per MB measured, more on a busy machine), so the bodies it holds buy time.
-   */
-  #blocked(slot: WorkerSlot, now: number): boolean {
-    const allowance = this.#replaceAfterMs + (slot.bytesInFlight / MB) * PARSE_ALLOWANCE_MS_PER_MB;
-    return slot.quietFor(now) >= allowance && slot.started().some((job) => now > job.deadline);
-  }
-
-  #stopBlocked(slot: WorkerSlot, then: () => void): void {
+  /** Stops a worker a handler blocked past a deadline; #replace puts another in its place (serving, stand-in or bench). */
+  #replaceBlocked(slot: WorkerSlot): void {
     this.#options.log.warn({ stalledJobs: slot.jobs.size }, 'review worker blocked past a deadline; replacing it');
     slot.dead = true;
     void this.#stop(slot, new KadmitError('KADMIT_WORKER_STOPPED', 'its worker was stopped: a handler blocked it past its deadline'));
-    then();
+    this.#replace(slot, 'stalled');
   }
 
   /** Swaps the stand-in in for a blocked worker; the blocked one waits on the bench. */
