@@ -8,6 +8,7 @@ export interface ReceivedSpan {
   traceId: string;
   spanId: string;
   parentSpanId: string | undefined;
+  traceState: string | undefined;
   name: string;
   kind: number;
   attributes: Record<string, string | number | boolean>;
@@ -60,6 +61,7 @@ function flatten(body: any): ReceivedSpan[] {
           traceId: hexId(s.traceId)!,
           spanId: hexId(s.spanId)!,
           parentSpanId: hexId(s.parentSpanId),
+          traceState: s.traceState || undefined,
           name: s.name,
           kind: s.kind,
           attributes: attributes(s.attributes),

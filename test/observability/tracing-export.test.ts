@@ -76,6 +76,7 @@ for (const workers of [1, 0]) {
       const [child] = named(spans, name);
       t.equal(child?.parentSpanId, root!.spanId, `${name} is a child of the server span`);
       t.equal(child?.kind, INTERNAL);
+      t.equal(child?.traceState, 'apiserver=abc', `${name} carries the apiserver's tracestate`);
       // A worker's clock can differ from the main thread's by a fraction of a millisecond.
       t.ok(child!.startNanos >= root!.startNanos - SKEW && child!.endNanos <= root!.endNanos + SKEW, `${name} lies within the review`);
     }

@@ -41,10 +41,11 @@ function wire(overrides: Partial<Record<keyof WireSpan, unknown>> = {}): Record<
 
 t.test('spans from a worker: the well-formed ones, bounded', async (t) => {
   t.same(checkWireSpans([wire()]), [wire()]);
+  t.same(checkWireSpans([wire({ traceState: 'apiserver=abc' })]), [wire({ traceState: 'apiserver=abc' })], 'with the tracestate it continues');
   t.same(checkWireSpans('not a list'), []);
   const bad = [
     null, 'span', wire({ traceId: 'XYZ' }), wire({ traceId: '0'.repeat(32) }), wire({ spanId: 'short' }), wire({ parentSpanId: 7 }),
-    wire({ kind: 9 }), wire({ start: [1, 1e9] }), wire({ end: 'now' }), wire({ start: [-1, 0] }), wire({ status: { code: 5 } }), wire({ status: null }), wire({ name: 3 }),
+    wire({ kind: 9 }), wire({ traceState: 'BAD' }), wire({ traceState: 7 }), wire({ start: [1, 1e9] }), wire({ end: 'now' }), wire({ start: [-1, 0] }), wire({ status: { code: 5 } }), wire({ status: null }), wire({ name: 3 }),
   ];
   t.same(checkWireSpans(bad), [], 'malformed spans are dropped');
   t.equal(checkWireSpans(Array.from({ length: 200 }, () => wire())).length, MAX_SPANS_PER_MESSAGE, 'at most a message-full');

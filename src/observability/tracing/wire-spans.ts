@@ -3,10 +3,10 @@
 // them to its own span processors, so one exporter (one connection, one batch
 // queue, one flush at shutdown) serves every thread. A worker runs policy code,
 // which can post anything on the same port: what arrives is checked and bounded.
-import type { HrTime, SpanKind } from '@opentelemetry/api';
+import { createTraceState, type HrTime, type SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { Resource } from '@opentelemetry/resources';
-import { isValidSpanId, isValidTraceId } from './traceparent.ts';
+import { isValidSpanId, isValidTraceId, parseTracestate } from './traceparent.ts';
 
 export interface WireSpan {
   name: string;
@@ -14,6 +14,8 @@ export interface WireSpan {
   traceId: string;
   spanId: string;
   parentSpanId?: string;
+  /** The apiserver's tracestate, carried by every span of its trace. */
+  traceState?: string;
   start: HrTime;
   end: HrTime;
   status: { code: number; message?: string };
@@ -29,7 +31,8 @@ const SAMPLED = 1;
 
 /** What the worker posts for one ended span. */
 export function toWire(span: ReadableSpan): WireSpan {
-  const { traceId, spanId } = span.spanContext();
+  const { traceId, spanId, traceState } = span.spanContext();
+  const state = traceState?.serialize();
   const attributes: WireSpan['attributes'] = {};
   for (const [key, value] of Object.entries(span.attributes)) {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') attributes[key] = value;
@@ -40,6 +43,7 @@ export function toWire(span: ReadableSpan): WireSpan {
     traceId,
     spanId,
     ...(span.parentSpanContext && { parentSpanId: span.parentSpanContext.spanId }),
+    ...(state && { traceState: state }),
     start: span.startTime,
     end: span.endTime,
     status: { code: span.status.code, ...(span.status.message !== undefined && { message: span.status.message }) },
@@ -64,6 +68,8 @@ function checkWireSpan(data: unknown): WireSpan | undefined {
   if (s.parentSpanId !== undefined && (typeof s.parentSpanId !== 'string' || !isValidSpanId(s.parentSpanId))) return undefined;
   if (!Number.isInteger(s.kind) || (s.kind as number) < 0 || (s.kind as number) > 4) return undefined;
   if (!isHrTime(s.start) || !isHrTime(s.end)) return undefined;
+  const traceState = s.traceState === undefined ? undefined : parseTracestate(s.traceState);
+  if (s.traceState !== undefined && traceState === undefined) return undefined;
   const status = s.status as { code?: unknown; message?: unknown } | undefined;
   if (typeof status !== 'object' || status === null || ![0, 1, 2].includes(status.code as number)) return undefined;
   return {
@@ -72,6 +78,7 @@ function checkWireSpan(data: unknown): WireSpan | undefined {
     traceId: s.traceId,
     spanId: s.spanId,
     ...(s.parentSpanId !== undefined && { parentSpanId: s.parentSpanId }),
+    ...(traceState !== undefined && { traceState }),
     start: s.start,
     end: s.end,
     status: { code: status.code as number, ...(typeof status.message === 'string' && { message: status.message.slice(0, MAX_NAME) }) },
@@ -97,10 +104,11 @@ function checkAttributes(data: unknown): WireSpan['attributes'] {
 /** The span as the main thread's processors take it: sampled, ended, under this thread's resource. */
 export function fromWire(span: WireSpan, resource: Resource, scope: { name: string; version: string }): ReadableSpan {
   const duration = subtract(span.end, span.start);
+  const traceState = span.traceState === undefined ? undefined : createTraceState(span.traceState);
   return {
     name: span.name,
     kind: span.kind as SpanKind,
-    spanContext: () => ({ traceId: span.traceId, spanId: span.spanId, traceFlags: SAMPLED }),
+    spanContext: () => ({ traceId: span.traceId, spanId: span.spanId, traceFlags: SAMPLED, ...(traceState && { traceState }) }),
     ...(span.parentSpanId !== undefined && { parentSpanContext: { traceId: span.traceId, spanId: span.parentSpanId, traceFlags: SAMPLED, isRemote: false } }),
     startTime: span.start,
     endTime: span.end,
