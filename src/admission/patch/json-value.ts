@@ -41,22 +41,35 @@ function enter(container: object, walk: JsonWalk): void {
   walk.ancestors.add(container);
 }
 
+// What a value is as JSON; undefined for what JSON cannot hold (functions,
+// symbols, bigints, NaN and the infinities, Dates, Maps, class instances).
+function jsonKind(value: unknown): 'scalar' | 'array' | 'object' | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return 'scalar';
+    case 'number':
+      return Number.isFinite(value) ? 'scalar' : undefined;
+    case 'object':
+      if (value === null) return 'scalar';
+      if (Array.isArray(value)) return 'array';
+      return isPlainObject(value) ? 'object' : undefined;
+    default:
+      return undefined;
+  }
+}
+
 // Validates a value that is about to go into a patch and returns it, or a copy
 // without its `undefined` members (absent, as in JSON.stringify) if it has any.
 // Clean values are returned as is: ops share structure with `after`.
 export function checkJson(value: unknown, walk: JsonWalk): unknown {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
+  switch (jsonKind(value)) {
+    case 'scalar':
       return value;
-    case 'number':
-      if (Number.isFinite(value)) return value;
-      break;
+    case 'array':
+      return checkArray(value as readonly unknown[], walk);
     case 'object':
-      if (value === null) return null;
-      if (Array.isArray(value)) return checkArray(value, walk);
-      if (isPlainObject(value)) return checkObject(value, walk);
-      break;
+      return checkObject(value as JsonObject, walk);
   }
   throw notJson(walk, describeNonJson(value));
 }
@@ -106,40 +119,34 @@ function copyMembers(obj: JsonObject, keys: readonly string[], count: number): J
 // A deep copy with the same checks as checkJson, for the applier (which must
 // neither mutate its input nor alias operation values into its result).
 export function copyJson(value: unknown, walk: JsonWalk): unknown {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
+  switch (jsonKind(value)) {
+    case 'scalar':
       return value;
-    case 'number':
-      if (Number.isFinite(value)) return value;
-      break;
+    case 'array': {
+      const arr = value as readonly unknown[];
+      enter(arr, walk);
+      const out: unknown[] = new Array<unknown>(arr.length);
+      for (let i = 0; i < arr.length; i++) {
+        walk.segs.push(i);
+        out[i] = copyJson(arr[i], walk);
+        walk.segs.pop();
+      }
+      walk.ancestors.delete(arr);
+      return out;
+    }
     case 'object': {
-      if (value === null) return null;
-      if (Array.isArray(value)) {
-        enter(value, walk);
-        const out: unknown[] = new Array<unknown>(value.length);
-        for (let i = 0; i < value.length; i++) {
-          walk.segs.push(i);
-          out[i] = copyJson(value[i], walk);
-          walk.segs.pop();
-        }
-        walk.ancestors.delete(value);
-        return out;
+      const obj = value as JsonObject;
+      enter(obj, walk);
+      const out: JsonObject = {};
+      for (const key of Object.keys(obj)) {
+        const item = obj[key];
+        if (item === undefined) continue;
+        walk.segs.push(key);
+        setOwn(out, key, copyJson(item, walk));
+        walk.segs.pop();
       }
-      if (isPlainObject(value)) {
-        enter(value, walk);
-        const out: JsonObject = {};
-        for (const key of Object.keys(value)) {
-          const item = value[key];
-          if (item === undefined) continue;
-          walk.segs.push(key);
-          setOwn(out, key, copyJson(item, walk));
-          walk.segs.pop();
-        }
-        walk.ancestors.delete(value);
-        return out;
-      }
-      break;
+      walk.ancestors.delete(obj);
+      return out;
     }
   }
   throw notJson(walk, describeNonJson(value));
