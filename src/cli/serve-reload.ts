@@ -86,7 +86,7 @@ function pick<K extends keyof ServeConfig>(config: ServeConfig, keys: readonly K
  * (the first line of its stack): the module that failed may be one the webhook
  * module imports, not the one named in the message.
  */
-export function describeFailure(err: unknown): string {
+function describeFailure(err: unknown): string {
   const message = errorMessage(err);
   let cause: unknown = err;
   while (cause instanceof Error && !(cause instanceof SyntaxError)) cause = cause.cause;

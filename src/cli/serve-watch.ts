@@ -20,7 +20,7 @@ import type { Reload } from './serve-reload.ts';
 const MAX_WATCHED_FILES = 500;
 
 /** The files a running server depends on and a reload reads again. */
-export function watchedFiles(config: ResolvedServeConfig, cwd = process.cwd()): string[] {
+function watchedFiles(config: ResolvedServeConfig, cwd = process.cwd()): string[] {
   const modules = config.webhooks.filter(isModulePath).map((spec) => fileURLToPath(resolveWebhookModule(spec, cwd)));
   const root = config.configFile ? dirname(resolve(cwd, config.configFile)) : cwd;
   const code = localImports(modules, { root, maxFiles: MAX_WATCHED_FILES });

@@ -9,7 +9,7 @@ import { WORKER_URL, type CreateWorker, type WorkerLike } from './worker-slot.ts
 import type { WorkerSetup } from './protocol.ts';
 
 /** The workerData of a worker started ahead: its setup comes as the first message. */
-export const AWAIT_SETUP = 'kadmit:await-setup';
+const AWAIT_SETUP = 'kadmit:await-setup';
 /**
  * Posted by a worker started ahead once kadmit's modules are loaded. A pool that
  * took the worker before then gets it too, and drops it like any message without
