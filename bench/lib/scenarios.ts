@@ -10,11 +10,16 @@
  */
 export type ServerCpus = '0' | '0,1';
 
+/**
+ * `instance`: scenarios with the same server but another instance get their own
+ * process. The large-body sweep uses one: a server that has parsed 1 MB bodies
+ * keeps a grown heap, which would tax the 5 KB scenarios sharing it.
+ */
 export type ServerSpec =
   /** `root`: another checkout of kadmit to run (`--baseline`); absent: this one. */
-  | { kind: 'kadmit'; flags: readonly string[]; cpus?: ServerCpus; root?: string }
-  | { kind: 'nodelimit'; cpus?: ServerCpus }
-  | { kind: 'go'; cpus?: ServerCpus };
+  | { kind: 'kadmit'; flags: readonly string[]; cpus?: ServerCpus; root?: string; instance?: string }
+  | { kind: 'nodelimit'; cpus?: ServerCpus; instance?: string }
+  | { kind: 'go'; cpus?: ServerCpus; instance?: string };
 
 /** A side load during the measured runs: one review POSTed to `path` every `everyMs`. */
 export interface SpinnerSpec {
@@ -82,12 +87,12 @@ function atConnections(conns: 1 | 64): Scenario[] {
   ];
 }
 
-/** kadmit and nodelimit with the Pod review grown or shrunk to `label`. */
+/** kadmit and nodelimit with the Pod review grown or shrunk to `label`, on servers of their own. */
 function atBodySize(label: '1k' | '100k' | '1m', bodyBytes: number): Scenario[] {
   return [
-    { name: `kadmit-${label}`, description: `kadmit as \`kadmit\`, Pod review of about ${label.toUpperCase()}B`, server: { kind: 'kadmit', flags: KADMIT_FLAGS },
+    { name: `kadmit-${label}`, description: `kadmit as \`kadmit\`, Pod review of about ${label.toUpperCase()}B`, server: { kind: 'kadmit', flags: KADMIT_FLAGS, instance: 'body size' },
       path: KADMIT_PATH, body: POD_CREATE_5K, bodyBytes, compareTo: [`nodelimit-${label}`, 'kadmit'], sweep: 'body size' },
-    { name: `nodelimit-${label}`, description: `nodelimit, Pod review of about ${label.toUpperCase()}B`, server: { kind: 'nodelimit' },
+    { name: `nodelimit-${label}`, description: `nodelimit, Pod review of about ${label.toUpperCase()}B`, server: { kind: 'nodelimit', instance: 'body size' },
       path: '/', body: POD_CREATE_5K, bodyBytes, sweep: 'body size' },
   ];
 }

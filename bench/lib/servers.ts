@@ -37,7 +37,7 @@ export interface RunningServer {
 
 export function serverKey(spec: ServerSpec): string {
   const name = spec.kind === 'kadmit' ? [spec.root ?? 'kadmit', ...spec.flags].join(' ') : spec.kind;
-  return `${name} @cpu ${serverCpus(spec)}`;
+  return `${name} @cpu ${serverCpus(spec)}${spec.instance === undefined ? '' : ` (${spec.instance})`}`;
 }
 
 /** A port the kernel just handed out on loopback; free again by the time the server binds it. */
