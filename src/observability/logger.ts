@@ -4,7 +4,9 @@
 import pino, { type Logger, type LevelWithSilent } from 'pino';
 import { truncate } from '../truncate.ts';
 import { MAX_LOG_STRING, safeMessage, sanitizeLogFields } from './log-fields.ts';
+import { bufferedStdout } from './stdout-log.ts';
 
+/** Without a destination: stdout, in batches (stdout-log.ts). */
 export function createLogger(level: LevelWithSilent, destination?: pino.DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     level,
@@ -24,5 +26,5 @@ export function createLogger(level: LevelWithSilent, destination?: pino.Destinat
       },
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? bufferedStdout());
 }
