@@ -10,6 +10,7 @@ import type { InspectableWorker } from '../observability/threads.ts';
 import type { LoopDelay } from '../observability/loop-delay.ts';
 import { FREE, HEARTBEAT, SLOT_BASE, SLOTS, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
 import { webhookListMismatch } from './identity.ts';
+import { SharedBodies } from './shared-bodies.ts';
 
 /** What the pool needs of a thread: a Worker, or a stand-in in tests. */
 /** A real Worker also has what diagnostics read (event-loop utilisation, CPU profile, heap snapshot). */
@@ -39,6 +40,8 @@ export interface Job {
   reject(err: Error): void;
   ctx: ExecutionContext;
   onAbort: () => void;
+  /** The bytes posted to the worker now (shared-bodies.ts): `body`, or a lent shared copy of it. */
+  posted?: Uint8Array;
 }
 
 export class WorkerSlot implements Capacity {
@@ -47,6 +50,7 @@ export class WorkerSlot implements Capacity {
   readonly jobs = new Map<number, Job>();
   readonly ready: Promise<void>;
   readonly #freeSlots: number[] = Array.from({ length: SLOTS }, (_, i) => SLOTS - 1 - i);
+  readonly #bodies = new SharedBodies();
   isReady = false;
   stalled = false;
   dead = false;
@@ -104,7 +108,8 @@ export class WorkerSlot implements Capacity {
     Atomics.store(this.words, SLOT_BASE + job.slot, job.id);
     this.jobs.set(job.id, job);
     this.bytesInFlight += job.body.byteLength;
-    this.worker.postMessage({ type: 'review', id: job.id, slot: job.slot, webhook: job.webhook, body: job.body, deadline: job.deadline, ...(job.ctx.trace && { trace: job.ctx.trace }) });
+    job.posted = this.#bodies.lend(job.body);
+    this.worker.postMessage({ type: 'review', id: job.id, slot: job.slot, webhook: job.webhook, body: job.posted, deadline: job.deadline, ...(job.ctx.trace && { trace: job.ctx.trace }) });
   }
 
   /**
@@ -176,5 +181,9 @@ export class WorkerSlot implements Capacity {
     Atomics.store(this.words, SLOT_BASE + job.slot, FREE);
     this.#freeSlots.push(job.slot);
     this.bytesInFlight -= job.body.byteLength;
+    // A live worker's released job is one it answered or will never start: the lent bytes are free.
+    // A dead worker may still be running as it is terminated: its buffers go with it.
+    if (job.posted !== undefined && !this.dead) this.#bodies.giveBack(job.posted, job.body);
+    job.posted = undefined;
   }
 }
