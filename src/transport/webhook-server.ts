@@ -109,24 +109,28 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   accountRequests(app, options.log, (labels) => options.onRequest?.(labels));
 
   // Refuse a wrong media type, and shed load near the memory limit, before the body is read.
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'POST') return;
+  // A callback hook (no promise per request): it answers by sending, and goes on by calling done().
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.method !== 'POST') return done();
     if (!isJsonUtf8(request.headers['content-type'])) {
-      return sendError(reply, 415, 'KADMIT_UNSUPPORTED_MEDIA_TYPE',
+      sendError(reply, 415, 'KADMIT_UNSUPPORTED_MEDIA_TYPE',
         `Content-Type must be application/json (UTF-8), got ${JSON.stringify(request.headers['content-type'] ?? null)}`);
+      return;
     }
     const guard = options.memoryGuard;
-    if (!guard) return;
-    const declared = Number(request.headers['content-length']) || 0;
-    if (declared > options.maxBodyBytes) return; // the body reader answers 413
+    const declared = guard === undefined ? 0 : Number(request.headers['content-length']) || 0;
+    // Without a guard, or for a body the body reader answers 413: on to the body.
+    if (guard === undefined || declared > options.maxBodyBytes) return done();
     const ticket = guard.admit(declared);
     if (!ticket) {
       options.onShed?.();
       reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-      return sendError(reply, 429, 'KADMIT_OVERLOADED', 'kadmit is near its memory limit and takes no new reviews for now; retry shortly');
+      sendError(reply, 429, 'KADMIT_OVERLOADED', 'kadmit is near its memory limit and takes no new reviews for now; retry shortly');
+      return;
     }
     tickets.set(request.raw, ticket);
     reply.raw.once('close', () => ticket.release());
+    done();
   });
 
   for (const webhook of options.webhooks) {
