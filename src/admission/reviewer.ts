@@ -8,7 +8,7 @@ import type { Webhook } from '../model/webhook.ts';
 import { reviewBudget } from './deadline.ts';
 import { createReviewSignal, formatSeconds } from './review-signal.ts';
 import { abortKindOf, type AbortKind, type ReviewAbortedError } from './abort.ts';
-import type { ReviewOutcome, ReviewSummary } from '../model/outcome.ts';
+import { aborted, type ReviewEnd, type ReviewOutcome, type ReviewSummary } from '../model/outcome.ts';
 import { runReview, type PipelineContext } from './pipeline.ts';
 import { DEFAULT_JSON_LIMITS, scanJson, type JsonLimits, type ReceivedBody, type ReviewHead } from './body-scan.ts';
 import { overLimitAnswer, unfinishedAnswer } from './head-answer.ts';
@@ -101,10 +101,10 @@ export class Reviewer {
 
   /**
    * Answers one review. `body` comes from the transport's scanning reader, or as
-   * bytes (scanned here). Resolves to undefined when the client went away first:
-   * there is nobody to answer.
+   * bytes (scanned here). Resolves to an `aborted` outcome when the client went
+   * away first: there is nobody to answer.
    */
-  async review(webhook: Webhook, body: Uint8Array | ReceivedBody, timeoutParam: string | undefined, clientGone: AbortSignal, headers?: Readonly<Record<string, unknown>>): Promise<ReviewOutcome | undefined> {
+  async review(webhook: Webhook, body: Uint8Array | ReceivedBody, timeoutParam: string | undefined, clientGone: AbortSignal, headers?: Readonly<Record<string, unknown>>): Promise<ReviewEnd> {
     const { log, metrics } = this.#options;
     const received = body instanceof Uint8Array ? { bytes: body, scan: scanJson(body, this.#options.limits ?? DEFAULT_JSON_LIMITS), receivedAt: Date.now() } : body;
     const head = received.scan.head;
@@ -122,7 +122,7 @@ export class Reviewer {
     const entryId = this.#nextId++;
     this.#inFlight.set(entryId, { webhook: webhook.name, uid: head.uid, startedAt: received.receivedAt, deadline, signal: review.signal });
     metrics.inFlight.inc({ webhook: webhook.name });
-    let outcome: ReviewOutcome | undefined;
+    let outcome: ReviewEnd;
     try {
       if (received.scan.problem) outcome = overLimitAnswer(head, received.scan.problem);
       else if (review.signal.aborted) outcome = this.#abortedOutcome(webhook, head, abortKindOf(review.signal)!, budget.budgetMs);
@@ -150,13 +150,13 @@ export class Reviewer {
     }
     const seconds = (performance.now() - started) / 1000;
     const abort = abortKindOf(review.signal);
-    const answer = outcome && { status: this.#options.httpStatus(outcome), summary: summaryOf(outcome, this.#options.httpStatus) };
+    const answer = outcome.kind === 'aborted' ? undefined : { status: this.#options.httpStatus(outcome), summary: summaryOf(outcome, this.#options.httpStatus) };
     if (span) endReviewSpan(span, webhook, answer, abort);
     if (abort) metrics.aborts.inc({ webhook: webhook.name, kind: abort });
     if (answer === undefined) {
       log.info({ webhook: webhook.name, uid: head.uid, abort, durationMs: Math.round(seconds * 1000) }, 'review abandoned: client went away');
       metrics.reviews.inc({ webhook: webhook.name, operation: 'unknown', decision: 'abandoned' });
-      return undefined;
+      return outcome;
     }
     const s = answer.summary;
     if (s.decision === 'error') metrics.failureAnswers.inc({ webhook: webhook.name, cause: s.failure ?? 'unknown' });
@@ -167,9 +167,9 @@ export class Reviewer {
     return outcome;
   }
 
-  /** The failurePolicy answer for work cut short; undefined when the client is gone. */
-  #abortedOutcome(webhook: Webhook, head: ReviewHead, kind: AbortKind, budgetMs: number): ReviewOutcome | undefined {
-    if (kind === 'client-disconnected') return undefined;
+  /** The failurePolicy answer for work cut short; `aborted` when the client is gone. */
+  #abortedOutcome(webhook: Webhook, head: ReviewHead, kind: AbortKind, budgetMs: number): ReviewEnd {
+    if (kind === 'client-disconnected') return aborted(head.uid);
     const unfinished: Unfinished = kind === 'deadline-exceeded'
       ? { cause: kind, problem: `did not decide within ${formatSeconds(budgetMs)}`, code: 504 }
       : { cause: kind, problem: 'could not decide: kadmit is shutting down', code: 503 };

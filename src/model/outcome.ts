@@ -1,7 +1,8 @@
 // What one review came to, before anyone has chosen an HTTP status or written a
-// byte: the pipeline and the reviewer return it, and src/transport/http-answer.ts
-// alone turns it into a status and a body. A review whose client went away has no
-// outcome at all (the reviewer resolves to undefined: there is nobody to answer).
+// byte: the pipeline (on this thread or in a worker) returns a ReviewOutcome, the
+// reviewer a ReviewEnd (an outcome, or `aborted` when the client hung up first),
+// and src/transport/http-answer.ts alone turns either into a status and a body, or
+// into nothing written for an aborted review (the client's socket is gone).
 import type { ErrorCode } from '../error-codes.ts';
 import type { AdmissionResponse, ReviewVersion } from './request.ts';
 
@@ -49,12 +50,25 @@ export type ReviewOutcome =
   /** The body is over the JSON limits and carries no review to deny. */
   | { readonly kind: 'too-large'; problem: RequestProblem; summary: RefusalSummary };
 
+/** The client hung up (the request was aborted) before an answer could be written: there is nobody to answer. */
+export interface AbortedReview {
+  readonly kind: 'aborted';
+  uid: string | undefined;
+}
+
+/** How a review ended: an outcome to write, or aborted. */
+export type ReviewEnd = ReviewOutcome | AbortedReview;
+
 export function answered(version: ReviewVersion, response: AdmissionResponse, summary: ReviewSummary): ReviewOutcome {
   return { kind: 'answered', version, response, summary };
 }
 
 export function failedByPolicy(version: ReviewVersion, response: AdmissionResponse, summary: ReviewSummary): ReviewOutcome {
   return { kind: 'failed-by-policy', version, response, summary };
+}
+
+export function aborted(uid: string | undefined): AbortedReview {
+  return { kind: 'aborted', uid };
 }
 
 /** The one AdmissionReview builder: a request to send or a response to answer with, in the review's version. */

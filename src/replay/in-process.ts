@@ -37,9 +37,9 @@ export function inProcessSender(options: InProcessOptions): Sender {
       const started = performance.now();
       const outcome = await reviewer.review(webhook, body, timeout, clientStays);
       const latencyMs = performance.now() - started;
-      if (outcome === undefined) return { httpStatus: 0, body: '', latencyMs, error: 'the review was abandoned' };
-      const { status, body: answer } = httpAnswer(outcome);
-      return { httpStatus: status, body: answer, latencyMs };
+      const answer = httpAnswer(outcome);
+      if (answer === undefined) return { httpStatus: 0, body: '', latencyMs, error: 'the review was abandoned' };
+      return { httpStatus: answer.status, body: answer.body, latencyMs };
     },
     async close() {
       reviewer.shutdown();

@@ -2,8 +2,9 @@
 // transport writes (and replay reports as the wire answer). A decided or
 // failurePolicy review is a 200 with its AdmissionReview; a request kadmit cannot
 // answer as a review is refused with a 4xx and kadmit's own error body, which
-// the apiserver treats as a failed call (its failurePolicy applies).
-import { admissionReview, type RequestProblem, type ReviewOutcome } from '../model/outcome.ts';
+// the apiserver treats as a failed call (its failurePolicy applies). An aborted
+// review is written as nothing: the client hung up and its socket is gone.
+import { admissionReview, type RequestProblem, type ReviewEnd, type ReviewOutcome } from '../model/outcome.ts';
 
 export interface HttpAnswer {
   status: number;
@@ -16,7 +17,11 @@ export function httpStatus(outcome: ReviewOutcome): number {
   return outcome.kind === 'answered' || outcome.kind === 'failed-by-policy' ? 200 : REFUSAL_STATUS[outcome.kind];
 }
 
-export function httpAnswer(outcome: ReviewOutcome): HttpAnswer {
+/** What to write for how a review ended; undefined when nothing is written (aborted). */
+export function httpAnswer(outcome: ReviewOutcome): HttpAnswer;
+export function httpAnswer(outcome: ReviewEnd): HttpAnswer | undefined;
+export function httpAnswer(outcome: ReviewEnd): HttpAnswer | undefined {
+  if (outcome.kind === 'aborted') return undefined;
   if (outcome.kind === 'answered' || outcome.kind === 'failed-by-policy') {
     return { status: 200, body: JSON.stringify(admissionReview(outcome.version, { response: outcome.response })) };
   }

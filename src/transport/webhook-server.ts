@@ -146,8 +146,8 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       } finally {
         gone.dispose(); // its listeners sit on a keep-alive socket that outlives the request
       }
-      if (outcome === undefined) return reply.hijack();
       const answer = httpAnswer(outcome);
+      if (answer === undefined) return reply.hijack(); // aborted: the socket is gone
       return reply.code(answer.status).type('application/json').send(answer.body);
     });
     app.route({
