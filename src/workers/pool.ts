@@ -6,7 +6,7 @@
 // stand-in worker takes a blocked worker's place at once, so capacity does not
 // wait for the deadline and a new worker's start-up.
 import type { ResourceLimits } from 'node:worker_threads';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { KadmitError } from '../errors.ts';
 import type { Webhook } from '../model/webhook.ts';
 import type { ReviewOutcome } from '../model/outcome.ts';
@@ -18,6 +18,7 @@ import { WaitingLine, pickWorker } from './scheduler.ts';
 import { watchdogTick, type WatchdogHost, type WatchdogTimes } from './watchdog.ts';
 import { workerThread, type DiagnosableThread, type InspectableWorker } from '../observability/threads.ts';
 import { activeTracing } from '../observability/tracing/active.ts';
+import { createLogRelay } from './log-relay.ts';
 
 export interface PoolOptions {
   size: number;
@@ -63,8 +64,6 @@ export interface PoolStats {
 const WATCHDOG_INTERVAL_MS = 20;
 const MB = 1024 * 1024;
 const DEFAULT_BODY_BUDGET = 8 * MB;
-/** A worker's log line longer than this is not relayed (its fields are capped in the worker already). */
-const MAX_RELAYED_LINE = 1024 * 1024;
 /** A worker that dies before it is ready is started again after 1 s, 2 s, 4 s ... up to 30 s: no respawn storm. */
 const BOOT_RETRY_MS = 1_000;
 const BOOT_RETRY_MAX_MS = 30_000;
@@ -73,6 +72,7 @@ export class WorkerPool {
   readonly #options: PoolOptions;
   readonly #times: WatchdogTimes;
   readonly #bodyBudget: number;
+  readonly #relay: ReturnType<typeof createLogRelay>;
   readonly #webhookIndex = new Map<string, number>();
   /** What each worker must announce it loaded: reviews go by index into this list. */
   readonly #webhookNames: readonly string[];
@@ -108,6 +108,7 @@ export class WorkerPool {
     this.#options = options;
     const stallAfterMs = options.stallAfterMs ?? 5 * HEARTBEAT_INTERVAL_MS;
     this.#bodyBudget = options.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET;
+    this.#relay = createLogRelay(options.log);
     this.#times = { stallAfterMs, replaceAfterMs: Math.max(stallAfterMs, options.replaceAfterMs ?? 250) };
     this.#webhookNames = options.webhooks.map((w) => w.name);
     this.#webhookNames.forEach((name, i) => this.#webhookIndex.set(name, i));
@@ -285,19 +286,9 @@ export class WorkerPool {
   }
 
   #relayLog(slot: WorkerSlot, line: string): void {
-    if (line.length > MAX_RELAYED_LINE) {
+    if (this.#relay(slot.worker.threadId, line) === 'too-long') {
       this.#options.log.warn({ worker: slot.worker.threadId, bytes: line.length }, 'a log line from a review worker was too long to relay');
-      return;
     }
-    let entry: Record<string, unknown>;
-    try {
-      entry = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    const { level, msg, time: _time, service: _service, ...fields } = entry;
-    const label = pino.levels.labels[Number(level)] as pino.Level | undefined;
-    if (label) this.#options.log[label]({ ...fields, worker: slot.worker.threadId }, String(msg ?? ''));
   }
 
   #abort(job: Job): void {

@@ -20,7 +20,8 @@ import { setupOfThisWorker } from './warm-start.ts';
 const setup = await setupOfThisWorker(workerData, parentPort!);
 const port = parentPort!;
 const words = new Int32Array(setup.shared);
-// Log lines go to the main thread's logger (one destination, one format). Only
+// Log lines are serialised here once and written by the main thread to its logger's
+// destination as they are (log-relay.ts): one destination, one format. Only
 // handler errors and warnings are logged here; the per-review line is the main thread's.
 const log = createLogger(setup.logLevel as pino.LevelWithSilent, { write: (line: string) => post({ type: 'log', line }) });
 const controllers = new Map<number, AbortController>();
