@@ -54,7 +54,7 @@ export function freePort(): Promise<number> {
 
 // Scenario flags are the whole configuration: a KADMIT_* variable in the
 // caller's shell would silently change what is measured.
-function cleanEnv(): NodeJS.ProcessEnv {
+export function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KADMIT_')));
 }
 

@@ -1,10 +1,13 @@
 // The schema registry one thread validates with: every built-in kind (compiled
 // lazily, per kind, on first use) plus the CRDs named in the configuration
-// (compiled now, so a bad CRD is a start-up error naming it).
+// (compiled now, so a bad CRD is a start-up error naming it). The CRD reader
+// (and its YAML parser) is imported only when there are CRDs: a review worker
+// without them does not hold it.
 import { SchemaRegistry, type RegistryOptions } from '../schemas/registry.ts';
-import { loadCrdFiles } from '../schemas/crd.ts';
 
 export async function loadSchemaRegistry(crdFiles: readonly string[], options: RegistryOptions = {}): Promise<SchemaRegistry> {
   const builtin = SchemaRegistry.builtin(options);
-  return crdFiles.length === 0 ? builtin : builtin.withCrds(await loadCrdFiles(crdFiles));
+  if (crdFiles.length === 0) return builtin;
+  const { loadCrdFiles } = await import('../schemas/crd.ts');
+  return builtin.withCrds(await loadCrdFiles(crdFiles));
 }

@@ -6,10 +6,11 @@ import type { Bounds } from './bounds.ts';
 import { DefinitionCompiler } from './builders.ts';
 import { FastCheckCompiler } from './fast-check.ts';
 import type { Schema } from './builders.ts';
-import { compileCrds } from './crd-compile.ts';
 import type { CrdManifest } from './crd-compile.ts';
-import { checkRuleLayer, type CrdRuleLayer } from './crd-rule-layer.ts';
-import { DEFAULT_RULE_BUDGET, type RuleBudget } from './crd-rules-run.ts';
+import type { CrdRuleLayer } from './crd-rule-layer.ts';
+import type { RuleBudget } from './crd-rules-run.ts';
+import type * as CrdRuntime from './crd-runtime.ts';
+import { createRequire } from 'node:module';
 import { bundle } from './bundle.ts';
 import { apiVersionOf, gvkKey, gvkString } from './gvk.ts';
 import type { GroupVersionKind } from './gvk.ts';
@@ -25,9 +26,21 @@ export { formatIssues } from './issues.ts';
 export { checkBounds, DEFAULT_BOUNDS } from './bounds.ts';
 export type { Bounds } from './bounds.ts';
 export { KUBERNETES_VERSION } from './bundle.ts';
-export { DEFAULT_RULE_BUDGET } from './crd-rules-run.ts';
 
 const kinds = bundle.kinds;
+
+const requireHere = createRequire(import.meta.url);
+const MODULE_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+/**
+ * The CRD compiler and rule runtime (CEL and ~20 modules: about 5 MiB per thread
+ * compiled, 12 from the sources), loaded by the first withCrds(): a thread that
+ * checks only built-in kinds never holds them. Required (an ES module loaded
+ * synchronously) so that withCrds stays synchronous.
+ */
+let loadedCrdRuntime: typeof CrdRuntime | undefined;
+function crdRuntime(): typeof CrdRuntime {
+  return (loadedCrdRuntime ??= requireHere(`./crd-runtime${MODULE_EXT}`) as typeof CrdRuntime);
+}
 
 export type SchemaCheck = { ok: true } | { ok: false; issues: SchemaIssue[] };
 
@@ -74,7 +87,7 @@ export class SchemaRegistry {
   readonly #crds: ReadonlyMap<string, CrdEntry>;
   readonly #bounds: Bounds;
   readonly #maxIssues: number;
-  readonly #ruleBudget: RuleBudget;
+  #ruleBudget: RuleBudget | undefined;
   readonly #options: RegistryOptions;
 
   private constructor(compiler: DefinitionCompiler, fast: FastCheckCompiler, crds: ReadonlyMap<string, CrdEntry>, options: RegistryOptions) {
@@ -84,8 +97,16 @@ export class SchemaRegistry {
     this.#options = options;
     this.#bounds = { ...DEFAULT_BOUNDS, ...options.bounds };
     this.#maxIssues = options.maxIssues ?? 50;
-    const perCall = options.celCostLimit ?? DEFAULT_RULE_BUDGET.perCall;
-    this.#ruleBudget = { perCall, perObject: perCall * (DEFAULT_RULE_BUDGET.perObject / DEFAULT_RULE_BUDGET.perCall) };
+  }
+
+  /** What CRD validation rules may cost: only a registry with CRDs asks (see crdRuntime). */
+  #rulesBudget(): RuleBudget {
+    if (this.#ruleBudget === undefined) {
+      const { DEFAULT_RULE_BUDGET } = crdRuntime();
+      const perCall = this.#options.celCostLimit ?? DEFAULT_RULE_BUDGET.perCall;
+      this.#ruleBudget = { perCall, perObject: perCall * (DEFAULT_RULE_BUDGET.perObject / DEFAULT_RULE_BUDGET.perCall) };
+    }
+    return this.#ruleBudget;
   }
 
   /** Every built-in kind of the pinned release; nothing is compiled until first checked. */
@@ -101,7 +122,7 @@ export class SchemaRegistry {
    */
   withCrds(manifests: readonly CrdManifest[]): SchemaRegistry {
     const crds = new Map(this.#crds);
-    for (const version of compileCrds(manifests, this.#compiler)) {
+    for (const version of crdRuntime().compileCrds(manifests, this.#compiler)) {
       const key = gvkKey(version.gvk);
       if (crds.has(key) || Object.hasOwn(kinds, key)) {
         throw new KadmitError('KADMIT_CRD_CONFLICT', `CRD ${version.crd} (${version.source}) defines ${gvkString(version.gvk)}, which already has a schema`);
@@ -144,7 +165,7 @@ export class SchemaRegistry {
     if (issues.length === 0 && (crd === undefined ? this.#fast.test(definition!)(object) : crd.schema.validate(object))) {
       // Rules read typed values: they run only on objects whose shape fits.
       if (crd?.ruleLayer === undefined || options.rules === false) return OK;
-      const ruleIssues = checkRuleLayer(crd.ruleLayer, object, options.oldObject ?? undefined, this.#ruleBudget, this.#maxIssues);
+      const ruleIssues = crdRuntime().checkRuleLayer(crd.ruleLayer, object, options.oldObject ?? undefined, this.#rulesBudget(), this.#maxIssues);
       return ruleIssues.length === 0 ? OK : { ok: false, issues: ruleIssues };
     }
     const schema = crd?.schema ?? this.#compiler.ref(definition!);

@@ -1,0 +1,79 @@
+// Idle resident memory of `kadmit serve --webhook builtin:require-memory-limits`
+// by --workers, from the sources (as `npm start` runs) and, when `npm run build`
+// has been run, from dist/ (as the container image runs): each server is read
+// (VmRSS, all threads) a few seconds after its "kadmit serving" line, with no
+// request sent. The README's memory table comes from this. Medians of fresh
+// processes. Target: <= 128 MiB with the default two workers.
+//   npx node bench/idle-rss.ts [--samples N] [--settle S] [--workers 0,1,2,4]
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { rssMiB } from './lib/memory.ts';
+import { cleanEnv } from './lib/servers.ts';
+
+const { values } = parseArgs({ options: { samples: { type: 'string', default: '3' }, settle: { type: 'string', default: '5' }, workers: { type: 'string', default: '0,1,2,4' } } });
+const SAMPLES = Number(values.samples);
+const SETTLE_MS = Number(values.settle) * 1000;
+const WORKER_COUNTS = values.workers.split(',').map(Number);
+const ROOT = new URL('..', import.meta.url).pathname;
+const certDir = mkdtempSync(join(tmpdir(), 'kadmit-bench-rss-'));
+const SERVE_TIMEOUT_MS = 30_000;
+
+/** Spawns a server, waits for it to serve and `SETTLE_MS` more, reads its RSS and stops it. */
+function idleRss(entry: string, workers: number): Promise<number> {
+  const args = [entry, 'serve', '--webhook', 'builtin:require-memory-limits', '--cert-dir', certDir, '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0',
+    '--workers', String(workers), '--drain-delay-ms', '0'];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: envFor(entry) });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let serving = false;
+    const giveUp = setTimeout(() => child.kill('SIGKILL'), SERVE_TIMEOUT_MS);
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      if (serving || !out.includes('"msg":"kadmit serving"')) return;
+      serving = true;
+      void sleep(SETTLE_MS).then(() => {
+        const rss = rssMiB(child.pid!);
+        child.kill('SIGTERM');
+        if (rss === undefined) reject(new Error('could not read VmRSS (not Linux?)'));
+        else resolve(rss);
+      });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(giveUp);
+      if (!serving) reject(new Error(`kadmit serve exited ${code} before serving:\n${out}`));
+    });
+  });
+}
+
+/**
+ * From dist/ as the image runs it: without the checkout's `kadmit-source`
+ * condition (.npmrc), which would load the policies' `kadmit` import from src/.
+ */
+function envFor(entry: string): NodeJS.ProcessEnv {
+  const env = cleanEnv();
+  if (entry.endsWith('.js')) env['NODE_OPTIONS'] = (env['NODE_OPTIONS'] ?? '').replace('--conditions=kadmit-source', '').trim();
+  return env;
+}
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+const entries = [join(ROOT, 'src/cli/main.ts'), ...(existsSync(join(ROOT, 'dist/cli/main.js')) ? [join(ROOT, 'dist/cli/main.js')] : [])];
+
+try {
+  console.log(`idle RSS: node ${process.version}, ${SAMPLES} fresh processes each, read ${SETTLE_MS / 1000} s after serving`);
+  for (const entry of entries) {
+    for (const workers of WORKER_COUNTS) {
+      const rss: number[] = [];
+      for (let i = 0; i < SAMPLES; i++) rss.push(await idleRss(entry, workers));
+      const label = `${entry.endsWith('.ts') ? 'sources' : 'dist   '} --workers ${workers}`;
+      console.log(`  ${label}  median ${median(rss).toFixed(0)} MiB (min ${Math.min(...rss).toFixed(0)}, max ${Math.max(...rss).toFixed(0)})`);
+    }
+  }
+  if (entries.length === 1) console.log('  (dist/ not built: `npm run build` adds the compiled run)');
+} finally {
+  rmSync(certDir, { recursive: true, force: true });
+}
