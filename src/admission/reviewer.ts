@@ -150,7 +150,7 @@ export class Reviewer {
     }
     const seconds = (performance.now() - started) / 1000;
     const abort = abortKindOf(review.signal);
-    const answer = outcome.kind === 'aborted' ? undefined : { status: this.#options.httpStatus(outcome), summary: summaryOf(outcome, this.#options.httpStatus) };
+    const answer = outcome.kind === 'aborted' ? undefined : answerOf(outcome, this.#options.httpStatus(outcome));
     if (span) endReviewSpan(span, webhook, answer, abort);
     if (abort) metrics.aborts.inc({ webhook: webhook.name, kind: abort });
     if (answer === undefined) {
@@ -189,9 +189,10 @@ export class Reviewer {
   }
 }
 
-/** The summary with its code: a refusal's is the HTTP status it is written with. */
-function summaryOf(outcome: ReviewOutcome, httpStatus: (outcome: ReviewOutcome) => number): ReviewSummary {
-  return outcome.kind === 'bad-envelope' || outcome.kind === 'too-large' ? { ...outcome.summary, code: httpStatus(outcome) } : outcome.summary;
+/** The status and the summary with its code: a refusal's code is the HTTP status it is written with. */
+function answerOf(outcome: ReviewOutcome, status: number): { status: number; summary: ReviewSummary } {
+  const refused = outcome.kind === 'bad-envelope' || outcome.kind === 'too-large';
+  return { status, summary: refused ? { ...outcome.summary, code: status } : outcome.summary };
 }
 
 /** Waits for the work or the abort, whichever is first, leaving no listener behind. */

@@ -22,10 +22,11 @@ export function httpAnswer(outcome: ReviewOutcome): HttpAnswer;
 export function httpAnswer(outcome: ReviewEnd): HttpAnswer | undefined;
 export function httpAnswer(outcome: ReviewEnd): HttpAnswer | undefined {
   if (outcome.kind === 'aborted') return undefined;
+  const status = httpStatus(outcome);
   if (outcome.kind === 'answered' || outcome.kind === 'failed-by-policy') {
-    return { status: 200, body: JSON.stringify(admissionReview(outcome.version, { response: outcome.response })) };
+    return { status, body: JSON.stringify(admissionReview(outcome.version, { response: outcome.response })) };
   }
-  return { status: REFUSAL_STATUS[outcome.kind], body: errorBody(outcome.problem) };
+  return { status, body: errorBody(outcome.problem) };
 }
 
 /** Body of a non-200 reply: the code names the problem for machines, the message for humans. */
