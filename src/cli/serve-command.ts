@@ -40,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   const serveArgv = argv.filter((a) => a !== '--watch');
   const loadConfig = () => loadServeConfig(serveArgv, process.env);
   const config = loadConfig();
-  if (watch) checkWatchable(config);
+  const watchFiles = watch ? checkWatchable(config) : []; // refused before anything listens
   const pretty = config.logFormat === 'pretty' ? prettyDestination(process.stdout, { colors: process.stdout.isTTY && !process.env.NO_COLOR }) : undefined;
   const log = createLogger(config.logLevel, pretty);
   await startTracing(process.env, log); // off unless OTEL_* asks for an exporter
@@ -60,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
     const reloadOnce = createReloader({ config, loadConfig, createPool, target: { webhooks: server.webhooks, pools: server.pools }, log });
     // Refilled a little later: starting threads competes with the new workers' first (cold) reviews.
     const reload: Reload = (changed) => reloadOnce(changed).finally(() => setTimeout(() => warm!.refill(), REFILL_AFTER_MS).unref());
-    watcher = startServeWatch({ config, loadConfig, reload, log });
+    watcher = startServeWatch({ files: watchFiles, loadConfig, reload, log });
   }
   return new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {

@@ -33,7 +33,8 @@ export interface ServeWatch {
 }
 
 export interface ServeWatchOptions {
-  config: ResolvedServeConfig;
+  /** The files to watch at start: what checkWatchable() returned for the configuration served. */
+  files: readonly string[];
   /** Resolves the configuration again (reads the file anew), to find what to watch after a reload. */
   loadConfig(): ResolvedServeConfig;
   reload: Reload;
@@ -52,7 +53,7 @@ export function checkWatchable(config: ResolvedServeConfig): string[] {
 
 export function startServeWatch(options: ServeWatchOptions): ServeWatch {
   const { log } = options;
-  let files = checkWatchable(options.config);
+  let files = [...options.files];
   let controller = new AbortController();
   let watching: Promise<void> = Promise.resolve();
   let stopped = false;
