@@ -12,6 +12,7 @@ import { FixtureError } from '../replay/problems.ts';
 import { runBench } from '../replay/bench.ts';
 import { compareBench, DEFAULT_GATE, parseBaseline, parseGate, parseThreshold } from '../replay/bench-compare.ts';
 import { renderBench, renderComparison } from '../replay/bench-report.ts';
+import type { CliIo } from './io.ts';
 
 const OPTIONS = {
   ...TARGET_OPTIONS,
@@ -57,7 +58,7 @@ function count(flag: string, value: string | undefined, fallback: number | undef
   return Number(value);
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -66,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(`${benchHelp()}\n`);
+    io.stdout.write(`${benchHelp()}\n`);
     return 0;
   }
   if (positionals.length === 0) throw new UsageError(`give one or more fixture files or directories\n\n${benchHelp()}`);
@@ -91,21 +92,21 @@ export async function run(argv: string[]): Promise<number> {
     baseline = parseBaseline(text, values.compare);
   }
 
-  const target = await prepareTarget(values, process.env, { maxSockets: options.concurrency });
+  const target = await prepareTarget(values, io.env, { maxSockets: options.concurrency });
   try {
     const loaded = loadFixtures(positionals, { webhooks: target.webhooks, timeoutFor: target.timeoutFor, ...(target.defaultWebhook !== undefined && { defaultWebhook: target.defaultWebhook }) });
     if (loaded.problems.length > 0) throw new FixtureError(loaded.problems);
     const unsent = loaded.cases.filter((c) => !c.match.sent).length;
-    if (unsent > 0) process.stderr.write(`kadmit bench: ${unsent} fixture(s) left out: the apiserver would not send them to their webhook (kadmit replay says why)\n`);
+    if (unsent > 0) io.stderr.write(`kadmit bench: ${unsent} fixture(s) left out: the apiserver would not send them to their webhook (kadmit replay says why)\n`);
     const report = await runBench(loaded.cases, target.sender, options);
     const comparison = baseline && compareBench(baseline, report, { threshold, gate });
-    if (values.json) process.stdout.write(`${JSON.stringify(comparison ? { ...report, comparison } : report, null, 2)}\n`);
+    if (values.json) io.stdout.write(`${JSON.stringify(comparison ? { ...report, comparison } : report, null, 2)}\n`);
     else {
-      process.stdout.write(renderBench(report));
-      if (comparison) process.stdout.write(`\n${renderComparison(comparison, threshold)}`);
+      io.stdout.write(renderBench(report));
+      if (comparison) io.stdout.write(`\n${renderComparison(comparison, threshold)}`);
     }
     const failedCalls = report.webhooks.filter((w) => w.errors > 0 || w.count === 0);
-    for (const w of failedCalls) process.stderr.write(`kadmit bench: ${w.webhook}: ${w.errors} call(s) got no 2xx answer${w.count === 0 ? ', none did' : ''}; check with kadmit replay\n`);
+    for (const w of failedCalls) io.stderr.write(`kadmit bench: ${w.webhook}: ${w.errors} call(s) got no 2xx answer${w.count === 0 ? ', none did' : ''}; check with kadmit replay\n`);
     return failedCalls.length > 0 || (comparison?.regressions.length ?? 0) > 0 ? 1 : 0;
   } finally {
     await target.sender.close();

@@ -12,6 +12,7 @@ import { inspectDocument, type Inventory, type InventoryEntry } from '../certs/i
 import { splitPemCertificates } from '../certs/pem.ts';
 import type { CaBundleField } from '../certs/ports.ts';
 import { targetSelectors } from './serving-certs.ts';
+import type { CliIo } from './io.ts';
 
 export function certsHelp(): string {
   return [
@@ -44,21 +45,21 @@ export interface InspectReport {
   problems: string[];
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    process.stdout.write(`${certsHelp()}\n`);
+    io.stdout.write(`${certsHelp()}\n`);
     return sub === undefined ? 2 : 0;
   }
   if (sub !== 'inspect') throw new UsageError(`unknown certs command "${sub}"\n\n${certsHelp()}`);
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${certsHelp()}\n`);
+    io.stdout.write(`${certsHelp()}\n`);
     return 0;
   }
   const json = rest.includes('--json');
-  const config = loadServeConfig(rest.filter((a) => a !== '--json'), process.env);
+  const config = loadServeConfig(rest.filter((a) => a !== '--json'), io.env);
   const report = await inspect(config);
-  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, new Date()));
+  io.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, new Date()));
   return 0;
 }
 

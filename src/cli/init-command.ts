@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
 import { argsError } from '../config/suggest.ts';
 import { KADMIT_VERSION } from '../version.ts';
+import type { CliIo } from './io.ts';
 
 const TEMPLATE_DIR = new URL('../../templates/policy-project/', import.meta.url);
 // npm drops or renames dot files and nested package.json files in a tarball, so
@@ -113,7 +114,7 @@ export function scaffold(target: string, options: { name?: string; force?: boole
   return { dir, written: rendered.map((r) => r.to) };
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { name: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
@@ -121,7 +122,7 @@ export async function run(argv: string[]): Promise<number> {
     throw argsError(err, ['name', 'force', 'help'], 'kadmit init --help');
   }
   if (parsed.values.help) {
-    process.stdout.write(`${initHelp()}\n`);
+    io.stdout.write(`${initHelp()}\n`);
     return 0;
   }
   if (parsed.positionals.length > 1) throw new UsageError(`give at most one directory (got ${parsed.positionals.join(', ')})`);
@@ -131,7 +132,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(parsed.values.force && { force: true }),
   });
   const shown = relative(process.cwd(), dir) || '.';
-  process.stdout.write([
+  io.stdout.write([
     `kadmit: wrote a policy project in ${shown} (${written.length} files)`,
     '',
     'Next:',

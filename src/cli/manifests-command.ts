@@ -12,6 +12,7 @@ import { loadWebhooks } from '../webhooks/load.ts';
 import { DEFAULT_IMAGE, DEFAULT_WEBHOOKS, manifestConfigSchema, readServeConfigFile, type ManifestConfig } from '../manifests/config.ts';
 import { renderObjects, toFiles, toYamlStream } from '../manifests/render.ts';
 import { DEFAULT_REVIEWS_PER_REPLICA } from '../manifests/sizing.ts';
+import type { CliIo } from './io.ts';
 
 const FLAGS = {
   config: { type: 'string', help: 'a `kadmit serve` YAML config (default ./kadmit.yaml if it exists): its namespace, serviceName, webhooks and settings are used, and its other settings are passed to the Deployment as written' },
@@ -102,10 +103,10 @@ export function resolveManifestConfig(argv: readonly string[], cwd = process.cwd
   return { config: result.data, ...(configFile !== undefined && { configFile }), ...(typeof values.out === 'string' && { out: values.out }), help: false };
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: CliIo): Promise<number> {
   const { config, configFile, out, help } = resolveManifestConfig(argv);
   if (help) {
-    process.stdout.write(`${manifestsHelp()}\n`);
+    io.stdout.write(`${manifestsHelp()}\n`);
     return 0;
   }
   // The same loading `kadmit serve` does: an invalid setting fails here, naming it.
@@ -113,16 +114,16 @@ export async function run(argv: string[]): Promise<number> {
   const webhooks = (await loadWebhooks(config.webhooks, config.settings, configFile === undefined ? undefined : dirname(configFile))).map((l) => l.webhook);
   const modules = config.webhooks.filter((s) => !s.startsWith('builtin:'));
   if (modules.length > 0) {
-    process.stderr.write(`kadmit: note: the image (${config.image}) must hold ${modules.join(', ')} relative to its working directory /app, as a policy project's image does\n`);
+    io.stderr.write(`kadmit: note: the image (${config.image}) must hold ${modules.join(', ')} relative to its working directory /app, as a policy project's image does\n`);
   }
   const rendered = renderObjects(webhooks, config);
   if (out === undefined) {
-    process.stdout.write(toYamlStream(rendered));
+    io.stdout.write(toYamlStream(rendered));
     return 0;
   }
   mkdirSync(out, { recursive: true });
   const files = toFiles(rendered);
   for (const [name, text] of files) writeFileSync(join(out, name), text);
-  process.stderr.write(`kadmit: wrote ${[...files.keys()].join(', ')} to ${out}\n`);
+  io.stderr.write(`kadmit: wrote ${[...files.keys()].join(', ')} to ${out}\n`);
   return 0;
 }

@@ -17,6 +17,7 @@ import { writeRecordings } from '../replay/record.ts';
 import { watchAndRun } from './watch.ts';
 import { createProgress } from '../replay/progress.ts';
 import type { CaseResult } from '../replay/types.ts';
+import type { CliIo } from './io.ts';
 
 const OPTIONS = {
   ...TARGET_OPTIONS,
@@ -54,23 +55,23 @@ function parse(argv: string[]) {
   }
 }
 
-function useColor(format: ReportFormat): boolean {
+function useColor(format: ReportFormat, io: CliIo): boolean {
   if (format !== 'table') return false;
-  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
-  return process.stdout.isTTY === true && !process.env.NO_COLOR;
+  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
+  return io.stdout.isTTY === true && !io.env.NO_COLOR;
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(argv);
   if (values.help) {
-    process.stdout.write(`${replayHelp()}\n`);
+    io.stdout.write(`${replayHelp()}\n`);
     return 0;
   }
   const format = (values.format ?? 'table') as ReportFormat;
   if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format: expected one of ${REPORT_FORMATS.join(', ')} (got ${JSON.stringify(values.format)})`);
   if (values.record && values.watch) throw new UsageError('--record and --watch cannot be combined (recording would trigger the next run)');
 
-  const target = await prepareTarget(values, process.env);
+  const target = await prepareTarget(values, io.env);
   const paths = positionals.length > 0 ? positionals : (target.fixtures ?? []);
   if (paths.length === 0) {
     await target.sender.close();
@@ -80,13 +81,13 @@ export async function run(argv: string[]): Promise<number> {
     if (values.watch) {
       await target.sender.close();
       const { modules, config, crds, namespaces } = target.watchFiles;
-      return await watchMode(argv, paths, [...modules.map((u) => fileURLToPath(u)), ...(config ? [config] : []), ...crds, ...(namespaces ? [namespaces] : [])]);
+      return await watchMode(argv, io, paths, [...modules.map((u) => fileURLToPath(u)), ...(config ? [config] : []), ...crds, ...(namespaces ? [namespaces] : [])]);
     }
     const loaded = loadFixtures(paths, { webhooks: target.webhooks, timeoutFor: target.timeoutFor, ...(target.defaultWebhook !== undefined && { defaultWebhook: target.defaultWebhook }) });
     if (loaded.problems.length > 0) throw new FixtureError(loaded.problems);
 
     const started = performance.now();
-    const progress = createProgress({ stream: process.stderr, total: loaded.cases.length });
+    const progress = createProgress({ stream: io.stderr, total: loaded.cases.length });
     let done = 0;
     let results: CaseResult[];
     try {
@@ -97,8 +98,8 @@ export async function run(argv: string[]): Promise<number> {
     if (values.record) {
       // A case not sent has no answer to record (and keeps what it expects).
       const recording = writeRecordings(results.filter((r) => r.sent));
-      process.stderr.write(`kadmit replay: recorded the answers of ${recording.recorded} case(s) in ${recording.files.length} file(s): ${recording.files.join(', ')}\n`);
-      for (const r of recording.skipped) process.stderr.write(`kadmit replay: nothing to record for ${r.case.id}: no answer\n`);
+      io.stderr.write(`kadmit replay: recorded the answers of ${recording.recorded} case(s) in ${recording.files.length} file(s): ${recording.files.join(', ')}\n`);
+      for (const r of recording.skipped) io.stderr.write(`kadmit replay: nothing to record for ${r.case.id}: no answer\n`);
       // The expectations now are the answers: only the apiserver's rules can still fail.
       results = results.map((r) => {
         if (!r.sent) return r;
@@ -107,7 +108,7 @@ export async function run(argv: string[]): Promise<number> {
       });
     }
     const durationMs = performance.now() - started;
-    process.stdout.write(renderReport(format, results, { mode: target.sender.mode, durationMs, color: useColor(format) }));
+    io.stdout.write(renderReport(format, results, { mode: target.sender.mode, durationMs, color: useColor(format, io) }));
     return results.every((r) => r.passed || r.skipped) ? 0 : 1;
   } finally {
     await target.sender.close();
@@ -115,7 +116,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** Each run is a fresh process, so changed webhook code (and what it imports) is loaded anew. */
-async function watchMode(argv: string[], positionals: string[], codeFiles: string[]): Promise<number> {
+async function watchMode(argv: string[], io: CliIo, positionals: string[], codeFiles: string[]): Promise<number> {
   const childArgs = [...process.execArgv, process.argv[1]!, 'replay', ...argv.filter((a) => a !== '--watch')];
   // Fail early on paths that do not exist; later runs report fixture problems themselves.
   discoverFixtures(positionals);
@@ -129,7 +130,7 @@ async function watchMode(argv: string[], positionals: string[], codeFiles: strin
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const note = (text: string) => process.stdout.write(`[kadmit replay --watch] ${text}\n`);
+  const note = (text: string) => io.stdout.write(`[kadmit replay --watch] ${text}\n`);
   await watchAndRun({
     paths,
     signal: controller.signal,
@@ -138,7 +139,7 @@ async function watchMode(argv: string[], positionals: string[], codeFiles: strin
     run: (changed) => new Promise<void>((done) => {
       runs += 1;
       if (runs > 1) note(`run ${runs}: changed ${changed.join(', ')}`);
-      child = spawn(process.execPath, childArgs, { stdio: 'inherit' });
+      child = spawn(process.execPath, childArgs, { stdio: 'inherit', env: io.env });
       child.on('close', (code) => {
         child = undefined;
         note(`run ${runs} exited ${code ?? 'on a signal'}; watching ${paths.length} path(s) for changes (Ctrl-C stops)`);

@@ -7,6 +7,7 @@ import { errorMessage, KadmitError, UsageError } from '../errors.ts';
 import { argsError } from '../config/suggest.ts';
 import { parseCrdManifests, type CrdManifest } from '../schemas/crd.ts';
 import { crdDeclarations } from '../schemas/typegen/crd-declarations.ts';
+import type { CliIo } from './io.ts';
 
 /** Largest CRD file read (the biggest real CRDs are a few MB). */
 export const MAX_CRD_FILE_BYTES = 16 * 1024 * 1024;
@@ -30,7 +31,7 @@ export function typesHelp(): string {
   ].join('\n');
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: { crd: { type: 'string', multiple: true }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: false });
@@ -39,21 +40,21 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { crd: files = [], out, help } = parsed.values;
   if (help) {
-    process.stdout.write(`${typesHelp()}\n`);
+    io.stdout.write(`${typesHelp()}\n`);
     return 0;
   }
   if (files.length === 0) throw new UsageError(`--crd FILE is required\n\n${typesHelp()}`);
   if (files.length > MAX_CRD_FILES) throw new UsageError(`at most ${MAX_CRD_FILES} --crd files`);
   const command = ['kadmit types', ...files.map((f) => `--crd ${f}`), ...(out === undefined ? [] : [`--out ${out}`])].join(' ');
   const text = crdDeclarations(files.flatMap(readCrdFile), command);
-  if (out === undefined) process.stdout.write(text);
+  if (out === undefined) io.stdout.write(text);
   else {
     try {
       writeFileSync(out, text);
     } catch (err) {
       throw new KadmitError('KADMIT_TYPES', `cannot write ${out}: ${errorMessage(err)}`, { cause: err });
     }
-    process.stderr.write(`wrote ${out}\n`);
+    io.stderr.write(`wrote ${out}\n`);
   }
   return 0;
 }

@@ -1,5 +1,5 @@
-// `kadmit certs inspect`: file mode on a real cert directory (as a process,
-// and in-process through a CA rollover), secret mode against the test API
+// `kadmit certs inspect`: file mode on a real cert directory (text as a
+// process, and in-process through a CA rollover), secret mode against the test API
 // server with caBundle fields kadmit filled, then one reset by another writer.
 import { join } from 'node:path';
 import t from 'tap';
@@ -12,6 +12,7 @@ import { createSecretDocumentStore } from '../../src/certs/kube-secret-store.ts'
 import { createCertRotator } from '../../src/certs/rotator.ts';
 import { closeKubeConnections } from '../../src/kube/index.ts';
 import { runCli } from '../helpers/process.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { FakeClock, RecordingSink } from './fakes.ts';
 import { SELECTORS, WEBHOOK_CONFIG, apiWithWebhookConfigs } from './kube-support.ts';
 import { NS, SVC, silentLogger } from './support.ts';
@@ -20,7 +21,7 @@ const MIN = 60_000;
 const lifetimes = { caMs: 60 * MIN, servingMs: 9 * MIN, backdateMs: MIN };
 const roles = (r: InspectReport) => r.entries.map((e) => e.role);
 
-t.test('file mode, as a process: text and --json', async (t) => {
+t.test('file mode: text as a process, and --json', async (t) => {
   const dir = join(t.testdir({}), 'certs');
   const made = await loadOrCreateFileCertificates({ dir, serviceName: SVC, namespace: NS, log: silentLogger() });
 
@@ -34,7 +35,7 @@ t.test('file mode, as a process: text and --json', async (t) => {
   t.match(text.stdout, `published in ${dir}/ca.crt`);
   t.notMatch(text.stdout, /Problems:/);
 
-  const json = await runCli(['certs', 'inspect', '--cert-dir', dir, '--json']);
+  const json = await runCliInProcess(['certs', 'inspect', '--cert-dir', dir, '--json']);
   t.equal(json.code, 0, json.stderr);
   const report = JSON.parse(json.stdout) as InspectReport;
   t.same(report.store, { kind: 'file', dir });
@@ -45,7 +46,7 @@ t.test('file mode, as a process: text and --json', async (t) => {
   t.same(report.fields, [{ id: `${dir}/ca.crt`, certificates: [{ fingerprint256: made.ca.fingerprint256, subject: report.entries[0]!.subject, role: 'ca' }] }]);
   t.same(report.problems, []);
 
-  const env = await runCli(['certs', 'inspect', '--json'], { env: { KADMIT_CERT_DIR: dir } });
+  const env = await runCliInProcess(['certs', 'inspect', '--json'], { env: { KADMIT_CERT_DIR: dir } });
   t.same(JSON.parse(env.stdout).entries, report.entries, 'settings come from the environment like for serve');
 });
 
@@ -87,7 +88,7 @@ t.test('secret mode against the test API server', async (t) => {
   await api.writeKubeConfig(kubeconfig);
   const args = ['certs', 'inspect', '--cert-store', 'secret', '--kubeconfig', kubeconfig, '--json'];
 
-  const missing = await runCli(args);
+  const missing = await runCliInProcess(args);
   t.equal(missing.code, 1);
   t.match(missing.stderr, /Secret kadmit\/kadmit-ca does not exist .*\[KADMIT_CERT_STORE\]/);
 
@@ -104,7 +105,7 @@ t.test('secret mode against the test API server', async (t) => {
   await rotator.runOnce();
   const ca = rotator.status().ca!;
 
-  const res = await runCli(args);
+  const res = await runCliInProcess(args);
   t.equal(res.code, 0, res.stderr);
   const report = JSON.parse(res.stdout) as InspectReport;
   t.same(report.store, { kind: 'secret', namespace: NS, name: 'kadmit-ca' });
@@ -124,7 +125,7 @@ t.test('secret mode against the test API server', async (t) => {
   api.store.update('mutatingwebhookconfigurations', '', WEBHOOK_CONFIG, (o) => {
     (o as { webhooks: Array<{ clientConfig: { caBundle?: string } }> }).webhooks[0]!.clientConfig.caBundle = Buffer.from(foreign).toString('base64');
   });
-  const text = await runCli(args.filter((a) => a !== '--json'));
+  const text = await runCliInProcess(args.filter((a) => a !== '--json'));
   t.equal(text.code, 0, text.stderr);
   t.match(text.stdout, 'Store: Secret kadmit/kadmit-ca');
   t.match(text.stdout, /published in ValidatingWebhookConfiguration\/kadmit\/webhooks\/0\/clientConfig\/caBundle, ValidatingWebhookConfiguration\/kadmit\/webhooks\/1\/clientConfig\/caBundle\n/);
@@ -133,14 +134,14 @@ t.test('secret mode against the test API server', async (t) => {
 });
 
 t.test('usage errors exit 2', async (t) => {
-  const unknown = await runCli(['certs', 'rotate']);
+  const unknown = await runCliInProcess(['certs', 'rotate']);
   t.equal(unknown.code, 2);
   t.match(unknown.stderr, /unknown certs command "rotate"/);
-  const external = await runCli(['certs', 'inspect', '--cert-store', 'external']);
+  const external = await runCliInProcess(['certs', 'inspect', '--cert-store', 'external']);
   t.equal(external.code, 2);
-  const badFlag = await runCli(['certs', 'inspect', '--frobnicate']);
+  const badFlag = await runCliInProcess(['certs', 'inspect', '--frobnicate']);
   t.equal(badFlag.code, 2);
-  const help = await runCli(['certs', 'inspect', '--help']);
+  const help = await runCliInProcess(['certs', 'inspect', '--help']);
   t.equal(help.code, 0);
   t.match(help.stdout, /Usage: kadmit certs inspect/);
 });

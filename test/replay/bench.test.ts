@@ -8,6 +8,7 @@ import { compareBench, parseBaseline, parseGate, parseThreshold, DEFAULT_GATE } 
 import { renderComparison } from '../../src/replay/bench-report.ts';
 import type { BenchReport, WebhookBench } from '../../src/replay/bench.ts';
 import { runCli } from '../helpers/process.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { ROOT } from './support.ts';
 
@@ -71,7 +72,7 @@ const dir = t.testdir({
 });
 const quick = ['--webhook', 'builtin:require-memory-limits', '--requests', '40', '--warmup', '5', '--duration', '20s'];
 
-t.test('kadmit bench in-process: the report, and --compare exits 1 only on a regression', async (t) => {
+t.test('kadmit bench in-process (the first run as a process): the report, and --compare exits 1 only on a regression', async (t) => {
   const res = await runCli(['bench', ...quick, '--json', dir], { cwd: ROOT });
   t.equal(res.code, 0, res.stderr);
   const out = JSON.parse(res.stdout) as BenchReport;
@@ -89,34 +90,34 @@ t.test('kadmit bench in-process: the report, and --compare exits 1 only on a reg
   const baselines = t.testdir({});
   const impossible = join(baselines, 'fast.json');
   writeFileSync(impossible, JSON.stringify(report(webhook(w.webhook, { p50Ms: 1e-9, p95Ms: 1e-9, reqPerSec: 1e12 }))));
-  const worse = await runCli(['bench', ...quick, '--compare', impossible, '--threshold', '10%', dir], { cwd: ROOT });
+  const worse = await runCliInProcess(['bench', ...quick, '--compare', impossible, '--threshold', '10%', dir]);
   t.equal(worse.code, 1);
   t.match(worse.stdout, /require-memory-limits\.kadmit\.dev +p50 .*REGRESSION/);
   t.match(worse.stdout, /3 regression\(s\) beyond 10\.0%/);
 
   const generous = join(baselines, 'slow.json');
   writeFileSync(generous, JSON.stringify(report(webhook(w.webhook, { p50Ms: 1e6, p95Ms: 1e6, reqPerSec: 1e-3 }))));
-  const better = await runCli(['bench', ...quick, '--json', '--compare', generous, dir], { cwd: ROOT });
+  const better = await runCliInProcess(['bench', ...quick, '--json', '--compare', generous, dir]);
   t.equal(better.code, 0, better.stderr);
   t.same(JSON.parse(better.stdout).comparison.regressions, []);
 
-  const bad = await runCli(['bench', ...quick, '--compare', join(dir, 'cases.yaml'), dir], { cwd: ROOT });
+  const bad = await runCliInProcess(['bench', ...quick, '--compare', join(dir, 'cases.yaml'), dir]);
   t.equal(bad.code, 2);
   t.match(bad.stderr, /--compare: .*cases\.yaml is not JSON/);
 });
 
 t.test('kadmit bench --url measures a running server over HTTPS', async (t) => {
-  const server = await startTestServer({ webhooks: ['builtin:require-memory-limits'] });
+  const server = await startTestServer({ webhooks: ['builtin:require-memory-limits'], workers: 1 });
   t.teardown(() => server.close());
   const ca = join(t.testdir({ 'ca.crt': server.ca }), 'ca.crt');
-  const res = await runCli(['bench', ...quick, '--concurrency', '2', '--url', `https://127.0.0.1:${server.webhookPort}`, '--ca', ca, dir], { cwd: ROOT });
+  const res = await runCliInProcess(['bench', ...quick, '--concurrency', '2', '--url', `https://127.0.0.1:${server.webhookPort}`, '--ca', ca, dir]);
   t.equal(res.code, 0, res.stderr);
   t.match(res.stdout, /^webhook +count +errors +req\/s +min ms +p50 ms +p95 ms +p99 ms$/m);
   t.match(res.stdout, /^require-memory-limits\.kadmit\.dev +40 +0 +\d+\.\d /m);
   t.match(res.stdout, /\(url, concurrency 2\)/);
   t.ok(server.logs.filter((l) => l.msg === 'review').length >= 45, 'warm-up and measured requests reached the server');
 
-  const refused = await runCli(['bench', ...quick, '--url', 'https://127.0.0.1:1', '--duration', '1s', dir], { cwd: ROOT });
+  const refused = await runCliInProcess(['bench', ...quick, '--url', 'https://127.0.0.1:1', '--duration', '1s', dir]);
   t.equal(refused.code, 1, 'calls that get no answer fail the run');
   t.match(refused.stderr, /require-memory-limits\.kadmit\.dev: \d+ call\(s\) got no 2xx answer, none did/);
 });

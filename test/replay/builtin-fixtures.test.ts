@@ -1,6 +1,7 @@
-// The proof: every fixture the project ships goes through `kadmit replay`, as a
-// real process, in both modes: in-process, and over HTTPS against a running
-// server serving the same webhooks. Policy fixtures under test/fixtures/policies/
+// The proof: every fixture the project ships goes through `kadmit replay` in
+// both modes: in-process, and over HTTPS against a running server serving the
+// same webhooks. The first suite's in-process run is a real kadmit process; the
+// others run the same command in this one (the entry point is proven once). Policy fixtures under test/fixtures/policies/
 // (one directory per built-in policy, see docs/replay.md) are included when present.
 import t from 'tap';
 import type { Test } from 'tap';
@@ -8,6 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/process.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { loadServeConfig } from '../../src/config/load.ts';
 import { ROOT, EXAMPLES, EXAMPLE_CONFIG } from './support.ts';
@@ -48,19 +50,20 @@ function check(t: Test, report: JsonReport, mode: string) {
   for (const r of report.results) t.ok(r.passed, `${r.id}: ${JSON.stringify(r.failures)}`);
 }
 
-for (const suite of suites) {
+for (const [index, suite] of suites.entries()) {
   t.test(`${suite.name}: in-process`, async (t) => {
-    const run = await runCli(['replay', ...flags(suite), '--format', 'json', ...suite.paths], { cwd: ROOT });
+    const args = ['replay', ...flags(suite), '--format', 'json', ...suite.paths];
+    const run = index === 0 ? await runCli(args, { cwd: ROOT }) : await runCliInProcess(args);
     t.equal(run.code, 0, run.stderr);
     check(t, JSON.parse(run.stdout) as JsonReport, 'in-process');
   });
 
   t.test(`${suite.name}: --url against a running server`, async (t) => {
     const config = loadServeConfig(flags(suite), {});
-    const server = await startTestServer({ webhooks: config.webhooks, settings: config.settings, crds: config.crds });
+    const server = await startTestServer({ webhooks: config.webhooks, settings: config.settings, crds: config.crds, workers: 1 });
     t.teardown(() => server.close());
     const ca = join(t.testdir({ 'ca.crt': server.ca }), 'ca.crt');
-    const run = await runCli(['replay', ...flags(suite), '--url', `https://127.0.0.1:${server.webhookPort}`, '--ca', ca, '--format', 'json', ...suite.paths], { cwd: ROOT });
+    const run = await runCliInProcess(['replay', ...flags(suite), '--url', `https://127.0.0.1:${server.webhookPort}`, '--ca', ca, '--format', 'json', ...suite.paths]);
     t.equal(run.code, 0, run.stderr);
     const report = JSON.parse(run.stdout) as JsonReport;
     check(t, report, 'url');

@@ -4,6 +4,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { runCli } from '../helpers/process.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { run as replayCommand } from '../../src/cli/replay-command.ts';
 import { prepareTarget } from '../../src/replay/setup.ts';
 import { ROOT, EXAMPLE_CONFIG, PROBE_MODULE } from './support.ts';
@@ -18,7 +19,7 @@ const dir = t.testdir({
 const only = ['--webhook', 'builtin:require-memory-limits'];
 
 t.test('exit 0: every expectation met', async (t) => {
-  const res = await runCli(['replay', ...only, join(dir, 'pass.yaml')], { cwd: ROOT });
+  const res = await runCliInProcess(['replay', ...only, join(dir, 'pass.yaml')]);
   t.equal(res.code, 0, res.stderr);
   t.match(res.stdout, /^PASS {2}\S*pass\.yaml#1 {2}limited pod {2}-> require-memory-limits\.kadmit\.dev {2}\d+\.\d ms$/m);
   t.match(res.stdout, /1 case: 1 passed, 0 failed \(in-process, 2 checks, /);
@@ -26,12 +27,12 @@ t.test('exit 0: every expectation met', async (t) => {
 });
 
 t.test('exit 1: a failed expectation, shown with what was expected and what came back', async (t) => {
-  const res = await runCli(['replay', ...only, join(dir, 'pass.yaml'), join(dir, 'fail.yaml')], { cwd: ROOT });
+  const res = await runCliInProcess(['replay', ...only, join(dir, 'pass.yaml'), join(dir, 'fail.yaml')]);
   t.equal(res.code, 1, res.stderr);
   t.match(res.stdout, /^FAIL {2}\S*fail\.yaml#1 {2}unlimited pod/m);
   t.match(res.stdout, /^ {6}x message: expected "memory limits please", got "memory limit required: set resources\.limits\.memory on spec\.containers\[0\] \(app\)"$/m);
   t.match(res.stdout, /2 cases: 1 passed, 1 failed/);
-  const colour = await runCli(['replay', ...only, join(dir, 'fail.yaml')], { cwd: ROOT, env: { FORCE_COLOR: '1' } });
+  const colour = await runCliInProcess(['replay', ...only, join(dir, 'fail.yaml')], { env: { FORCE_COLOR: '1' } });
   t.match(colour.stdout, /\u001b\[31m/, 'FORCE_COLOR paints failures red');
 });
 
@@ -43,15 +44,16 @@ t.test('exit 2: a malformed fixture, named by file, document, line and field', a
 });
 
 t.test('exit 2: usage errors', async (t) => {
-  const several = await runCli(['replay', '--config', EXAMPLE_CONFIG, join(dir, 'pass.yaml')], { cwd: ROOT });
+  const several = await runCliInProcess(['replay', '--config', EXAMPLE_CONFIG, join(dir, 'pass.yaml')]);
   t.equal(several.code, 2);
   t.match(several.stderr, /pass\.yaml, document 1, line 1: names no webhook, and 9 are configured \(.*\): name one with webhook: \(name or path\) or --target/);
-  const unknownFlag = await runCli(['replay', '--bogus', dir], { cwd: ROOT });
+  const unknownFlag = await runCliInProcess(['replay', '--bogus', dir]);
   t.equal(unknownFlag.code, 2);
   t.match(unknownFlag.stderr, /Unknown option '--bogus'/);
 
   // The rest are thrown before anything runs; main.ts turns a UsageError into exit 2.
-  const usage = async (argv: string[], message: RegExp) => t.rejects(replayCommand(argv), { code: 'KADMIT_USAGE', message }, argv.join(' '));
+  const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  const usage = async (argv: string[], message: RegExp) => t.rejects(replayCommand(argv, io), { code: 'KADMIT_USAGE', message }, argv.join(' '));
   await usage([], /give one or more fixture files or directories/);
   await usage([...only, join(dir, 'missing.yaml')], /missing\.yaml does not exist/);
   await usage([...only, '--format', 'xml', dir], /--format: expected one of table, json, tap, junit/);
@@ -69,10 +71,10 @@ t.test('exit 2: usage errors', async (t) => {
 });
 
 t.test('--help', async (t) => {
-  const res = await runCli(['replay', '--help'], { cwd: ROOT });
+  const res = await runCliInProcess(['replay', '--help']);
   t.equal(res.code, 0);
   for (const flag of ['--webhook', '--config', '--settings', '--target', '--url', '--ca', '--server-name', '--timeout', '--format', '--record', '--watch']) t.match(res.stdout, flag);
-  const main = await runCli(['help'], { cwd: ROOT });
+  const main = await runCliInProcess(['help']);
   t.match(main.stdout, /replay +replay AdmissionReview fixtures/);
   t.match(main.stdout, /bench +measure per-webhook latency/);
 });

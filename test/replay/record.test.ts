@@ -5,11 +5,11 @@ import t from 'tap';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { runCli } from '../helpers/process.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { recordedText } from '../../src/replay/record.ts';
 import { redactPatch } from '../../src/replay/redaction.ts';
 import { checkExpectations } from '../../src/replay/expect.ts';
-import { ROOT, EXAMPLE_CONFIG } from './support.ts';
+import { EXAMPLE_CONFIG } from './support.ts';
 
 const SECRET_VALUE = 'aHVudGVyMg=='; // base64 of hunter2
 const STAMP = Buffer.from('password').toString('base64'); // what stamp-secret writes into data.keys
@@ -47,12 +47,12 @@ const dir = t.testdir({
 const flags = ['--config', EXAMPLE_CONFIG, '--target', 'stamp-secret.replay.kadmit.dev'];
 
 t.test('before recording, the stale expectations fail', async (t) => {
-  const res = await runCli(['replay', ...flags, dir], { cwd: ROOT });
+  const res = await runCliInProcess(['replay', ...flags, dir]);
   t.equal(res.code, 1);
 });
 
 t.test('--record writes what was answered', async (t) => {
-  const res = await runCli(['replay', ...flags, '--record', dir], { cwd: ROOT });
+  const res = await runCliInProcess(['replay', ...flags, '--record', dir]);
   t.equal(res.code, 0, `${res.stdout}\n${res.stderr}`);
   t.match(res.stderr, /recorded the answers of 5 case\(s\) in 3 file\(s\)/);
 
@@ -91,7 +91,7 @@ t.test('--record writes what was answered', async (t) => {
 });
 
 t.test('a recorded fixture replays green', async (t) => {
-  const res = await runCli(['replay', ...flags, '--format', 'json', dir], { cwd: ROOT });
+  const res = await runCliInProcess(['replay', ...flags, '--format', 'json', dir]);
   t.equal(res.code, 0, res.stdout);
   t.same(JSON.parse(res.stdout).summary, { total: 5, passed: 5, failed: 0, checks: 33 });
 });

@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { parseCrdManifests } from '../../src/schemas/crd.ts';
 import { crdDeclarations } from '../../src/schemas/typegen/crd-declarations.ts';
 import { runCli } from '../helpers/process.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { repoRoot, typeCheck } from './support/compiler.ts';
 
 const GUESTBOOK = 'examples/crds/guestbook.yaml';
@@ -134,14 +135,14 @@ t.test('errors name the file, the CRD and the path', async (t) => {
 t.test('the command: --help, --out, usage errors, a file too big', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kadmit-types-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const help = await runCli(['types', '--help']);
+  const help = await runCliInProcess(['types', '--help']);
   t.equal(help.code, 0);
   t.match(help.stdout, /^Usage: kadmit types --crd FILE/);
   const out = join(dir, 'guestbook.d.ts');
-  const wrote = await runCli(['types', '--crd', GUESTBOOK, '--out', out]);
+  const wrote = await runCliInProcess(['types', '--crd', GUESTBOOK, '--out', out]);
   t.equal(wrote.code, 0, wrote.stderr);
   t.match(readFileSync(out, 'utf8'), "'webapp.example.com/v1/Guestbook': GuestbookV1;");
-  const missing = await runCli(['types']);
+  const missing = await runCliInProcess(['types']);
   t.equal(missing.code, 2);
   t.match(missing.stderr, '--crd FILE is required');
   const big = join(dir, 'big.yaml');
