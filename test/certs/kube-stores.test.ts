@@ -17,6 +17,8 @@ import { HOST, NS, SVC, silentLogger } from './support.ts';
 const MIN = 60_000;
 const lifetimes = { caMs: 60 * MIN, servingMs: 9 * MIN, backdateMs: MIN };
 const graceMs = 2 * MIN;
+// 1024-bit keys: every rotator start and rotation generates pairs, and the key size is not under test here.
+const shared = { serviceName: SVC, namespace: NS, lifetimes, graceMs, log: silentLogger(), modulusLength: 1024 };
 
 const { api, kube } = await apiWithWebhookConfigs();
 t.teardown(async () => {
@@ -31,7 +33,7 @@ const metrics = new CountingMetrics();
 const events = createKubeCertEvents({ kube, namespace: NS, involvedObject: { apiVersion: 'v1', kind: 'Secret', name: 'kadmit-ca', namespace: NS } });
 const replicas = [0, 1].map((i) => {
   const sink = new RecordingSink();
-  const rotator = createCertRotator({ store, targets, sink, serviceName: SVC, namespace: NS, lifetimes, graceMs, log: silentLogger(), metrics, clock: clock.now, ...(i === 0 && { events }) });
+  const rotator = createCertRotator({ store, targets, sink, ...shared, metrics, clock: clock.now, ...(i === 0 && { events }) });
   return { sink, rotator };
 });
 const runAll = () => Promise.all(replicas.map((r) => r.rotator.runOnce().catch(() => {})));
@@ -116,7 +118,7 @@ t.test('GitOps reset of a caBundle, Secret deleted, Secret corrupted: restored, 
 
 t.test('the Secret watch wakes a started rotator', async (t) => {
   const sink = new RecordingSink();
-  const r = createCertRotator({ store, targets, sink, serviceName: SVC, namespace: NS, lifetimes, graceMs, checkIntervalMs: 60_000, log: silentLogger(), clock: clock.now });
+  const r = createCertRotator({ store, targets, sink, ...shared, checkIntervalMs: 60_000, clock: clock.now });
   r.start();
   await r.ready();
   const caBefore = r.status().ca?.fingerprint;

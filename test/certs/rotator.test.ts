@@ -12,6 +12,9 @@ import { HOST, NS, SVC, silentLogger } from './support.ts';
 const MIN = 60_000;
 const lifetimes = { caMs: 60 * MIN, servingMs: 9 * MIN, backdateMs: MIN };
 const graceMs = 2 * MIN;
+// 1024-bit keys: the rotator generates four pairs per start (two used, two
+// spares) and this file starts over a dozen; the key size is not under test here.
+const shared = { serviceName: SVC, namespace: NS, lifetimes, graceMs, log: silentLogger(), modulusLength: 1024 };
 
 function setup(extra: Partial<RotatorOptions> = {}) {
   const clock = new FakeClock();
@@ -23,11 +26,7 @@ function setup(extra: Partial<RotatorOptions> = {}) {
     store,
     targets,
     sink,
-    serviceName: SVC,
-    namespace: NS,
-    lifetimes,
-    graceMs,
-    log: silentLogger(),
+    ...shared,
     metrics,
     clock: clock.now,
     ...extra,
@@ -118,7 +117,7 @@ t.test('running loops: a due leaf whose view of the CA state has aged past the g
 
 t.test('CA rotation in phases: publish, confirm, grace, serve, drop', async (t) => {
   const { clock, store, targets, sink, metrics, rotator } = setup();
-  const foreign = (await issueCa({ lifetimeMs: 600 * MIN, backdateMs: 0, commonName: 'someone-else', now: clock.now() })).cert;
+  const foreign = (await issueCa({ lifetimeMs: 600 * MIN, backdateMs: 0, commonName: 'someone-else', now: clock.now(), modulusLength: 1024 })).cert;
   targets.external('mutating/kadmit/0', foreign);
   await rotator.runOnce();
   const first = issuerOf(sink.last)!;
@@ -185,8 +184,8 @@ t.test('a caBundle reset by another writer is restored, and the grace restarts',
 
 t.test('replicas sharing the state converge on one CA', async (t) => {
   const a = setup();
-  const b = createCertRotator({ store: a.store, targets: a.targets, sink: new RecordingSink(), serviceName: SVC, namespace: NS, lifetimes, graceMs, log: silentLogger(), clock: a.clock.now });
-  const c = createCertRotator({ store: a.store, targets: a.targets, sink: new RecordingSink(), serviceName: SVC, namespace: NS, lifetimes, graceMs, log: silentLogger(), clock: a.clock.now });
+  const b = createCertRotator({ store: a.store, targets: a.targets, sink: new RecordingSink(), ...shared, clock: a.clock.now });
+  const c = createCertRotator({ store: a.store, targets: a.targets, sink: new RecordingSink(), ...shared, clock: a.clock.now });
   await Promise.all([a.rotator.runOnce(), b.runOnce(), c.runOnce()]);
   const cas = new Set([a.rotator, b, c].map((r) => r.status().ca?.fingerprint));
   t.equal(cas.size, 1, 'one CA');
@@ -225,7 +224,7 @@ t.test('the state document lost or corrupt, no replica remembers it: published C
     clock.advance(MIN);
     // A replica that started after the damage.
     const sink2 = new RecordingSink();
-    const fresh = createCertRotator({ store, targets, sink: sink2, serviceName: SVC, namespace: NS, lifetimes, graceMs, log: silentLogger(), clock: clock.now });
+    const fresh = createCertRotator({ store, targets, sink: sink2, ...shared, clock: clock.now });
     await fresh.runOnce();
     const st = fresh.status();
     t.notOk(st.ca, `${damage}: no current CA until the next one is promoted`);
