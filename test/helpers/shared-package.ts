@@ -1,14 +1,11 @@
 // One packed and installed kadmit per source tree, shared by the test files
 // that need it (test/package, test/image): packing (a tsc emit) and a
 // production `npm install` cost tens of seconds, and the result depends only
-// on the files that go into the tarball and the lockfile. The copy lives in
-// the system temp folder under a hash of those files; the first file to ask
-// builds it under a lock, the others wait for it. Callers copy the install
-// before changing anything in it.
+// on the files that go into the tarball and the lockfile.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { cachedBuild, statOrUndefined } from './build-cache.ts';
 import { installKadmit, packKadmit, ROOT, type Packed } from './package.ts';
 
 export interface SharedPackage extends Packed {
@@ -16,87 +13,14 @@ export interface SharedPackage extends Packed {
   app: string;
 }
 
-const CACHE = join(tmpdir(), 'kadmit-test-package');
-/** A lock folder without a pid this long after its creation was left by a builder killed right after mkdir. */
-const STALE_LOCK_MS = 60_000;
-/** Entries unused for this long belong to source trees no run needs any more. */
-const OLD_ENTRY_MS = 24 * 3_600_000;
-
 /** The packed and installed kadmit of the current checkout, built once for all test files. */
-export async function sharedPackage(): Promise<SharedPackage> {
-  const dir = join(CACHE, sourceHash());
-  const done = join(dir, 'packed.json');
-  const lock = `${dir}.lock`;
-  mkdirSync(CACHE, { recursive: true });
-  for (;;) {
-    if (existsSync(done)) {
-      utimesSync(dir, new Date(), new Date());
-      return JSON.parse(readFileSync(done, 'utf8')) as SharedPackage;
-    }
-    if (takeLock(lock)) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  try {
-    removeOldEntries();
-    rmSync(dir, { recursive: true, force: true });
+export function sharedPackage(): Promise<SharedPackage> {
+  return cachedBuild(sourceHash(), async (dir) => {
     const packed = await packKadmit(dir);
     const app = join(dir, 'app');
     await installKadmit(packed.tarball, app);
-    const shared: SharedPackage = { ...packed, app };
-    writeFileSync(done, JSON.stringify(shared));
-    return shared;
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-/**
- * mkdir is atomic: whoever creates the lock folder builds, and writes its pid
- * there. A lock whose builder is gone (a test file killed at its timeout) is
- * taken over.
- */
-function takeLock(lock: string): boolean {
-  try {
-    mkdirSync(lock);
-    writeFileSync(join(lock, 'pid'), String(process.pid));
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  if (lockOwnerGone(lock)) rmSync(lock, { recursive: true, force: true });
-  return false;
-}
-
-function lockOwnerGone(lock: string): boolean {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-  } catch {
-    // Between the owner's mkdir and its write of the pid, or left by a builder killed in between.
-    return Date.now() - (statOrUndefined(lock)?.mtimeMs ?? Date.now()) > STALE_LOCK_MS;
-  }
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
-function statOrUndefined(path: string) {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-function removeOldEntries(): void {
-  for (const entry of readdirSync(CACHE)) {
-    const path = join(CACHE, entry);
-    const st = statOrUndefined(path);
-    if (st && Date.now() - st.mtimeMs > OLD_ENTRY_MS) rmSync(path, { recursive: true, force: true });
-  }
+    return { ...packed, app };
+  });
 }
 
 /** A hash of everything the tarball and its install are made from. */
