@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { request, type Agent } from 'node:https';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CLI, waitForLog, type Finished } from '../helpers/process.ts';
+import { trusting } from '../helpers/https-client.ts';
 
 export interface Kadmit {
   child: ChildProcess;
@@ -61,7 +62,7 @@ export interface Answer {
 export function post(port: number, ca: string, path: string, body: string | Buffer, agent?: Agent): Promise<Answer> {
   return new Promise((resolve) => {
     let sentAt = 0;
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', ca, servername: 'kadmit.kadmit.svc', agent: agent ?? false, headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', ...trusting(ca), servername: 'kadmit.kadmit.svc', agent: agent ?? false, headers: { 'content-type': 'application/json' } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), afterLastByteMs: performance.now() - sentAt }));
@@ -75,7 +76,7 @@ export function post(port: number, ca: string, path: string, body: string | Buff
 /** POSTs `body` and closes the connection after `afterMs`, whatever has come back. */
 export function hangUp(port: number, ca: string, path: string, body: string | Buffer, afterMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', ca, servername: 'kadmit.kadmit.svc', agent: false, headers: { 'content-type': 'application/json' } });
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', ...trusting(ca), servername: 'kadmit.kadmit.svc', agent: false, headers: { 'content-type': 'application/json' } });
     req.on('error', () => resolve());
     req.end(body);
     setTimeout(() => {
