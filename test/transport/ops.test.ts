@@ -15,7 +15,7 @@ function get(port: number, path: string): Promise<{ status: number; text: string
 }
 
 t.test('healthz, readyz, metrics', async (t) => {
-  const server = await startTestServer({ drainDelayMs: 300, webhooks: ['builtin:require-memory-limits', 'builtin:add-reviewed-label'] });
+  const server = await startTestServer({ drainDelayMs: 300, workers: 1, webhooks: ['builtin:require-memory-limits', 'builtin:add-reviewed-label'] });
   t.teardown(() => server.close());
   t.equal((await get(server.opsPort, '/healthz')).status, 200);
   t.equal((await get(server.opsPort, '/readyz')).status, 200);

@@ -18,7 +18,7 @@ const INVALID: Record<string, string> = {
   'k8sapi-admission.k8s.io.v1.AdmissionReview.json': 'request.operation', // "operationValue" placeholder
 };
 
-const server = await startTestServer({ webhooks: ['builtin:require-memory-limits', 'builtin:add-reviewed-label', fixtureWebhook('probe')] });
+const server = await startTestServer({ webhooks: ['builtin:require-memory-limits', 'builtin:add-reviewed-label', fixtureWebhook('probe')], workers: 1 });
 t.teardown(() => server.close());
 
 for (const file of files) {

@@ -68,7 +68,7 @@ t.test('labels are bounded; only requests that never reach a review are logged, 
 });
 
 t.test('the listener counts 404, 405, 413, 415 and reviews in /metrics', async (t) => {
-  const server = await startTestServer({ webhooks: ['builtin:require-memory-limits'], maxBodyBytes: 64 * 1024, logLevel: 'info' });
+  const server = await startTestServer({ webhooks: ['builtin:require-memory-limits'], maxBodyBytes: 64 * 1024, logLevel: 'info', workers: 1 });
   t.teardown(() => server.close());
   const path = '/validate/require-memory-limits';
   const post = (to: string, body: string, headers: Record<string, string> = {}) => httpsRequest(server.webhookPort, server.ca, `${to}?timeout=5s`, body, { headers });

@@ -3,7 +3,7 @@ import t from 'tap';
 import { connect, type TLSSocket } from 'node:tls';
 import { startTestServer } from '../helpers/server.ts';
 
-const server = await startTestServer({ headersTimeoutMs: 800, requestTimeoutMs: 1_500, idleTimeoutMs: 2_000, keepAliveTimeoutMs: 1_000 });
+const server = await startTestServer({ headersTimeoutMs: 800, requestTimeoutMs: 1_500, idleTimeoutMs: 2_000, keepAliveTimeoutMs: 1_000, workers: 1 });
 t.teardown(() => server.close());
 
 function open(): Promise<TLSSocket> {

@@ -7,7 +7,7 @@ import t from 'tap';
 import { httpsRequest, review, pod } from '../helpers/https-client.ts';
 import { startTestServer, fixtureWebhook } from '../helpers/server.ts';
 
-const server = await startTestServer({ webhooks: ['builtin:require-memory-limits', 'builtin:add-reviewed-label', fixtureWebhook('probe')], maxBodyBytes: 64 * 1024 });
+const server = await startTestServer({ webhooks: ['builtin:require-memory-limits', 'builtin:add-reviewed-label', fixtureWebhook('probe')], maxBodyBytes: 64 * 1024, workers: 1 });
 t.teardown(() => server.close());
 const post = (path: string, body: unknown, headers?: Record<string, string>) =>
   httpsRequest(server.webhookPort, server.ca, path, typeof body === 'string' ? body : JSON.stringify(body), headers ? { headers } : {});
