@@ -59,13 +59,25 @@ for (const seed of seeds) {
         .find((ca) => leaf.checkIssued(ca) && leaf.verify(ca.publicKey))!.fingerprint256;
     };
     // undefined when the apiserver would accept the leaf, else why not.
+    // Remembered for the current instant: checkAll re-checks every leaf
+    // against every bundle after each change, and most pairs did not change.
+    const verdicts = new Map<string, string | undefined>();
+    let verdictsAt = clock.t;
     const distrust = (bundle: string, m: ServingMaterial) => {
+      if (verdictsAt !== clock.t) {
+        verdicts.clear();
+        verdictsAt = clock.t;
+      }
+      const pair = `${bundle}\n${m.cert}`;
+      if (verdicts.has(pair)) return verdicts.get(pair);
+      let why: string | undefined;
       try {
         verifyServing({ cert: m.cert, key: m.key, ca: bundle, hosts: [HOST], now: clock.now() });
-        return undefined;
       } catch (err) {
-        return (err as Error).message;
+        why = (err as Error).message;
       }
+      verdicts.set(pair, why);
+      return why;
     };
     const checkAll = (when: string) => {
       sinks.forEach((s, r) => {

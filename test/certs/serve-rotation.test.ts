@@ -17,10 +17,13 @@ function servedSerial(port: number, ca: string): Promise<string> {
   });
 }
 
-// 6 s leaves: renewed at 4 s, so a loaded 2-core machine still renews before expiry.
+// One server for both tests (the handshake-failure counts start at 0 in the
+// first, so the second's exact counts hold). 6 s leaves: renewed at 4 s, so a
+// loaded 2-core machine still renews before expiry.
+const server = await startTestServer({ webhooks: ['builtin:require-memory-limits'], servingLifetime: '6s', caLifetime: '1h' });
+t.teardown(() => server.close());
+
 t.test('serving certificate rotation in file mode', async (t) => {
-  const server = await startTestServer({ webhooks: ['builtin:require-memory-limits'], servingLifetime: '6s', caLifetime: '1h' });
-  t.teardown(() => server.close());
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   t.teardown(() => agent.destroy());
   const post = (uid: string) => httpsRequest(server.webhookPort, server.ca, '/validate/require-memory-limits', JSON.stringify(review({ uid })), { agent });
@@ -47,8 +50,6 @@ t.test('serving certificate rotation in file mode', async (t) => {
 });
 
 t.test('a failed handshake is counted and readiness needs a trusted handshake', async (t) => {
-  const server = await startTestServer({ webhooks: ['builtin:require-memory-limits'] });
-  t.teardown(() => server.close());
   await new Promise<void>((resolve) => {
     const socket = connect({ host: '127.0.0.1', port: server.webhookPort, servername: 'kadmit.kadmit.svc', maxVersion: 'TLSv1.1', minVersion: 'TLSv1' });
     socket.on('error', () => resolve());
