@@ -2,8 +2,8 @@
 // named below with the test that runs it (a new command that is neither fails
 // this test), and every TypeScript block is type-checked against the public API
 // and, where it is a test, run.
-import t, { type Test } from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
+import t from 'tap';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
@@ -35,11 +35,12 @@ const ELSEWHERE: Record<string, string> = {
 };
 
 const run = (command: string) => finished(spawn('sh', ['-c', command], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] }));
-// In a process group of its own: npm and npx start the server as a grandchild.
-const runInBackground = (command: string): ChildProcess => spawn('sh', ['-c', command], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 
-async function serving(t: Test, command: string): Promise<void> {
-  const child = runInBackground(command);
+/** Starts `command` in the background and resolves once it serves; it is stopped when the file ends. */
+async function serving(command: string): Promise<void> {
+  // In a process group of its own: npm and npx start the server as a grandchild.
+  // No drain delay: nothing here checks the drain, and it would hold up the end.
+  const child = spawn('sh', ['-c', command], { cwd: ROOT, env: { ...process.env, KADMIT_DRAIN_DELAY_MS: '0' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const done = finished(child);
   t.teardown(async () => {
     process.kill(-child.pid!, 'SIGTERM');
@@ -48,60 +49,31 @@ async function serving(t: Test, command: string): Promise<void> {
   await waitForLog(child, (l) => l.msg === 'kadmit serving', 30_000);
 }
 
-const ranHere = new Set<string>();
+/** Starts `work` now for a subtest that awaits it later: a failure then fails that subtest, not the file. */
+function early<T>(work: () => Promise<T>): Promise<T> {
+  const started = Promise.resolve().then(work);
+  started.catch(() => {});
+  return started;
+}
 
-t.test('npm start, then the curl that posts a review to it', async (t) => {
-  const start = commands.find((c) => c === 'npm ci && npm start');
-  const curl = commands.find((c) => c.startsWith('curl '));
-  t.ok(start && curl, 'the README shows both');
-  // npm ci is .ci/run's first step; what it installs is here already.
-  await serving(t, 'npm start');
-  const posted = await run(curl!);
-  t.equal(posted.code, 0, posted.stderr);
-  const answer = JSON.parse(posted.stdout);
-  t.match(answer, { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { allowed: true, patchType: 'JSONPatch' } });
-  t.match(readme, posted.stdout.trim(), 'the README shows the answer as it is');
-  ranHere.add(start!).add(curl!);
-});
+// The commands do not depend on each other, so they all start now and each subtest
+// checks its own. Both servers use certs/: the second starts once the first has made them.
+const start = commands.find((c) => c === 'npm ci && npm start');
+const curl = commands.find((c) => c.startsWith('curl '));
+const replays = commands.filter((c) => c.startsWith('npx kadmit replay --config'));
+const serve = commands.find((c) => c.startsWith('npx kadmit serve --config') && c.endsWith('&'));
+const types = commands.find((c) => c.startsWith('npx kadmit types --crd'));
+const manifests = commands.find((c) => c.startsWith('npx kadmit manifests --service-monitor'));
+// npm ci is .ci/run's first step; what it installs is here already.
+const npmStarted = early(() => serving('npm start'));
+const posted = early(() => npmStarted.then(() => run(curl!)));
+const inProcess = early(() => run(replays[0]!));
+const serveStarted = early(() => npmStarted.then(() => serving(serve!.replace(/\s*&$/, ''))));
+const overHttps = early(() => serveStarted.then(() => run(replays[1]!)));
+const typesPrinted = early(() => run(types!));
+const manifestsPrinted = early(() => run(manifests!));
 
-t.test('kadmit replay in a checkout, in-process and against kadmit serve', async (t) => {
-  const replays = commands.filter((c) => c.startsWith('npx kadmit replay --config'));
-  const serve = commands.find((c) => c.startsWith('npx kadmit serve --config') && c.endsWith('&'));
-  t.equal(replays.length, 2);
-  t.ok(serve);
-  const inProcess = await run(replays[0]!);
-  t.equal(inProcess.code, 0, `${inProcess.stdout}${inProcess.stderr}`);
-  await serving(t, serve!.replace(/\s*&$/, ''));
-  const overHttps = await run(replays[1]!);
-  t.equal(overHttps.code, 0, `${overHttps.stdout}${overHttps.stderr}`);
-  for (const c of [...replays, serve!]) ranHere.add(c);
-});
-
-t.test('kadmit types prints the types of a CRD', async (t) => {
-  const types = commands.find((c) => c.startsWith('npx kadmit types --crd'));
-  t.ok(types);
-  const printed = await run(types!);
-  t.equal(printed.code, 0, printed.stderr);
-  t.match(printed.stdout, /declare module 'kadmit\/schemas'/);
-  t.match(printed.stdout, /'webapp\.example\.com\/v1\/Guestbook'/);
-  ranHere.add(types!);
-});
-
-t.test('kadmit manifests with the monitoring objects and the autoscaler', async (t) => {
-  const manifests = commands.find((c) => c.startsWith('npx kadmit manifests --service-monitor'));
-  t.ok(manifests);
-  const printed = await run(manifests!);
-  t.equal(printed.code, 0, printed.stderr);
-  for (const kind of ['ServiceMonitor', 'PrometheusRule', 'ConfigMap', 'HorizontalPodAutoscaler']) t.match(printed.stdout, new RegExp(`^kind: ${kind}$`, 'm'));
-  ranHere.add(manifests!);
-});
-
-t.test('every README command is run here or by the test named for it', async (t) => {
-  const unaccounted = commands.filter((c) => !ranHere.has(c) && !(c in ELSEWHERE));
-  t.same(unaccounted, [], 'run each new command here, or name the test that runs it in ELSEWHERE');
-  t.same(Object.keys(ELSEWHERE).filter((c) => !commands.includes(c)), [], 'ELSEWHERE names only commands the README has');
-});
-
+// First: the type check keeps this process busy while the commands above run.
 t.test('the TypeScript blocks type-check against kadmit, and the test block passes', async (t) => {
   const tsBlocks = blocks.filter((b) => b.lang === 'ts');
   t.ok(tsBlocks.length >= 2);
@@ -115,14 +87,64 @@ t.test('the TypeScript blocks type-check against kadmit, and the test block pass
     writeFileSync(file, b.text);
     return file;
   });
-  const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
-  const program = ts.createProgram(files, { ...config.options, noEmit: true });
-  const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file && files.includes(d.file.fileName));
-  t.same(diagnostics.map((d) => `${d.file!.fileName.slice(dir.length + 1)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`), []);
-
   const tests = files.filter((f) => f.endsWith('.test.ts'));
   t.ok(tests.length > 0, 'a test block');
-  const result = await finished(spawn(process.execPath, ['--test', ...tests], { cwd: dir, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  // It runs while this process type-checks.
+  const ran = finished(spawn(process.execPath, ['--test', ...tests], { cwd: dir, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] }));
+
+  const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
+  const program = ts.createProgram(files, { ...config.options, noEmit: true });
+  // The blocks' own diagnostics only: the program holds kadmit's sources, which `npm run typecheck` checks.
+  const diagnostics = files.flatMap((f) => ts.getPreEmitDiagnostics(program, program.getSourceFile(f))).filter((d) => d.file && files.includes(d.file.fileName));
+  t.same(diagnostics.map((d) => `${d.file!.fileName.slice(dir.length + 1)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`), []);
+
+  const result = await ran;
   t.equal(result.code, 0, `${result.stdout}${result.stderr}`);
   t.match(result.stdout, /\bfail 0\b/);
+});
+
+const ranHere = new Set<string>();
+
+t.test('npm start, then the curl that posts a review to it', async (t) => {
+  t.ok(start && curl, 'the README shows both');
+  const answered = await posted;
+  t.equal(answered.code, 0, answered.stderr);
+  const answer = JSON.parse(answered.stdout);
+  t.match(answer, { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { allowed: true, patchType: 'JSONPatch' } });
+  t.match(readme, answered.stdout.trim(), 'the README shows the answer as it is');
+  ranHere.add(start!).add(curl!);
+});
+
+t.test('kadmit replay in a checkout, in-process and against kadmit serve', async (t) => {
+  t.equal(replays.length, 2);
+  t.ok(serve);
+  const replayed = await inProcess;
+  t.equal(replayed.code, 0, `${replayed.stdout}${replayed.stderr}`);
+  await serveStarted;
+  const replayedOverHttps = await overHttps;
+  t.equal(replayedOverHttps.code, 0, `${replayedOverHttps.stdout}${replayedOverHttps.stderr}`);
+  for (const c of [...replays, serve!]) ranHere.add(c);
+});
+
+t.test('kadmit types prints the types of a CRD', async (t) => {
+  t.ok(types);
+  const printed = await typesPrinted;
+  t.equal(printed.code, 0, printed.stderr);
+  t.match(printed.stdout, /declare module 'kadmit\/schemas'/);
+  t.match(printed.stdout, /'webapp\.example\.com\/v1\/Guestbook'/);
+  ranHere.add(types!);
+});
+
+t.test('kadmit manifests with the monitoring objects and the autoscaler', async (t) => {
+  t.ok(manifests);
+  const printed = await manifestsPrinted;
+  t.equal(printed.code, 0, printed.stderr);
+  for (const kind of ['ServiceMonitor', 'PrometheusRule', 'ConfigMap', 'HorizontalPodAutoscaler']) t.match(printed.stdout, new RegExp(`^kind: ${kind}$`, 'm'));
+  ranHere.add(manifests!);
+});
+
+t.test('every README command is run here or by the test named for it', async (t) => {
+  const unaccounted = commands.filter((c) => !ranHere.has(c) && !(c in ELSEWHERE));
+  t.same(unaccounted, [], 'run each new command here, or name the test that runs it in ELSEWHERE');
+  t.same(Object.keys(ELSEWHERE).filter((c) => !commands.includes(c)), [], 'ELSEWHERE names only commands the README has');
 });
