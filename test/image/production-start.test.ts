@@ -26,24 +26,21 @@ chmodSync(tmp, 0o755);
 const app = join(tmp, 'app');
 const certDir = join(tmp, 'run', 'certs');
 t.teardown(() => {
-  for (const dir of [app, join(tmp, 'policy-app')]) if (existsSync(dir)) setWritable(dir, true);
+  if (existsSync(app)) setWritable(app, true);
   rmSync(tmp, { recursive: true, force: true });
 });
 
+// What a policy project's Dockerfile adds: its kadmit.yaml and its compiled policies.
+// Compiled while the runtime is laid out.
+const project = join(tmp, 'project');
+scaffold(project);
+const compiling = run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noCheck', '--typeRoots', join(ROOT, 'node_modules/@types')], project);
 const started = Date.now();
 const sources = await assembleRuntime(app);
 t.comment(`runtime assembled in ${Date.now() - started} ms: ${sources.join(', ')}`);
-// What a policy project's Dockerfile adds: its kadmit.yaml and its compiled policies.
-const project = join(tmp, 'project');
-scaffold(project);
-const compiled = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noCheck', '--typeRoots', join(ROOT, 'node_modules/@types')], project);
+const compiled = await compiling;
 if (compiled.code !== 0) throw new Error(`compiling the scaffold's policies failed:\n${compiled.stdout}${compiled.stderr}`);
-const policyImage = join(tmp, 'policy-app');
-cpSync(app, policyImage, { recursive: true });
-cpSync(join(project, 'kadmit.yaml'), join(policyImage, 'kadmit.yaml'));
-cpSync(join(project, 'dist/policies'), join(policyImage, 'policies'), { recursive: true });
 setWritable(app, false);
-setWritable(policyImage, false);
 mkdirSync(certDir, { recursive: true });
 if (asRoot) chownSync(certDir, UID, UID);
 
@@ -70,16 +67,29 @@ function containerEnv(): Record<string, string> {
   return { ...env, KADMIT_CRDS: 'node_modules/kadmit/examples/crds/guestbook.yaml', KADMIT_CERT_DIR: certDir, KADMIT_WEBHOOK_ADDRESS: '127.0.0.1:0', KADMIT_OPS_ADDRESS: '127.0.0.1:0', KADMIT_DRAIN_DELAY_MS: '0', KADMIT_WORKERS: '1' };
 }
 
+/**
+ * The policy image's two COPY layers on kadmit's image: kadmit.yaml and the
+ * compiled policies in /app, read-only like the rest. Added to the same /app
+ * once the plain image has been tried, which saves a second copy of it.
+ */
+function addPolicyLayers(): void {
+  chmodSync(app, 0o755);
+  cpSync(join(project, 'kadmit.yaml'), join(app, 'kadmit.yaml'));
+  cpSync(join(project, 'dist/policies'), join(app, 'policies'), { recursive: true });
+  for (const added of ['kadmit.yaml', 'policies']) setWritable(join(app, added), false);
+  chmodSync(app, 0o555);
+}
+
 /** Starts the image's entrypoint in /app (as uid 65532 when it can) and waits until it serves. */
-async function startImage(t: Test, env: Record<string, string>, root = app) {
+async function startImage(t: Test, env: Record<string, string>) {
   const entrypoint = JSON.parse(readDockerfile().stages.at(-1)!.instructions.find((i) => i.keyword === 'ENTRYPOINT')!.args) as string[];
-  const argv = entrypoint.slice(1).map((a) => a.replace(/^\/app\//, `${root}/`));
+  const argv = entrypoint.slice(1).map((a) => a.replace(/^\/app\//, `${app}/`));
   const command = asRoot
     ? ['setpriv', `--reuid=${UID}`, `--regid=${UID}`, '--clear-groups', '--no-new-privs', process.execPath, ...argv]
     : [process.execPath, ...argv];
   if (!asRoot) t.comment('not root or no setpriv: running as the current user (the uid switch is not tested)');
   const child = spawn(command[0]!, command.slice(1), {
-    cwd: root,
+    cwd: app,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/home/nonroot', NODE_ENV: 'production', NODE_OPTIONS: USER_NODE_OPTIONS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -137,8 +147,9 @@ t.test('kadmit serve starts from the image layout and serves the default policie
 });
 
 t.test("a policy image: the scaffold's compiled policies and kadmit.yaml in /app, served with no webhook settings in the environment", async (t) => {
+  addPolicyLayers();
   const { KADMIT_WEBHOOKS, KADMIT_CRDS, ...env } = containerEnv();
-  const { child, done, serving } = await startImage(t, env, policyImage);
+  const { child, done, serving } = await startImage(t, env);
   t.same(serving.webhooks, [
     'validating no-latest-tag.policies.example.com /validate/no-latest-tag',
     'mutating cost-center-label.policies.example.com /mutate/cost-center-label',
