@@ -3,7 +3,7 @@
 // Prints one JSON line on stdout: {"url","caPem","token","kubeconfig"?,"pid"}.
 // Control it from another process with remote.ts (the /testapi/v1 endpoints).
 import { parseArgs } from 'node:util';
-import { startTestApiServer, type TestApiServerOptions } from './server.ts';
+import { startApiServer, type TestApiServerOptions } from './api-server.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,7 +24,7 @@ const opts: TestApiServerOptions = { host: values.host, port: Number(values.port
 if (values.token) opts.token = values.token;
 if (values['bookmark-interval-ms']) opts.bookmarkIntervalMs = Number(values['bookmark-interval-ms']);
 
-const api = await startTestApiServer(opts);
+const api = await startApiServer(opts);
 if (values.kubeconfig) await api.writeKubeConfig(values.kubeconfig, { namespace: values.namespace });
 process.stdout.write(
   `${JSON.stringify({ url: api.url, caPem: api.caPem, token: api.token, pid: process.pid, ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}) })}\n`,

@@ -5,9 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:https';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { FaultSpec } from './faults.ts';
 import type { JsonObject } from './json.ts';
+import { clientKubeConfig } from './kubeconfig.ts';
 
 export interface ServerInfo {
   url: string;
@@ -31,14 +32,7 @@ export class RemoteTestApiServer {
   }
 
   kubeConfig(): KubeConfig {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'kadmit-test', server: this.info.url, caData: Buffer.from(this.info.caPem).toString('base64'), skipTLSVerify: false }],
-      users: [{ name: 'kadmit-test', token: this.info.token }],
-      contexts: [{ name: 'kadmit-test', cluster: 'kadmit-test', user: 'kadmit-test', namespace: 'default' }],
-      currentContext: 'kadmit-test',
-    });
-    return kc;
+    return clientKubeConfig(this.info);
   }
 
   #call(method: string, path: string, body?: unknown): Promise<unknown> {
