@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { scaffold } from '../../src/cli/init-command.ts';
 import { runCli } from '../helpers/process.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { KADMIT_VERSION } from '../../src/version.ts';
 
 const kadmitPkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
@@ -32,7 +33,7 @@ t.test('refuses to overwrite: names the files, writes nothing, exits 2; --force 
   t.throws(() => scaffold(dir), /already has kadmit\.yaml; nothing was written \(--force overwrites\)/);
   t.equal(readFileSync(join(dir, 'kadmit.yaml'), 'utf8'), 'mine\n');
   t.notOk(existsSync(join(dir, 'package.json')), 'nothing else written either');
-  const cli = await runCli(['init', dir]);
+  const cli = await runCliInProcess(['init', dir]);
   t.equal(cli.code, 2);
   t.match(cli.stderr, /already has kadmit\.yaml/);
   scaffold(dir, { force: true });
@@ -43,7 +44,7 @@ t.test('bad input: a file in the way, an invalid --name, extra arguments', async
   const dir = t.testdir({ file: 'x', blocked: { policies: 'a file where a folder goes' } });
   t.throws(() => scaffold(join(dir, 'file')), /exists and is not a directory/);
   t.throws(() => scaffold(join(dir, 'p'), { name: 'Not Valid' }), /"Not Valid" is not a valid npm package name/);
-  const extra = await runCli(['init', 'a', 'b']);
+  const extra = await runCliInProcess(['init', 'a', 'b']);
   t.equal(extra.code, 2);
   t.match(extra.stderr, /give at most one directory/);
   const blocked = join(dir, 'blocked');
@@ -55,9 +56,10 @@ t.test('bad input: a file in the way, an invalid --name, extra arguments', async
 });
 
 t.test('kadmit --version and kadmit init --help', async (t) => {
+  // A real process: the entry point itself.
   const version = await runCli(['--version']);
   t.equal(version.stdout, `${KADMIT_VERSION}\n`);
-  const help = await runCli(['init', '--help']);
+  const help = await runCliInProcess(['init', '--help']);
   t.equal(help.code, 0);
   t.match(help.stdout, /Usage: kadmit init \[options\] \[DIR\]/);
 });

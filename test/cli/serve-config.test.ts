@@ -3,13 +3,15 @@ import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/process.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { SERVE_OPTIONS } from '../../src/config/options.ts';
 import { loadServeConfig, UsageError } from '../../src/config/load.ts';
 
 t.test('a bad value exits 2 naming the field and its source', async (t) => {
-  const flag = await runCli(['serve', '--webhook-address', 'nope']);
+  const flag = await runCliInProcess(['serve', '--webhook-address', 'nope']);
   t.equal(flag.code, 2);
   t.match(flag.stderr, /--webhook-address: expected host:port/);
+  // As a real process too: the entry point's exit code for a usage error.
   t.equal((await runCli(['bogus'])).code, 2);
 });
 
@@ -40,6 +42,7 @@ t.test('usage errors name the setting and where it came from', async (t) => {
 });
 
 t.test('--help documents every option', async (t) => {
+  // A real process: serve writes its help to the process's own stdout.
   const help = await runCli(['serve', '--help']);
   t.equal(help.code, 0);
   for (const o of SERVE_OPTIONS) {

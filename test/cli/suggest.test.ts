@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { argsError, closest } from '../../src/config/suggest.ts';
 import { serveHelp, loadServeConfig } from '../../src/config/load.ts';
 import { resolveManifestConfig } from '../../src/cli/manifests-command.ts';
-import { runCli } from '../helpers/process.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 
 t.test('the closest name, only when it is close', async (t) => {
   const flags = ['webhook', 'workers', 'format', 'record', 'watch', 'url', 'ca', 'ca-grace', 'ca-lifetime', 'log-level'];
@@ -45,13 +45,13 @@ t.test('a parseArgs error becomes a usage error with the guess or the help to re
 });
 
 t.test('kadmit with a mistyped command suggests the command', async (t) => {
-  const typo = await runCli(['repaly']);
+  const typo = await runCliInProcess(['repaly']);
   t.equal(typo.code, 2);
   t.match(typo.stderr, /^kadmit: unknown command "repaly": did you mean "replay"\?\n/);
-  const far = await runCli(['frobnicate']);
+  const far = await runCliInProcess(['frobnicate']);
   t.equal(far.code, 2);
   t.match(far.stderr, /^kadmit: unknown command "frobnicate"\n\nUsage: kadmit <command>/);
-  const flag = await runCli(['replay', '--formt', 'json', '.']);
+  const flag = await runCliInProcess(['replay', '--formt', 'json', '.']);
   t.equal(flag.code, 2);
   t.match(flag.stderr, /Unknown option '--formt': did you mean --format\?/);
 });

@@ -15,8 +15,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { prepareTarget } from '../../src/replay/setup.ts';
 import { loadFixtures } from '../../src/replay/fixtures.ts';
 import { runCases } from '../../src/replay/run.ts';
-import { runCli } from '../helpers/process.ts';
-import { ROOT } from './support.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 
 interface Seen {
   method: string | undefined;
@@ -131,7 +130,7 @@ t.test("answers the apiserver would refuse are failures, whatever the expectatio
   t.ok(slow!.latencyMs >= 900 && slow!.latencyMs < 10_000, 'gave up at the timeout');
 
   answer = (body) => ({ apiVersion: body.apiVersion, kind: 'AdmissionReview', response: { uid: 'x', allowed: true } });
-  const cli = await runCli(['replay', '--webhook', 'builtin:require-memory-limits', '--url', url, '--ca', certs.caPath, `${fixtures}/pod.yaml`], { cwd: ROOT });
+  const cli = await runCliInProcess(['replay', '--webhook', 'builtin:require-memory-limits', '--url', url, '--ca', certs.caPath, `${fixtures}/pod.yaml`]);
   t.equal(cli.code, 1);
   t.match(cli.stdout, /x contract: response\.uid must equal request\.uid/);
 });

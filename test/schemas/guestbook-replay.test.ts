@@ -5,7 +5,7 @@
 import t from 'tap';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../helpers/process.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { ROOT } from '../replay/support.ts';
 
 const dir = join(ROOT, 'test/fixtures/guestbook');
@@ -13,7 +13,7 @@ const cases = readdirSync(dir).filter((f) => f.endsWith('.expect.yaml')).map((f)
 
 t.test('every rule of the Guestbook CRD denies with the API server message, through kadmit replay', async (t) => {
   t.ok(cases.length >= 8, 'the rule fixtures are there');
-  const run = await runCli(['replay', '--webhook', 'builtin:guestbook', '--crd', 'examples/crds/guestbook.yaml', '--format', 'json', ...cases], { cwd: ROOT });
+  const run = await runCliInProcess(['replay', '--webhook', 'builtin:guestbook', '--crd', join(ROOT, 'examples/crds/guestbook.yaml'), '--format', 'json', ...cases]);
   t.equal(run.code, 0, run.stderr);
   const report = JSON.parse(run.stdout) as { summary: { total: number; failed: number }; results: { id: string; passed: boolean; failures: unknown[] }[] };
   t.equal(report.summary.total, cases.length);
