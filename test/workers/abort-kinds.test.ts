@@ -52,7 +52,9 @@ for (const workers of [1, 0]) {
     });
 
     t.test('a disconnect just before the deadline is still a disconnect', async (t) => {
-      await postAndHangUp(server, '/sleep?timeout=1s', `late-gone-${workers}`, 420);
+      // 1.2 s into a 1.5 s budget (2 s minus the 0.5 s margin): 300 ms before the
+      // deadline, room enough on a loaded machine for the hang-up to be seen first.
+      await postAndHangUp(server, '/sleep?timeout=2s', `late-gone-${workers}`, 1_200);
       t.equal(await sawKind(`late-gone-${workers}`), 'client-disconnected');
     });
 
