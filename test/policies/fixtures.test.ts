@@ -18,6 +18,8 @@ const server = await startTestServer({
   settings: Object.assign({}, ...dirs.map((d) => d.config.settings ?? {})),
   crds: dirs.flatMap((d) => d.config.crds ?? []),
   logLevel: 'warn',
+  // The reviews are posted one at a time: a second worker would only add its start-up.
+  workers: 1,
 });
 t.teardown(() => server.close());
 
