@@ -73,16 +73,20 @@ export function post(port: number, ca: string, path: string, body: string | Buff
   });
 }
 
-/** POSTs `body` and closes the connection after `afterMs`, whatever has come back. */
+/**
+ * POSTs `body` and closes the connection `afterMs` after the TLS handshake,
+ * whatever has come back: the clock starts at the handshake so that, on a
+ * loaded machine too, the client leaves mid-review and not mid-handshake.
+ */
 export function hangUp(port: number, ca: string, path: string, body: string | Buffer, afterMs: number): Promise<void> {
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path, method: 'POST', ...trusting(ca), servername: 'kadmit.kadmit.svc', agent: false, headers: { 'content-type': 'application/json' } });
     req.on('error', () => resolve());
-    req.end(body);
-    setTimeout(() => {
+    req.once('socket', (socket) => socket.once('secureConnect', () => setTimeout(() => {
       req.destroy();
       resolve();
-    }, afterMs);
+    }, afterMs)));
+    req.end(body);
   });
 }
 
