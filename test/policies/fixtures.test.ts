@@ -3,6 +3,7 @@
 // the reply must meet the sidecar expectation, and every mutation must be
 // idempotent (the patched object, reviewed again, yields no patch).
 import t from 'tap';
+import { Agent } from 'node:https';
 import { httpsRequest } from '../helpers/https-client.ts';
 import { startTestServer } from '../helpers/server.ts';
 import type { PatchOperation } from '../../src/admission/patch.ts';
@@ -21,7 +22,13 @@ const server = await startTestServer({
   // The reviews are posted one at a time: a second worker would only add its start-up.
   workers: 1,
 });
-t.teardown(() => server.close());
+// One connection for all the reviews, kept open as the apiserver keeps its own:
+// a handshake per review would only add CPU.
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+t.teardown(async () => {
+  agent.destroy();
+  await server.close();
+});
 
 const pathOf = new Map<string, string>([
   ['pod-security.kadmit.dev', '/validate/pod-security'],
@@ -32,7 +39,7 @@ const pathOf = new Map<string, string>([
 async function post(webhook: string, review: unknown) {
   const path = pathOf.get(webhook);
   if (!path) throw new Error(`unknown webhook ${webhook}`);
-  const res = await httpsRequest(server.webhookPort, server.ca, `${path}?timeout=10s`, JSON.stringify(review));
+  const res = await httpsRequest(server.webhookPort, server.ca, `${path}?timeout=10s`, JSON.stringify(review), { agent });
   if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.text}`);
   return res.json().response as Record<string, any>;
 }
