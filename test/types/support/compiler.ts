@@ -1,9 +1,14 @@
 // Type-checks a few files with the repository's compiler options (skipLibCheck):
 // only the root files' diagnostics are reported; what they import is read, not
 // reported on. Files may be virtual (text given here, never written to disk).
-import ts from 'typescript';
+import { createRequire } from 'node:module';
+import type { Program } from 'typescript';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+
+// Loaded as CommonJS: imported as a module, Node first scans its 9 MB for ESM
+// syntax (measured: 0.4 s of CPU).
+const ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -30,11 +35,14 @@ export interface CheckOptions {
   /** Changes the text of root files as read. */
   rewrite?: (text: string) => string;
   /** A previous program over the same files, to reuse what did not change. */
-  oldProgram?: ts.Program;
+  oldProgram?: Program;
 }
 
-export function typeCheck(rootNames: readonly string[], opts: CheckOptions = {}): { diagnostics: Diagnostic[]; program: ts.Program } {
+export function typeCheck(rootNames: readonly string[], opts: CheckOptions = {}): { diagnostics: Diagnostic[]; program: Program } {
   const host = ts.createCompilerHost(options);
+  // As tsc does: JSDoc in .ts and .d.ts files is parsed only where it can give a
+  // type error (the declarations read hold 10 MB of it; measured: 1.9 s of CPU).
+  host.jsDocParsingMode = ts.JSDocParsingMode.ParseForTypeErrors;
   const read = host.readFile.bind(host);
   const exists = host.fileExists.bind(host);
   host.fileExists = (name) => opts.virtual?.has(name) === true || exists(name);
