@@ -2,7 +2,7 @@
 // loopback, its memory as the kernel sees it, and request bodies shaped to hurt.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request, type Agent } from 'node:https';
+import { Agent, request } from 'node:https';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CLI, waitForLog, type Finished } from '../helpers/process.ts';
 import { trusting } from '../helpers/https-client.ts';
@@ -73,14 +73,22 @@ export function post(port: number, ca: string, path: string, body: string | Buff
   });
 }
 
+// One agent per server, without keep-alive: each hang-up is a connection of its
+// own, and the agent's TLS session cache resumes the session the last one got
+// (the server sees a new connection either way; resuming spares both sides the
+// full handshake's signature and certificate checks).
+const hangUpAgents = new Map<string, Agent>();
+
 /**
- * POSTs `body` and closes the connection `afterMs` after the TLS handshake,
- * whatever has come back: the clock starts at the handshake so that, on a
- * loaded machine too, the client leaves mid-review and not mid-handshake.
+ * POSTs `body` on a new connection and closes it `afterMs` after the TLS
+ * handshake, whatever has come back: the clock starts at the handshake so that,
+ * on a loaded machine too, the client leaves mid-review and not mid-handshake.
  */
 export function hangUp(port: number, ca: string, path: string, body: string | Buffer, afterMs: number): Promise<void> {
+  const key = `${port}\n${ca}`;
+  const agent = hangUpAgents.get(key) ?? hangUpAgents.set(key, new Agent({ keepAlive: false })).get(key)!;
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', ...trusting(ca), servername: 'kadmit.kadmit.svc', agent: false, headers: { 'content-type': 'application/json' } });
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', ...trusting(ca), servername: 'kadmit.kadmit.svc', agent, headers: { 'content-type': 'application/json' } });
     req.on('error', () => resolve());
     req.once('socket', (socket) => socket.once('secureConnect', () => setTimeout(() => {
       req.destroy();
