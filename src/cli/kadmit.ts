@@ -13,8 +13,7 @@ interface Command {
 // One line per command; the module is loaded only when the command runs.
 const COMMANDS: Record<string, Command> = {
   init: { summary: 'scaffold a policy project (webhooks, fixtures, tests, Dockerfile) in a new directory', run: async (argv, io) => (await import('./init-command.ts')).run(argv, io) },
-  // serve runs for the life of the process (signals, its logger): it writes to the process's own streams.
-  serve: { summary: 'serve the configured admission webhooks over HTTPS', run: async (argv) => (await import('./serve-command.ts')).run(argv) },
+  serve: { summary: 'serve the configured admission webhooks over HTTPS', run: async (argv, io) => (await import('./serve-command.ts')).run(argv, io) },
   replay: { summary: 'replay AdmissionReview fixtures through the webhooks and check expectations', run: async (argv, io) => (await import('./replay-command.ts')).run(argv, io) },
   bench: { summary: 'measure per-webhook latency on fixtures, and compare with a baseline', run: async (argv, io) => (await import('./bench-command.ts')).run(argv, io) },
   manifests: { summary: 'render the Kubernetes manifests that install kadmit (stdout, or files with --out)', run: async (argv, io) => (await import('./manifests-command.ts')).run(argv, io) },

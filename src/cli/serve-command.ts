@@ -11,6 +11,7 @@ import { createThread } from '../workers/worker-slot.ts';
 import type { ServeConfig } from '../config/options.ts';
 import type { Webhook } from '../model/webhook.ts';
 import { checkWatchable, startServeWatch, type ServeWatch } from './serve-watch.ts';
+import type { CliIo } from './io.ts';
 
 const WATCH_HELP = [
   'reload when a webhook module (or a project file it imports), the config file or a CRD file',
@@ -31,9 +32,10 @@ function helpWithWatch(): string {
 /** After a reload, when the workers it used up are started again. */
 const REFILL_AFTER_MS = 1_000;
 
-export async function run(argv: string[]): Promise<number> {
+/** Its help goes to `io`; once serving, its logs go to the process's stdout (a pino destination for the life of the process). */
+export async function run(argv: string[], io: CliIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${helpWithWatch()}\n`);
+    io.stdout.write(`${helpWithWatch()}\n`);
     return 0;
   }
   const watch = argv.includes('--watch');

@@ -42,7 +42,7 @@ t.test('usage errors name the setting and where it came from', async (t) => {
 });
 
 t.test('--help documents every option', async (t) => {
-  // A real process: serve writes its help to the process's own stdout.
+  // A real process: serve's entry point as a user runs it.
   const help = await runCli(['serve', '--help']);
   t.equal(help.code, 0);
   for (const o of SERVE_OPTIONS) {
