@@ -179,6 +179,11 @@ export class JsonScanner {
         }
         this.#endLiteral(); // and the delimiter is handled below
       }
+      if (this.#depth > 0 && (this.#depth > HEAD_DEPTH || this.#nodes[this.#depth] === undefined)) {
+        i = this.#skim(chunk, i);
+        if (i < 0) return false;
+        continue;
+      }
       this.#at = this.#bytes + i;
       if (b === QUOTE) {
         this.#inString = true;
@@ -226,6 +231,106 @@ export class JsonScanner {
   end(): ScanResult {
     if (this.#inLiteral) this.#endLiteral();
     return { head: this.#head, bytes: this.#bytes, ...(this.#problem && { problem: this.#problem }) };
+  }
+
+  /**
+   * The scan inside a container no head path goes through (request.object and
+   * everything in it: most of a body), where only the counts matter: the state
+   * is kept in locals and short strings are stepped over in place. Returns where
+   * the general loop takes over (a long or escaped string, a literal cut by the
+   * chunk's end, a container a head path goes through, the chunk's end), or -1
+   * when a limit is passed (reported by #value, as the general loop would).
+   */
+  #skim(chunk: Uint8Array, i: number): number {
+    const n = chunk.length;
+    const isObject = this.#isObject;
+    const entries = this.#entries;
+    const { maxDepth, maxEntries, maxValues } = this.#limits;
+    let depth = this.#depth;
+    let values = this.#values;
+    let expectKey = this.#expectKey;
+    while (i < n) {
+      const b = chunk[i]!;
+      if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
+        depth--;
+        expectKey = false;
+        i++;
+        if (depth <= HEAD_DEPTH && (depth === 0 || this.#nodes[depth] !== undefined)) break;
+        continue;
+      }
+      if (b === COMMA) {
+        expectKey = isObject[depth] === 1;
+        i++;
+        continue;
+      }
+      if (b === COLON || isSpace(b)) {
+        i++;
+        continue;
+      }
+      const isKey = b === QUOTE && expectKey;
+      if (!isKey) {
+        // A value: counted as #value counts it; one past a limit is left to #value to report.
+        if (depth > maxDepth || values >= maxValues || entries[depth]! >= maxEntries) {
+          this.#sync(depth, values, expectKey);
+          this.#at = this.#bytes + i;
+          this.#value();
+          return -1;
+        }
+        values++;
+        entries[depth]!++;
+      }
+      if (b === QUOTE) {
+        expectKey = false;
+        let j = i + 1;
+        const shortEnd = Math.min(n, j + 64);
+        while (j < shortEnd && chunk[j] !== QUOTE && chunk[j] !== BACKSLASH) j++;
+        if (j < shortEnd && chunk[j] === QUOTE) {
+          i = j + 1;
+          continue;
+        }
+        this.#sync(depth, values, expectKey);
+        this.#inString = true;
+        this.#stringIsKey = isKey;
+        this.#start(undefined);
+        return i + 1;
+      }
+      if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
+        depth++;
+        isObject[depth] = b === OPEN_OBJECT ? 1 : 0;
+        entries[depth] = 0;
+        expectKey = b === OPEN_OBJECT;
+        // No head path goes through a container inside this one.
+        if (depth <= HEAD_DEPTH) {
+          this.#keys[depth] = '';
+          this.#nodes[depth] = undefined;
+        }
+        i++;
+        continue;
+      }
+      // A number, true, false or null: stepped over up to its delimiter.
+      let j = i + 1;
+      while (j < n) {
+        const c = chunk[j]!;
+        if (c === COMMA || c === CLOSE_OBJECT || c === CLOSE_ARRAY || isSpace(c)) break;
+        j++;
+      }
+      if (j === n) {
+        this.#sync(depth, values, expectKey);
+        this.#inLiteral = true;
+        this.#start(undefined);
+        return n;
+      }
+      i = j;
+    }
+    this.#sync(depth, values, expectKey);
+    return i;
+  }
+
+  /** Takes back the state #skim kept in locals. */
+  #sync(depth: number, values: number, expectKey: boolean): void {
+    this.#depth = depth;
+    this.#values = values;
+    this.#expectKey = expectKey;
   }
 
   /** Reads string content from `i`; returns the index after the string (or the chunk's end). */

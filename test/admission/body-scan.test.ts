@@ -107,3 +107,20 @@ t.test('the defaults fit two of the largest objects the schema check accepts', a
   t.ok(DEFAULT_JSON_LIMITS.maxValues >= 2 * 200_000);
   t.ok(DEFAULT_JSON_LIMITS.maxDepth >= 128 + 2);
 });
+
+t.test('inside request.object (counted only) every chunking gives the same result, problems and their bytes included', async () => {
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 6 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 2, max: 8 }), fc.integer({ min: 20, max: 200 }), (object, chunk, tight, values) => {
+      const text = bytes(review({ uid: 'u', userInfo: object, object, name: 'n' }));
+      for (const limits of [DEFAULT_JSON_LIMITS, { maxDepth: tight, maxEntries: tight, maxValues: values }]) {
+        const { head, problem } = scanJson(text, limits);
+        const scanner = new JsonScanner(limits);
+        for (let i = 0; i < text.length; i += chunk) scanner.write(text.subarray(i, i + chunk));
+        const split = scanner.end();
+        if (JSON.stringify({ head: split.head, problem: split.problem }) !== JSON.stringify({ head, problem })) return false;
+      }
+      return true;
+    }),
+    { numRuns: 300 },
+  );
+});
