@@ -7,7 +7,10 @@ import { reportFailure, runKadmit } from './kadmit.ts';
 
 // V8's code cache for the modules the command loads (most of start-up is module
 // loading); where the cache directory cannot be written it is simply off.
-enableCompileCache();
+const cache = enableCompileCache();
+// Worker threads do not inherit the call, only the environment variable: without
+// it each review worker compiles (and, from the sources, strips) every module again.
+if (cache.directory !== undefined) process.env.NODE_COMPILE_CACHE ??= cache.directory;
 
 const io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 

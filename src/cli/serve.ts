@@ -179,6 +179,7 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
   const memoryGuard = new MemoryGuard({ shedAtBytes: shedThreshold(config.memoryShedBytes) });
   const heapTidy = startHeapTidy({
     idle: () => memoryGuard.idleFor(TIDY_AFTER_QUIET_MS),
+    afterStartUp: true,
     tidied: (before, after) => log.debug({ heapBefore: before, heapAfter: after }, 'heap tidied after a burst'),
   });
   let swapClientCa: (ca: string) => void = () => undefined;
@@ -218,6 +219,8 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
   await selfChecker.now();
   readiness.set('startup', undefined);
   log.info({ webhook: webhookAt, ops: { port: parts.opsPort }, webhooks: webhooks.map((w) => `${w.type} ${w.name} ${w.path}`), shedAtBytes: memoryGuard.shedAtBytes ?? null }, 'kadmit serving');
+  // Start-up's garbage goes now (a ~150 ms pause), before the apiserver has seen the replica ready.
+  setImmediate(() => heapTidy.check());
 
   let stopping: Promise<void> | undefined;
   const shutdown = () => (stopping ??= stop(config, log, { readiness, reviewer, webhookServer, pools, certs, clientAuth, ops, selfChecker, heapTidy }));
