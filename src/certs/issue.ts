@@ -1,4 +1,4 @@
-import forge from 'node-forge';
+import type forge from 'node-forge';
 import { KadmitError, errorMessage } from '../errors.ts';
 import { generateRsaKeyPair, type PemKeyPair } from './keys.ts';
 import { randomSerialHex } from './serial.ts';
@@ -7,6 +7,11 @@ import type { CertAndKey } from './types.ts';
 
 // Issues the two kinds of certificates kadmit uses: a private CA (pathLen 0,
 // it only ever signs kadmit's own serving leaves) and serving leaves.
+
+/** node-forge (42 modules) is loaded when a certificate is issued: a replica whose certificates are current never loads it. */
+async function loadForge(): Promise<typeof forge> {
+  return (await import('node-forge')).default;
+}
 
 export interface IssuedCertificate extends CertAndKey {
   notBefore: Date;
@@ -46,6 +51,7 @@ export interface ServingSpec {
 export async function issueCa(spec: CaSpec): Promise<IssuedCertificate> {
   try {
     const now = spec.now ?? new Date();
+    const forge = await loadForge();
     const keys = spec.keys ?? (await generateRsaKeyPair(spec.modulusLength));
     const cert = forge.pki.createCertificate();
     cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKey);
@@ -68,7 +74,7 @@ export async function issueCa(spec: CaSpec): Promise<IssuedCertificate> {
       { name: 'authorityKeyIdentifier', keyIdentifier: ski },
     ]);
     await signCertificate(cert, keys.privateKey);
-    return done(cert, keys.privateKey);
+    return done(forge, cert, keys.privateKey);
   } catch (err) {
     throw issueError('CA', err);
   }
@@ -80,6 +86,7 @@ export async function issueServing(spec: ServingSpec): Promise<IssuedCertificate
   }
   try {
     const now = spec.now ?? new Date();
+    const forge = await loadForge();
     const caCert = forge.pki.certificateFromPem(spec.ca.cert);
     const keys = spec.keys ?? (await generateRsaKeyPair(spec.modulusLength));
     const cert = forge.pki.createCertificate();
@@ -106,7 +113,7 @@ export async function issueServing(spec: ServingSpec): Promise<IssuedCertificate
       { name: 'authorityKeyIdentifier', keyIdentifier: subjectKeyIdOf(caCert) },
     ]);
     await signCertificate(cert, spec.ca.key);
-    return done(cert, keys.privateKey);
+    return done(forge, cert, keys.privateKey);
   } catch (err) {
     throw issueError('serving', err);
   }
@@ -115,7 +122,7 @@ export async function issueServing(spec: ServingSpec): Promise<IssuedCertificate
 /** The CA's subject key identifier as it appears in the CA certificate (binary string). */
 export function subjectKeyIdOf(cert: forge.pki.Certificate): string {
   const ext = cert.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | undefined;
-  if (ext?.subjectKeyIdentifier) return forge.util.hexToBytes(ext.subjectKeyIdentifier);
+  if (ext?.subjectKeyIdentifier) return Buffer.from(ext.subjectKeyIdentifier, 'hex').toString('binary');
   return cert.generateSubjectKeyIdentifier().getBytes();
 }
 
@@ -130,11 +137,11 @@ function validity(now: Date, backdateMs: number, lifetimeMs: number): { notBefor
   };
 }
 
-function done(cert: forge.pki.Certificate, keyPem: string): IssuedCertificate {
+function done(lib: typeof forge, cert: forge.pki.Certificate, keyPem: string): IssuedCertificate {
   return {
     // forge writes CRLF line ends; Node and most tools write LF. One form, so
     // bundles compare equal byte for byte.
-    cert: forge.pki.certificateToPem(cert).replaceAll('\r\n', '\n'),
+    cert: lib.pki.certificateToPem(cert).replaceAll('\r\n', '\n'),
     key: keyPem,
     notBefore: cert.validity.notBefore,
     notAfter: cert.validity.notAfter,

@@ -1,16 +1,18 @@
 import { sign } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
 
 // forge builds the TBSCertificate; the RSA signature itself is computed by
 // Node's native crypto on the thread pool. forge's own `cert.sign` runs RSA in
 // pure JS on the event loop (and defaults to SHA-1 without a digest argument).
 // This mirrors the steps of forge's `cert.sign` (x509.js), with SHA-256 fixed.
 
-const pkiInternals = forge.pki as unknown as {
+interface PkiInternals {
   getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1;
-};
+}
 
 export async function signCertificate(cert: forge.pki.Certificate, privateKeyPem: string): Promise<void> {
+  const forge = (await import('node-forge')).default; // loaded on first use, see issue.ts
+  const pkiInternals = forge.pki as unknown as PkiInternals;
   cert.md = forge.md.sha256.create();
   const oid = forge.pki.oids['sha256WithRSAEncryption'];
   if (!oid) throw new Error('node-forge lacks the sha256WithRSAEncryption OID');

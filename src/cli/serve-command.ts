@@ -1,16 +1,14 @@
 // `kadmit serve` from the command line: configuration, logger, signals, --watch.
+// Only what the review workers need to be started is imported up front: they
+// load kadmit's modules on their threads while this one loads the rest.
 import { loadServeConfig, serveHelp } from '../config/load.ts';
-import { createLogger } from '../observability/logger.ts';
-import { prettyDestination } from '../observability/pretty-log.ts';
-import { startServer } from './serve.ts';
-import { startTracing } from '../observability/tracing/start.ts';
-import { createServePool, workerResourceLimits } from './serve-pool.ts';
-import { createReloader, type Reload } from './serve-reload.ts';
+import type { Reload } from './serve-reload.ts';
 import { WarmWorkers } from '../workers/warm-start.ts';
 import { createThread } from '../workers/worker-slot.ts';
+import { createServePool, workerResourceLimits } from './serve-pool.ts';
 import type { ServeConfig } from '../config/options.ts';
 import type { Webhook } from '../model/webhook.ts';
-import { checkWatchable, startServeWatch, type ServeWatch } from './serve-watch.ts';
+import type { ServeWatch } from './serve-watch.ts';
 import type { CliIo } from './io.ts';
 
 const WATCH_HELP = [
@@ -42,14 +40,25 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const serveArgv = argv.filter((a) => a !== '--watch');
   const loadConfig = () => loadServeConfig(serveArgv, process.env);
   const config = loadConfig();
-  const watchFiles = watch ? checkWatchable(config) : []; // refused before anything listens
+  const serveWatch = watch ? await import('./serve-watch.ts') : undefined;
+  const watchFiles = serveWatch?.checkWatchable(config) ?? []; // refused before anything listens
+  // The pool's first worker boots while this thread loads the server and the webhooks (it
+  // started ~240 ms into the process, after them; now ~150 ms). One only: the others boot
+  // once it is ready (pool.ts), as more threads loading at once slow this one down on two cores.
+  const early = config.workers > 0 ? new WarmWorkers({ count: 1, resourceLimits: workerResourceLimits(config), fallback: createThread }) : undefined;
+  early?.refill();
+  const [{ createLogger }, { prettyDestination }, { startTracing }, { startServer }] = await Promise.all([
+    import('../observability/logger.ts'), import('../observability/pretty-log.ts'), import('../observability/tracing/start.ts'), import('./serve.ts'),
+  ]);
   const pretty = config.logFormat === 'pretty' ? prettyDestination(process.stdout, { colors: process.stdout.isTTY && !process.env.NO_COLOR }) : undefined;
   const log = createLogger(config.logLevel, pretty);
-  await startTracing(process.env, log); // off unless OTEL_* asks for an exporter
-  const server = await startServer(config, log);
+  // Tracing is off unless OTEL_* asks for an exporter. Closing `early` stops the
+  // workers the pool did not take: none, unless start-up failed.
+  const server = await startTracing(process.env, log).then(() => startServer(config, log, early?.createWorker)).finally(() => early?.close());
   let watcher: ServeWatch | undefined;
   let warm: WarmWorkers | undefined;
-  if (watch && server.pools) {
+  if (serveWatch && server.pools) {
+    const { createReloader } = await import('./serve-reload.ts');
     // A reload's pool is made of workers started ahead: it serves as soon as the policy modules load.
     warm = new WarmWorkers({
       count: config.workers + 1,
@@ -62,7 +71,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const reloadOnce = createReloader({ config, loadConfig, createPool, target: { webhooks: server.webhooks, pools: server.pools }, log });
     // Refilled a little later: starting threads competes with the new workers' first (cold) reviews.
     const reload: Reload = (changed) => reloadOnce(changed).finally(() => setTimeout(() => warm!.refill(), REFILL_AFTER_MS).unref());
-    watcher = startServeWatch({ files: watchFiles, loadConfig, reload, log });
+    watcher = serveWatch.startServeWatch({ files: watchFiles, loadConfig, reload, log });
   }
   return new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {

@@ -10,6 +10,7 @@ import { Reviewer, inlineExecutor } from '../admission/reviewer.ts';
 import { loadSchemaRegistry } from '../admission/schemas.ts';
 import type { SchemaRegistry } from '../schemas/registry.ts';
 import type { WorkerPool } from '../workers/pool.ts';
+import type { CreateWorker } from '../workers/worker-slot.ts';
 import { PoolGenerations } from '../workers/generations.ts';
 import { WebhookTable } from '../webhooks/table.ts';
 import { createServePool } from './serve-pool.ts';
@@ -87,7 +88,8 @@ interface Live {
   abandoned?: boolean;
 }
 
-export async function startServer(config: ServeConfig, log: Logger): Promise<RunningServer> {
+/** `createWorker` hands the pool workers started ahead (serve-command.ts). */
+export async function startServer(config: ServeConfig, log: Logger, createWorker?: CreateWorker): Promise<RunningServer> {
   const webhooks = (await loadWebhooks(config.webhooks, config.settings as Record<string, unknown>)).map((l) => l.webhook);
   const metrics = createMetrics();
   const live: Live = {};
@@ -96,7 +98,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   trackEventLoops(metrics.registry, threads);
   // The workers boot on their own threads while this one loads schemas, gets
   // certificates and opens the listeners; awaited before the first review.
-  const workersStarted = config.workers > 0 ? startWorkers(config, webhooks, metrics, live, log) : undefined;
+  const workersStarted = config.workers > 0 ? startWorkers(config, webhooks, metrics, live, log, createWorker) : undefined;
   workersStarted?.catch(() => undefined); // rejections are taken where it is awaited
   let ops: OpsServer | undefined;
   try {
@@ -240,8 +242,8 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
   };
 }
 
-async function startWorkers(config: ServeConfig, webhooks: Webhook[], metrics: Metrics, live: Live, log: Logger): Promise<PoolGenerations> {
-  const pool = createServePool(config, webhooks, metrics, log);
+async function startWorkers(config: ServeConfig, webhooks: Webhook[], metrics: Metrics, live: Live, log: Logger, createWorker?: CreateWorker): Promise<PoolGenerations> {
+  const pool = createServePool(config, webhooks, metrics, log, createWorker);
   const pools = (live.pools = new PoolGenerations(pool));
   await pool.start();
   metrics.trackPool(() => pools.current.stats(), () => pools.current.heapUsed());

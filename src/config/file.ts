@@ -5,7 +5,7 @@
 // working directory, as on any command line.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { errorMessage, UsageError } from '../errors.ts';
 import { isObject } from '../json.ts';
 import { SERVE_OPTIONS } from './options.ts';
@@ -14,6 +14,9 @@ import { isModulePath, moduleIdentity } from '../webhooks/module-spec.ts';
 export const CONFIG_FILE_NAME = 'kadmit.yaml';
 // A configuration file is a page of settings; anything near this is not one.
 const MAX_CONFIG_BYTES = 1024 * 1024;
+// yaml is loaded only when there is a file to read: `kadmit serve` configured by
+// flags and environment alone never needs its 72 modules.
+const requireHere = createRequire(import.meta.url);
 
 /** Settings that only the policy-project commands read; `kadmit serve` ignores them. */
 export interface ProjectSettings {
@@ -70,7 +73,7 @@ export function readConfigFile(path: string): ConfigFile {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text, { maxAliasCount: 100 });
+    doc = (requireHere('yaml') as typeof import('yaml')).parse(text, { maxAliasCount: 100 });
   } catch (err) {
     throw new UsageError(`config file ${path} is not valid YAML: ${errorMessage(err)}`);
   }
