@@ -9,6 +9,7 @@
 import * as z from 'zod';
 import { KadmitError } from '../errors.ts';
 import { isObject } from '../json.ts';
+import { bundle } from './bundle.ts';
 import type { IrLeaf, IrNode } from './ir.ts';
 import * as leaves from './leaves.ts';
 import type { Leaf } from './leaves.ts';
@@ -166,4 +167,9 @@ export class DefinitionCompiler {
     }
     return z.looseObject(shape);
   }
+}
+
+/** A compiler of the built-in definitions (generated/schemas.json). */
+export function builtinCompiler(options: CompilerOptions = {}): DefinitionCompiler {
+  return new DefinitionCompiler(bundle.definitions, options);
 }

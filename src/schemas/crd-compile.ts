@@ -3,9 +3,9 @@
 import { KadmitError } from '../errors.ts';
 import { checkBounds } from './bounds.ts';
 import type { DefinitionCompiler, Schema } from './builders.ts';
-import { bundle } from './bundle.ts';
 import { compileRuleLayer, type CrdRuleLayer } from './crd-rule-layer.ts';
 import { compileCrdSchema } from './crd-schema.ts';
+import { KINDS } from './generated/kinds.ts';
 import type { GroupVersionKind } from './gvk.ts';
 import { formatJsonPath } from '../json-path.ts';
 import { formatIssues, fromZodIssues } from './issues.ts';
@@ -26,7 +26,7 @@ export interface CrdVersion {
   ruleLayer?: CrdRuleLayer;
 }
 
-const CRD_DEFINITION = bundle.kinds['apiextensions.k8s.io/v1/CustomResourceDefinition']!;
+const CRD_DEFINITION = KINDS['apiextensions.k8s.io/v1/CustomResourceDefinition']!;
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 
 /** Validates the manifests as CRDs and compiles every served version. */

@@ -1,7 +1,7 @@
 // The committed, generated description of the built-in schemas: a small JSON
 // vocabulary the generator writes and builders.ts turns into zod schemas on first
-// use. Data rather than code, so loading it is one JSON.parse (a few ms) instead
-// of type-stripping and compiling 200 KB of generated TypeScript at start-up.
+// use (to explain a no). Data rather than code, so loading it is one JSON.parse.
+// The generator also turns it into the yes/no validators (generated/validators/).
 
 /** Scalars and free-form values; see builders.ts for what each accepts. */
 export type IrLeaf =
@@ -31,8 +31,6 @@ export interface SchemaBundle {
   generatedBy: string;
   kubernetesVersion: string;
   source: string;
-  /** GVK key (`apps/v1/Deployment`, `v1/Pod`) -> definition name. */
-  kinds: Record<string, string>;
   /** Definition name (`io.k8s.api.core.v1.Pod`) -> its schema. */
   definitions: Record<string, IrNode>;
 }

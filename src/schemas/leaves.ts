@@ -60,8 +60,12 @@ export const int64: Leaf = {
 };
 
 // intstr.IntOrString: a JSON string, or a number decoded into an int32.
+export function isIntOrString(v: unknown): boolean {
+  return typeof v === 'string' || isInt32(v);
+}
+
 export const intOrString: Leaf = {
-  test: (v) => typeof v === 'string' || isInt32(v),
+  test: isIntOrString,
   expected: (v) => (Number.isInteger(v) ? 'integer in int32 range or string' : 'integer or string'),
   accepts: ['integer', 'string'],
 };
@@ -82,15 +86,23 @@ export const quantity: Leaf = {
 
 // meta/v1.Time: Go parses RFC 3339 with time.RFC3339 (fraction optional); a zero Time
 // is written as null, so null is part of the type, not just of optional fields.
+export function isTimeOrNull(v: unknown): boolean {
+  return v === null || isDateTime(v);
+}
+
 export const dateTime: Leaf = {
-  test: (v) => v === null || isDateTime(v),
+  test: isTimeOrNull,
   expected: () => 'RFC 3339 date-time',
   accepts: ['string', 'null'],
 };
 
 // meta/v1.MicroTime: exactly six fractional digits.
+export function isMicroTimeOrNull(v: unknown): boolean {
+  return v === null || isMicroTime(v);
+}
+
 export const microTime: Leaf = {
-  test: (v) => v === null || isMicroTime(v),
+  test: isMicroTimeOrNull,
   expected: () => 'RFC 3339 date-time with microseconds',
   accepts: ['string', 'null'],
 };

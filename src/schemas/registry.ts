@@ -3,20 +3,20 @@
 // copied or converted: whatever passes is handed on exactly as it arrived.
 import { DEFAULT_BOUNDS, countNodes } from './bounds.ts';
 import type { Bounds } from './bounds.ts';
-import { DefinitionCompiler } from './builders.ts';
-import { FastCheckCompiler } from './fast-check.ts';
-import type { Schema } from './builders.ts';
+import type { DefinitionCompiler, Schema } from './builders.ts';
 import type { CrdManifest } from './crd-compile.ts';
 import type { CrdRuleLayer } from './crd-rule-layer.ts';
 import type { RuleBudget } from './crd-rules-run.ts';
 import type * as CrdRuntime from './crd-runtime.ts';
+import type * as ZodRuntime from './zod-runtime.ts';
 import { createRequire } from 'node:module';
-import { bundle } from './bundle.ts';
+import { KINDS } from './generated/kinds.ts';
 import { apiVersionOf, gvkKey, gvkString } from './gvk.ts';
 import type { GroupVersionKind } from './gvk.ts';
 import { fromZodIssues, issue } from './issues.ts';
 import type { SchemaIssue } from './issues.ts';
 import { renderValue } from './leaves.ts';
+import { MODULE_EXT, validatorOf } from './validators.ts';
 import { KadmitError } from '../errors.ts';
 import type * as z from 'zod';
 
@@ -25,12 +25,9 @@ export type { SchemaIssue } from './issues.ts';
 export { formatIssues } from './issues.ts';
 export { checkBounds, DEFAULT_BOUNDS } from './bounds.ts';
 export type { Bounds } from './bounds.ts';
-export { KUBERNETES_VERSION } from './bundle.ts';
-
-const kinds = bundle.kinds;
+export { KUBERNETES_VERSION } from './generated/kinds.ts';
 
 const requireHere = createRequire(import.meta.url);
-const MODULE_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 /**
  * The CRD compiler and rule runtime (CEL and ~20 modules: about 5 MiB per thread
  * compiled, 12 from the sources), loaded by the first withCrds(): a thread that
@@ -40,6 +37,16 @@ const MODULE_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 let loadedCrdRuntime: typeof CrdRuntime | undefined;
 function crdRuntime(): typeof CrdRuntime {
   return (loadedCrdRuntime ??= requireHere(`./crd-runtime${MODULE_EXT}`) as typeof CrdRuntime);
+}
+
+/**
+ * zod and the definitions it compiles (builders.ts, schemas.json), loaded the
+ * first time a built-in object fails (to explain why) or by withCrds(): a thread
+ * whose objects all fit never holds them. Required for the same reason.
+ */
+let loadedZodRuntime: typeof ZodRuntime | undefined;
+function zodRuntime(): typeof ZodRuntime {
+  return (loadedZodRuntime ??= requireHere(`./zod-runtime${MODULE_EXT}`) as typeof ZodRuntime);
 }
 
 export type SchemaCheck = { ok: true } | { ok: false; issues: SchemaIssue[] };
@@ -80,19 +87,24 @@ const FULL_REPORT: z.core.ParseContext<z.core.$ZodIssue> = { reportInput: true }
 // abortEarly is zod's internal flag behind validate(); safeParse passes it through.
 const FIRST_ISSUE = { reportInput: true, abortEarly: true } as z.core.ParseContext<z.core.$ZodIssue>;
 
+/** The zod schemas of the built-in definitions, made on first need and shared by the registries withCrds() derives. */
+interface ZodCell {
+  readonly strictEnums: boolean;
+  compiler?: DefinitionCompiler;
+}
+
 export class SchemaRegistry {
-  readonly #compiler: DefinitionCompiler;
-  /** Yes/no tests of the built-in kinds; their zod schemas are compiled only to explain a no. */
-  readonly #fast: FastCheckCompiler;
+  readonly #zod: ZodCell;
+  readonly #strictEnums: boolean;
   readonly #crds: ReadonlyMap<string, CrdEntry>;
   readonly #bounds: Bounds;
   readonly #maxIssues: number;
   #ruleBudget: RuleBudget | undefined;
   readonly #options: RegistryOptions;
 
-  private constructor(compiler: DefinitionCompiler, fast: FastCheckCompiler, crds: ReadonlyMap<string, CrdEntry>, options: RegistryOptions) {
-    this.#compiler = compiler;
-    this.#fast = fast;
+  private constructor(zod: ZodCell, crds: ReadonlyMap<string, CrdEntry>, options: RegistryOptions) {
+    this.#zod = zod;
+    this.#strictEnums = zod.strictEnums;
     this.#crds = crds;
     this.#options = options;
     this.#bounds = { ...DEFAULT_BOUNDS, ...options.bounds };
@@ -109,10 +121,13 @@ export class SchemaRegistry {
     return this.#ruleBudget;
   }
 
-  /** Every built-in kind of the pinned release; nothing is compiled until first checked. */
+  /** Every built-in kind of the pinned release; nothing is loaded until first checked. */
   static builtin(options: RegistryOptions = {}): SchemaRegistry {
-    const strictEnums = options.strictEnums === true;
-    return new SchemaRegistry(new DefinitionCompiler(bundle.definitions, { strictEnums }), new FastCheckCompiler(bundle.definitions, { strictEnums }), new Map(), options);
+    return new SchemaRegistry({ strictEnums: options.strictEnums === true }, new Map(), options);
+  }
+
+  #compiler(): DefinitionCompiler {
+    return (this.#zod.compiler ??= zodRuntime().builtinCompiler({ strictEnums: this.#zod.strictEnums }));
   }
 
   /**
@@ -122,24 +137,24 @@ export class SchemaRegistry {
    */
   withCrds(manifests: readonly CrdManifest[]): SchemaRegistry {
     const crds = new Map(this.#crds);
-    for (const version of crdRuntime().compileCrds(manifests, this.#compiler)) {
+    for (const version of crdRuntime().compileCrds(manifests, this.#compiler())) {
       const key = gvkKey(version.gvk);
-      if (crds.has(key) || Object.hasOwn(kinds, key)) {
+      if (crds.has(key) || Object.hasOwn(KINDS, key)) {
         throw new KadmitError('KADMIT_CRD_CONFLICT', `CRD ${version.crd} (${version.source}) defines ${gvkString(version.gvk)}, which already has a schema`);
       }
       crds.set(key, version.ruleLayer === undefined ? { schema: version.schema } : { schema: version.schema, ruleLayer: version.ruleLayer });
     }
-    return new SchemaRegistry(this.#compiler, this.#fast, crds, this.#options);
+    return new SchemaRegistry(this.#zod, crds, this.#options);
   }
 
   has(gvk: GroupVersionKind): boolean {
     const key = gvkKey(gvk);
-    return this.#crds.has(key) || Object.hasOwn(kinds, key);
+    return this.#crds.has(key) || Object.hasOwn(KINDS, key);
   }
 
   /** GVK keys (`apps/v1/Deployment`) this registry can check, sorted. */
   keys(): string[] {
-    return [...Object.keys(kinds), ...this.#crds.keys()].sort();
+    return [...Object.keys(KINDS), ...this.#crds.keys()].sort();
   }
 
   /**
@@ -154,32 +169,24 @@ export class SchemaRegistry {
     if (typeof nodes !== 'number') return { ok: false, issues: [nodes] };
     const key = gvkKey(gvk);
     const crd = this.#crds.get(key);
-    const definition = crd === undefined && Object.hasOwn(kinds, key) ? kinds[key]! : undefined;
+    const definition = crd === undefined && Object.hasOwn(KINDS, key) ? KINDS[key]! : undefined;
     if (crd === undefined && definition === undefined) {
       return { ok: false, issues: [{ ...issue('', 'a kind with a schema', gvkString(gvk)), message: `no schema for ${gvkString(gvk)}` }] };
     }
     const issues = typeMetaIssues(gvk, object);
-    // Fast path: a yes/no check that stops at the first problem (a compiled
-    // test for a built-in kind, zod's validate for a CRD); only a failure pays
-    // for the full parse that collects every issue.
-    if (issues.length === 0 && (crd === undefined ? this.#fast.test(definition!)(object) : crd.schema.validate(object))) {
+    // Fast path: a yes/no check that stops at the first problem (the generated
+    // validator of a built-in kind, zod's validate for a CRD); only a failure
+    // pays for the full parse that collects every issue.
+    if (issues.length === 0 && (crd === undefined ? validatorOf(definition!)(object, this.#strictEnums) : crd.schema.validate(object))) {
       // Rules read typed values: they run only on objects whose shape fits.
       if (crd?.ruleLayer === undefined || options.rules === false) return OK;
       const ruleIssues = crdRuntime().checkRuleLayer(crd.ruleLayer, object, options.oldObject ?? undefined, this.#rulesBudget(), this.#maxIssues);
       return ruleIssues.length === 0 ? OK : { ok: false, issues: ruleIssues };
     }
-    const schema = crd?.schema ?? this.#compiler.ref(definition!);
+    const schema = crd?.schema ?? this.#compiler().ref(definition!);
     const parsed = schema.safeParse(object, nodes <= FULL_REPORT_NODES ? FULL_REPORT : FIRST_ISSUE);
     if (!parsed.success) issues.push(...fromZodIssues(parsed.error.issues, this.#maxIssues - issues.length));
     return issues.length === 0 ? OK : { ok: false, issues };
-  }
-
-  /**
-   * Built-in definitions compiled to tests so far (for metrics and tests: the
-   * lazy cache's size). Their zod schemas are compiled only when an object fails.
-   */
-  get compiledDefinitions(): number {
-    return this.#fast.size;
   }
 
 }

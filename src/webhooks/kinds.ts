@@ -3,7 +3,7 @@
 // and at run time a review of another kind never reaches the handler, whose
 // types promise one of the named kinds.
 import { OPERATIONS, type GroupVersionKind, type Operation } from '../model/request.ts';
-import { bundle } from '../schemas/bundle.ts';
+import { KINDS } from '../schemas/generated/kinds.ts';
 import { gvkKey } from '../schemas/gvk.ts';
 import { resourceFor } from '../schemas/resources.ts';
 import type { Rule } from '../model/webhook.ts';
@@ -69,7 +69,7 @@ export function resolveKinds(webhook: string, spec: KindsSpec): ResolvedKinds {
 // kadmit does not have where the webhook is defined, and a wrong guess would mean
 // a webhook the apiserver never calls.
 function derivedRule(webhook: string, key: string, gvk: GroupVersionKind, operations: Operation[]): Rule {
-  if (!Object.hasOwn(bundle.kinds, key)) {
+  if (!Object.hasOwn(KINDS, key)) {
     invalid(webhook, 'rules', `must be given for "${key}": it is not a built-in kind, so kadmit cannot derive its resource and scope (write them as in its CRD)`);
   }
   const resource = resourceFor(gvk.kind);

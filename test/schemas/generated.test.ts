@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { generate, SWAGGER_PATH } from '../../scripts/gen-schemas/generate.ts';
 import { parseSwagger, GeneratorError } from '../../scripts/gen-schemas/swagger.ts';
 import { translate } from '../../scripts/gen-schemas/translate.ts';
+import { KINDS, KUBERNETES_VERSION } from '../../src/schemas/generated/kinds.ts';
+import { validatorOf } from '../../src/schemas/validators.ts';
 import { root } from './support.ts';
 
 const swaggerText = readFileSync(new URL(SWAGGER_PATH, root), 'utf8');
@@ -38,15 +40,19 @@ t.test('the generator refuses constructs it does not understand', async (t) => {
   t.throws(() => parseSwagger('{"openapi":"3.0.0"}'), GeneratorError);
 });
 
-t.test('the bundle maps every GVK to a definition and types cover every kind', async (t) => {
+t.test('the kinds index maps every GVK to a definition, which has a validator, and types cover every kind', async (t) => {
   const files = generate(parseSwagger(swaggerText));
   const bundle = JSON.parse(files.find((f) => f.path.endsWith('schemas.json'))!.content);
+  const kinds = files.find((f) => f.path.endsWith('/kinds.ts'))!.content;
   const types = files.find((f) => f.path.endsWith('types.ts'))!.content;
   t.equal(bundle.kubernetesVersion, 'v1.36');
-  t.equal(bundle.kinds['v1/Pod'], 'io.k8s.api.core.v1.Pod');
-  t.equal(bundle.kinds['apps/v1/Deployment'], 'io.k8s.api.apps.v1.Deployment');
-  const undefinedKinds = Object.values(bundle.kinds as Record<string, string>).filter((def) => bundle.definitions[def] === undefined);
+  t.equal(KUBERNETES_VERSION, 'v1.36');
+  t.equal(KINDS['v1/Pod'], 'io.k8s.api.core.v1.Pod');
+  t.equal(KINDS['apps/v1/Deployment'], 'io.k8s.api.apps.v1.Deployment');
+  t.match(kinds, /'v1\/Pod': 'io\.k8s\.api\.core\.v1\.Pod',/);
+  const undefinedKinds = Object.values(KINDS).filter((def) => bundle.definitions[def] === undefined);
   t.same(undefinedKinds, [], 'every GVK names a definition');
+  t.same(Object.values(KINDS).filter((def) => typeof validatorOf(def) !== 'function'), [], 'every kind has a validator');
   t.equal(Object.keys(bundle.definitions).length, 771);
   t.match(types, /export type Pod = CoreV1Pod;/);
   t.match(types, /'apps\/v1\/Deployment': AppsV1Deployment;/);

@@ -26,19 +26,6 @@ t.test('the 5k Pod validates', async (t) => {
   t.equal(KUBERNETES_VERSION, 'v1.36');
 });
 
-t.test('schemas compile lazily: nothing before the first check, once per definition', async (t) => {
-  const fresh = SchemaRegistry.builtin();
-  t.equal(fresh.compiledDefinitions, 0);
-  t.ok(fresh.has(POD));
-  t.equal(fresh.compiledDefinitions, 0, 'has() compiles nothing');
-  fresh.check(POD, pod5k());
-  const afterPod = fresh.compiledDefinitions;
-  t.ok(afterPod > 50 && afterPod < 300, `Pod pulls in ${afterPod} definitions`);
-  fresh.check({ group: 'apps', version: 'v1', kind: 'Deployment' }, { apiVersion: 'apps/v1', kind: 'Deployment' });
-  const afterDeployment = fresh.compiledDefinitions;
-  t.ok(afterDeployment - afterPod < 20, `Deployment reuses PodSpec: +${afterDeployment - afterPod}`);
-});
-
 t.test('null where an array is required is an issue, not a crash', async (t) => {
   const i = onlyIssue(t, (p) => (p['spec'].containers = null));
   t.same(i, { path: 'spec.containers', expected: 'array', received: 'null', message: 'expected array, got null' });
