@@ -12,7 +12,7 @@ import type { Webhook } from '../model/webhook.ts';
 import type { ReviewOutcome } from '../model/outcome.ts';
 import type { ExecutionContext } from '../admission/reviewer.ts';
 import { abortKindOf } from '../admission/abort.ts';
-import { HEARTBEAT_INTERVAL_MS, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
+import { HEARTBEAT_INTERVAL_MS, type FromWorker, type WorkerSetup } from './protocol.ts';
 import { WorkerSlot, createThread, type CreateWorker, type Job } from './worker-slot.ts';
 import { WaitingLine, pickWorker } from './scheduler.ts';
 import { watchdogTick, type WatchdogHost, type WatchdogTimes } from './watchdog.ts';
@@ -298,7 +298,7 @@ export class WorkerPool {
     }
     const kind = abortKindOf(job.ctx.signal);
     for (const s of this.#everyWorker()) {
-      if (s.jobs.get(job.id) === job && kind) s.worker.postMessage({ type: 'abort', id: job.id, kind } satisfies ToWorker);
+      if (s.jobs.get(job.id) === job && kind) s.post({ type: 'abort', id: job.id, kind });
     }
   }
 

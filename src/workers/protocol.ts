@@ -1,6 +1,7 @@
 // Messages between the main thread and review workers, and the shared-memory
 // words they coordinate through. Kept tiny: the body goes in as bytes and the
-// serialised reply comes back, so each review costs one message each way.
+// serialised reply comes back, so each review costs one message back, and the
+// reviews sent in one turn of the event loop one message there.
 import type { ReviewOutcome } from '../model/outcome.ts';
 import type { AbortKind } from '../admission/abort.ts';
 import type { ServeConfig } from '../config/options.ts';
@@ -47,6 +48,12 @@ export interface ReviewMessage {
   trace?: SpanRef;
 }
 
+/** The reviews sent in one turn of the main thread's event loop: one wake-up of the worker for all of them. */
+export interface ReviewBatch {
+  type: 'reviews';
+  reviews: ReviewMessage[];
+}
+
 export interface AbortMessage {
   type: 'abort';
   id: number;
@@ -59,7 +66,7 @@ export interface LoopDelayRequest {
   id: number;
 }
 
-export type ToWorker = ReviewMessage | AbortMessage | LoopDelayRequest;
+export type ToWorker = ReviewMessage | ReviewBatch | AbortMessage | LoopDelayRequest;
 
 export type FromWorker =
   | { type: 'ready'; webhooks: string[] }

@@ -13,7 +13,7 @@ import { errorMessage } from '../errors.ts';
 import { startHeapTidy } from '../observability/heap-tidy.ts';
 import { watchLoopDelay } from '../observability/loop-delay.ts';
 import { startWorkerTracing } from '../observability/tracing/start.ts';
-import { HEARTBEAT, HEARTBEAT_INTERVAL_MS, SLOT_BASE, type FromWorker, type ToWorker } from './protocol.ts';
+import { HEARTBEAT, HEARTBEAT_INTERVAL_MS, SLOT_BASE, type FromWorker, type ReviewMessage, type ToWorker } from './protocol.ts';
 import { setupOfThisWorker } from './warm-start.ts';
 
 // Read after the imports above: a worker started ahead has loaded them when its setup comes.
@@ -25,6 +25,8 @@ const words = new Int32Array(setup.shared);
 // handler errors and warnings are logged here; the per-review line is the main thread's.
 const log = createLogger(setup.logLevel as pino.LevelWithSilent, { write: (line: string) => post({ type: 'log', line }) });
 const controllers = new Map<number, AbortController>();
+/** Reviews of a batch waiting their turn, with the abort that came for one meanwhile. */
+const queued = new Map<number, ReviewAbortedError | undefined>();
 let lastReviewAt = 0;
 
 setInterval(() => Atomics.add(words, HEARTBEAT, 1), HEARTBEAT_INTERVAL_MS);
@@ -41,16 +43,34 @@ startHeapTidy({ idle: () => controllers.size === 0 && Date.now() - lastReviewAt 
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'abort') {
-    controllers.get(message.id)?.abort(new ReviewAbortedError(message.kind, `review aborted: ${message.kind}`));
+    const reason = new ReviewAbortedError(message.kind, `review aborted: ${message.kind}`);
+    if (queued.has(message.id)) queued.set(message.id, reason);
+    else controllers.get(message.id)?.abort(reason);
     return;
   }
   if (message.type === 'loop-delay') return post({ type: 'loop-delay', id: message.id, delay: readLoopDelay() });
+  // Each review of a batch in a turn of its own, as if posted alone: a review's
+  // answer goes out before the next one starts, even if that one never yields.
+  if (message.type === 'reviews') {
+    for (const review of message.reviews) {
+      queued.set(review.id, undefined);
+      setImmediate(onReview, review);
+    }
+    return;
+  }
+  onReview(message);
+});
+
+function onReview(message: ReviewMessage): void {
+  const abortedEarly = queued.get(message.id);
+  queued.delete(message.id);
   if (Atomics.compareExchange(words, SLOT_BASE + message.slot, message.id, -message.id) !== message.id) return; // taken back
   // Already answered by failurePolicy on the main thread: running it would be wasted work.
   if (Date.now() > message.deadline) return post({ type: 'failed', id: message.id, message: 'the review expired before a worker started it' });
   const webhook = webhooks[message.webhook]!;
   const controller = new AbortController();
   controllers.set(message.id, controller);
+  if (abortedEarly) controller.abort(abortedEarly); // its abort came while it waited its turn
   lastReviewAt = Date.now();
   runReview(webhook, message.body, { signal: controller.signal, deadline: message.deadline, log, logObjects: setup.logObjects, schemas, trace: message.trace }).then(
     (outcome) => post({ type: 'done', id: message.id, outcome }),
@@ -59,7 +79,7 @@ port.on('message', (message: ToWorker) => {
     controllers.delete(message.id);
     lastReviewAt = Date.now();
   });
-});
+}
 
 function post(message: FromWorker): void {
   port.postMessage(message);

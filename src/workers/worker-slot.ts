@@ -8,7 +8,7 @@ import type { ExecutionContext } from '../admission/reviewer.ts';
 import type { Capacity } from './scheduler.ts';
 import type { InspectableWorker } from '../observability/threads.ts';
 import type { LoopDelay } from '../observability/loop-delay.ts';
-import { FREE, HEARTBEAT, SLOT_BASE, SLOTS, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.ts';
+import { FREE, HEARTBEAT, SLOT_BASE, SLOTS, type FromWorker, type ReviewMessage, type ToWorker, type WorkerSetup } from './protocol.ts';
 import { webhookListMismatch } from './identity.ts';
 import { SharedBodies } from './shared-bodies.ts';
 
@@ -51,6 +51,8 @@ export class WorkerSlot implements Capacity {
   readonly ready: Promise<void>;
   readonly #freeSlots: number[] = Array.from({ length: SLOTS }, (_, i) => SLOTS - 1 - i);
   readonly #bodies = new SharedBodies();
+  /** Reviews sent and not yet posted (see #flush). */
+  #outbox: ReviewMessage[] = [];
   isReady = false;
   stalled = false;
   dead = false;
@@ -109,8 +111,27 @@ export class WorkerSlot implements Capacity {
     this.jobs.set(job.id, job);
     this.bytesInFlight += job.body.byteLength;
     job.posted = this.#bodies.lend(job.body);
-    this.worker.postMessage({ type: 'review', id: job.id, slot: job.slot, webhook: job.webhook, body: job.posted, deadline: job.deadline, ...(job.ctx.trace && { trace: job.ctx.trace }) });
+    this.#outbox.push({ type: 'review', id: job.id, slot: job.slot, webhook: job.webhook, body: job.posted, deadline: job.deadline, ...(job.ctx.trace && { trace: job.ctx.trace }) });
+    if (this.#outbox.length === 1) setImmediate(this.#flush);
   }
+
+  /** Posts a message after the reviews sent before it. */
+  post(message: ToWorker): void {
+    this.#flush();
+    this.worker.postMessage(message);
+  }
+
+  /**
+   * The reviews sent in one turn of the event loop go in one message, posted
+   * once the turn's I/O is handled: each message wakes the worker's thread, and
+   * on a shared core that wake-up, not the copy, is what a message costs.
+   */
+  readonly #flush = (): void => {
+    const reviews = this.#outbox;
+    if (reviews.length === 0) return;
+    this.#outbox = [];
+    this.worker.postMessage(reviews.length === 1 ? reviews[0]! : { type: 'reviews', reviews });
+  };
 
   /**
    * The worker's event-loop delay since the last ask; undefined when it does not

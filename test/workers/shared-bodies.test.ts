@@ -43,11 +43,14 @@ class FakeWorker extends EventEmitter implements WorkerLike {
   words!: Int32Array;
   postMessage(m: ToWorker): void {
     if (m.type === 'review') this.reviews.push(m);
+    else if (m.type === 'reviews') this.reviews.push(...m.reviews);
   }
   terminate(): Promise<number> {
     return Promise.resolve(1);
   }
 }
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 function slotWithFake(): { slot: WorkerSlot; fake: FakeWorker } {
   const fake = new FakeWorker();
@@ -66,26 +69,31 @@ t.test('a worker slot reuses a lent buffer only after the worker answered or was
   const { slot, fake } = slotWithFake();
   slot.send(job(1, bytes('review one')));
   slot.send(job(2, bytes('review two')));
+  await tick(); // the reviews of a turn are posted together at its end
   const [one, two] = fake.reviews;
   t.not(one!.body.buffer, two!.body.buffer, 'two reviews in flight never share a buffer');
   t.equal(new TextDecoder().decode(one!.body.slice()), 'review one');
   slot.finish(1);
   slot.send(job(3, bytes('review three')));
+  await tick();
   t.equal(fake.reviews[2]!.body.buffer, one!.body.buffer, 'the answered review\'s buffer is lent again');
   t.equal(new TextDecoder().decode(two!.body.slice()), 'review two', 'the one in flight is untouched');
   // Job 2 is taken back before the worker started it: its buffer is free too.
   t.same(slot.reclaimQueued().map((j) => j.id).sort(), [2, 3]);
   slot.send(job(4, bytes('four')));
+  await tick();
   t.ok([one!.body.buffer, two!.body.buffer].includes(fake.reviews[3]!.body.buffer));
 });
 
 t.test('a dead worker\'s buffers are never lent again: it may still be reading them', async (t) => {
   const { slot, fake } = slotWithFake();
   slot.send(job(1, bytes('started')));
+  await tick();
   Atomics.compareExchange(fake.words, SLOT_BASE + fake.reviews[0]!.slot, 1, -1);
   slot.dead = true;
   slot.finish(1);
   slot.dead = false;
   slot.send(job(2, bytes('next')));
+  await tick();
   t.not(fake.reviews[1]!.body.buffer, fake.reviews[0]!.body.buffer);
 });
