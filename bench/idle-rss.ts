@@ -1,6 +1,7 @@
 // Idle resident memory of `kadmit serve --webhook builtin:require-memory-limits`
-// by --workers, from the sources (as `npm start` runs) and, when `npm run build`
-// has been run, from dist/ (as the container image runs): each server is read
+// by --workers, from the sources (as `npm start` runs, and as `npx kadmit` runs
+// through bin/kadmit.js) and, when `npm run build` has been run, from dist/ (as
+// the container image runs): each server is read
 // (VmRSS, all threads) a few seconds after its "kadmit serving" line, with no
 // request sent. The README's memory table comes from this. Medians of fresh
 // processes. Target: <= 128 MiB with the default two workers.
@@ -56,12 +57,15 @@ function idleRss(entry: string, workers: number): Promise<number> {
  */
 function envFor(entry: string): NodeJS.ProcessEnv {
   const env = cleanEnv();
-  if (entry.endsWith('.js')) env['NODE_OPTIONS'] = (env['NODE_OPTIONS'] ?? '').replace('--conditions=kadmit-source', '').trim();
+  if (entry.endsWith('/dist/cli/main.js')) env['NODE_OPTIONS'] = (env['NODE_OPTIONS'] ?? '').replace('--conditions=kadmit-source', '').trim();
   return env;
 }
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-const entries = [join(ROOT, 'src/cli/main.ts'), ...(existsSync(join(ROOT, 'dist/cli/main.js')) ? [join(ROOT, 'dist/cli/main.js')] : [])];
+// `npx kadmit` in a checkout runs the sources too, through bin/kadmit.js, which
+// turns the compile cache on before the CLI is read.
+const entries = [join(ROOT, 'src/cli/main.ts'), join(ROOT, 'bin/kadmit.js'), ...(existsSync(join(ROOT, 'dist/cli/main.js')) ? [join(ROOT, 'dist/cli/main.js')] : [])];
+const labelOf = (entry: string) => (entry.endsWith('.ts') ? 'sources   ' : entry.includes('/bin/') ? 'npx kadmit' : 'dist      ');
 
 try {
   console.log(`idle RSS: node ${process.version}, ${SAMPLES} fresh processes each, read ${SETTLE_MS / 1000} s after serving`);
@@ -69,11 +73,11 @@ try {
     for (const workers of WORKER_COUNTS) {
       const rss: number[] = [];
       for (let i = 0; i < SAMPLES; i++) rss.push(await idleRss(entry, workers));
-      const label = `${entry.endsWith('.ts') ? 'sources' : 'dist   '} --workers ${workers}`;
+      const label = `${labelOf(entry)} --workers ${workers}`;
       console.log(`  ${label}  median ${median(rss).toFixed(0)} MiB (min ${Math.min(...rss).toFixed(0)}, max ${Math.max(...rss).toFixed(0)})`);
     }
   }
-  if (entries.length === 1) console.log('  (dist/ not built: `npm run build` adds the compiled run)');
+  if (entries.length === 2) console.log('  (dist/ not built: `npm run build` adds the compiled run)');
 } finally {
   rmSync(certDir, { recursive: true, force: true });
 }
