@@ -10,8 +10,20 @@ const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs'
 const GO_DURATION = /^(?:(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/;
 const GO_DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
 
+// The apiserver sends the same `?timeout=` on every call of a webhook: the last one is remembered.
+let lastText: string | undefined;
+let lastMs: number | undefined;
+
 /** Parses a Go duration string (`10s`, `1.5s`, `500ms`, `1m30s`) into ms; undefined if it is not one. */
 export function parseGoDuration(text: string): number | undefined {
+  if (text !== lastText) {
+    lastMs = parse(text);
+    lastText = text;
+  }
+  return lastMs;
+}
+
+function parse(text: string): number | undefined {
   if (text === '0') return 0;
   let sign = 1;
   let body = text;
