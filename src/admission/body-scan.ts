@@ -11,6 +11,11 @@
 // It does not validate JSON: JSON.parse still does, and a body that is not JSON
 // is reported by it. The counts are never below what JSON.parse would build.
 
+import { decodeJsonString, HEAD_DEPTH, HEAD_TREE, MAX_HEAD_VALUE, type HeadField, type HeadNode, type ReviewHead } from './review-head.ts';
+
+export type { ReviewHead } from './review-head.ts';
+export { MAX_HEAD_VALUE } from './review-head.ts';
+
 export interface JsonLimits {
   /** Deepest nesting of any value; the body itself is depth 0, `request.object` depth 2. */
   maxDepth: number;
@@ -25,20 +30,6 @@ export interface JsonLimits {
 // only stop bodies no real review has: the object check still answers (with its
 // 422) anything between the two.
 export const DEFAULT_JSON_LIMITS: Readonly<JsonLimits> = Object.freeze({ maxDepth: 256, maxEntries: 200_000, maxValues: 500_000 });
-
-/** The fields of a review that can be read off the bytes; each is the last one sent, as with JSON.parse. */
-export interface ReviewHead {
-  apiVersion?: string;
-  kind?: string;
-  uid?: string;
-  operation?: string;
-  namespace?: string;
-  name?: string;
-  group?: string;
-  version?: string;
-  resourceKind?: string;
-  dryRun?: boolean;
-}
 
 export interface LimitProblem {
   limit: keyof JsonLimits;
@@ -62,44 +53,6 @@ export interface ReceivedBody {
   receivedAt: number;
 }
 
-/** Longest head value kept; a longer one (a 1 MiB uid) is left out of the head. */
-export const MAX_HEAD_VALUE = 253;
-
-type HeadField = keyof ReviewHead;
-// Paths from the root object to the head fields.
-const HEAD_PATHS: Readonly<Record<string, HeadField>> = {
-  apiVersion: 'apiVersion',
-  kind: 'kind',
-  'request.uid': 'uid',
-  'request.operation': 'operation',
-  'request.namespace': 'namespace',
-  'request.name': 'name',
-  'request.kind.group': 'group',
-  'request.kind.version': 'version',
-  'request.kind.kind': 'resourceKind',
-  'request.dryRun': 'dryRun',
-};
-const HEAD_DEPTH = 3;
-
-/** HEAD_PATHS as a tree of keys: an object's node says which of its keys lead to a head field. */
-type HeadNode = Map<string, HeadNode | HeadField>;
-
-function headTree(): HeadNode {
-  const root: HeadNode = new Map();
-  for (const [path, field] of Object.entries(HEAD_PATHS)) {
-    const keys = path.split('.');
-    let node = root;
-    for (const key of keys.slice(0, -1)) {
-      const next = node.get(key);
-      if (next instanceof Map) node = next;
-      else node.set(key, (node = new Map()));
-    }
-    node.set(keys.at(-1)!, field);
-  }
-  return root;
-}
-
-const HEAD_TREE = headTree();
 const MAX_KEY = 16;
 
 const QUOTE = 0x22;
@@ -463,16 +416,6 @@ export class JsonScanner {
   #fail(limit: keyof JsonLimits, what: string): false {
     this.#problem = { limit, message: `the request body ${what} (at byte ${this.#at})` };
     return false;
-  }
-}
-
-/** The text of a JSON string's content (escapes resolved); undefined if it is not valid. */
-function decodeJsonString(escaped: string): string | undefined {
-  if (!escaped.includes('\\')) return escaped;
-  try {
-    return JSON.parse(`"${escaped}"`) as string;
-  } catch {
-    return undefined;
   }
 }
 
