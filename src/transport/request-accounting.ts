@@ -25,14 +25,16 @@ const WINDOW_MS = 10_000;
 const MAX_LOGGED_PATH = 256;
 
 /**
- * Registers the counting and logging hooks; register them before any hook that
+ * Registers the counting and logging hook; register it before any hook that
  * may answer (the media-type check), so that its answers are counted too.
+ * Returns what a webhook's POST handler calls first: a request that got as far
+ * as the handler is a review, logged by the Reviewer and not here.
  */
-export function accountRequests<S extends RawServerBase>(app: FastifyInstance<S>, log: Logger, count: (labels: RequestLabels) => void, now: () => number = Date.now): void {
-  // Reviews: POSTs to a webhook path that got as far as the handler.
+export function accountRequests<S extends RawServerBase>(app: FastifyInstance<S>, log: Logger, count: (labels: RequestLabels) => void, now: () => number = Date.now): (request: { raw: object }) => void {
+  // Reviews: POSTs to a webhook path that got as far as the handler (marked there: no hook per request for it).
   const reviewed = new WeakSet<object>();
   const windows = new Map<string, ReturnType<typeof logWindow>>();
-  // Callback hooks, not async ones: no promise and no extra microtask per request.
+  // A callback hook, not an async one: no promise and no extra microtask per request.
   app.addHook('onRequest', (request, reply, done) => {
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
     const method = METHODS.has(request.method) ? request.method : 'other';
@@ -51,8 +53,7 @@ export function accountRequests<S extends RawServerBase>(app: FastifyInstance<S>
     });
     done();
   });
-  app.addHook('preHandler', (request, _reply, done) => {
-    if (request.method === 'POST' && request.routeOptions.url !== undefined) reviewed.add(request.raw);
-    done();
-  });
+  return (request) => {
+    reviewed.add(request.raw);
+  };
 }

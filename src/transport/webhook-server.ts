@@ -102,11 +102,15 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   // arrives (body-reader.ts); it is parsed once, in the pipeline.
   const tickets = new WeakMap<object, Ticket>();
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (request: FastifyRequest, payload: IncomingMessage) =>
-    readBody(payload, { maxBodyBytes: options.maxBodyBytes, limits: options.jsonLimits }, (bytes) => tickets.get(request.raw)?.add(bytes)));
+  const parseBody = (request: FastifyRequest, payload: IncomingMessage) =>
+    readBody(payload, { maxBodyBytes: options.maxBodyBytes, limits: options.jsonLimits }, (bytes) => tickets.get(request.raw)?.add(bytes));
+  // The same parser by name for the type the apiserver sends: fastify caches that
+  // match by header value, where the catch-all parses the header on every request.
+  app.addContentTypeParser('application/json', parseBody);
+  app.addContentTypeParser('*', parseBody);
 
   // First, so that every answer below is counted (and refusals logged).
-  accountRequests(app, options.log, (labels) => options.onRequest?.(labels));
+  const markReviewed = accountRequests(app, options.log, (labels) => options.onRequest?.(labels));
 
   // Refuse a wrong media type, and shed load near the memory limit, before the body is read.
   // A callback hook (no promise per request): it answers by sending, and goes on by calling done().
@@ -135,6 +139,7 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
 
   for (const webhook of options.webhooks) {
     app.post(webhook.path, async (request: FastifyRequest, reply) => {
+      markReviewed(request);
       const current = options.webhookAt ? options.webhookAt(webhook.path) : webhook;
       if (current === undefined) return sendError(reply, 404, 'KADMIT_NOT_FOUND', `no webhook is served on ${webhook.path}`);
       // A POST without a body skips the body reader.

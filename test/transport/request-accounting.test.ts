@@ -27,11 +27,14 @@ t.test('labels are bounded; only requests that never reach a review are logged, 
   const counted: RequestLabels[] = [];
   let clock = 0;
   const app = Fastify();
-  accountRequests(app, log, (labels) => counted.push(labels), () => clock);
+  const markReviewed = accountRequests(app, log, (labels) => counted.push(labels), () => clock);
   app.addHook('onRequest', async (request, reply) => {
     if (request.headers['content-type'] === 'text/plain') return reply.code(415).send('no');
   });
-  app.post('/validate/x', async () => ({ ok: true }));
+  app.post('/validate/x', async (request) => {
+    markReviewed(request);
+    return { ok: true };
+  });
   app.get('/validate/x', async (_request, reply) => reply.code(405).send('POST only'));
   t.teardown(() => app.close());
 
