@@ -54,6 +54,8 @@ export interface ReceivedBody {
 }
 
 const MAX_KEY = 16;
+/** Open containers a scanner has room for at first: 64 bytes of counts, which V8 keeps on its heap (cheap to make). */
+const INITIAL_DEPTH = 16;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -71,8 +73,9 @@ function isSpace(b: number): boolean {
 export class JsonScanner {
   readonly #limits: JsonLimits;
   // Per open container: is it an object, and how many entries so far.
-  readonly #isObject: Uint8Array;
-  readonly #entries: Int32Array;
+  // Grown as the body nests (#grow): most bodies never need the room maxDepth allows.
+  #isObject = new Uint8Array(INITIAL_DEPTH);
+  #entries = new Int32Array(INITIAL_DEPTH);
   /** The key each open object (up to HEAD_DEPTH) is at, for the head paths. */
   readonly #keys: string[] = [];
   /**
@@ -104,8 +107,6 @@ export class JsonScanner {
 
   constructor(limits: JsonLimits = DEFAULT_JSON_LIMITS) {
     this.#limits = limits;
-    this.#isObject = new Uint8Array(limits.maxDepth + 2);
-    this.#entries = new Int32Array(limits.maxDepth + 2);
   }
 
   get problem(): LimitProblem | undefined {
@@ -153,7 +154,7 @@ export class JsonScanner {
         const field = this.#headFieldHere();
         if (!this.#value()) return false;
         if (field) delete this.#head[field]; // an object where a head value belongs: not usable
-        this.#depth++;
+        if (++this.#depth === this.#entries.length) this.#grow();
         this.#isObject[this.#depth] = b === OPEN_OBJECT ? 1 : 0;
         this.#entries[this.#depth] = 0;
         this.#expectKey = b === OPEN_OBJECT;
@@ -196,8 +197,8 @@ export class JsonScanner {
    */
   #skim(chunk: Uint8Array, i: number): number {
     const n = chunk.length;
-    const isObject = this.#isObject;
-    const entries = this.#entries;
+    let isObject = this.#isObject;
+    let entries = this.#entries;
     const { maxDepth, maxEntries, maxValues } = this.#limits;
     let depth = this.#depth;
     let values = this.#values;
@@ -248,7 +249,11 @@ export class JsonScanner {
         return i + 1;
       }
       if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
-        depth++;
+        if (++depth === entries.length) {
+          this.#grow();
+          isObject = this.#isObject;
+          entries = this.#entries;
+        }
         isObject[depth] = b === OPEN_OBJECT ? 1 : 0;
         entries[depth] = 0;
         expectKey = b === OPEN_OBJECT;
@@ -277,6 +282,16 @@ export class JsonScanner {
     }
     this.#sync(depth, values, expectKey);
     return i;
+  }
+
+  /** Twice the room for open containers (a depth past maxDepth + 1 is never reached: #value stops it). */
+  #grow(): void {
+    const isObject = new Uint8Array(this.#isObject.length * 2);
+    const entries = new Int32Array(this.#entries.length * 2);
+    isObject.set(this.#isObject);
+    entries.set(this.#entries);
+    this.#isObject = isObject;
+    this.#entries = entries;
   }
 
   /** Takes back the state #skim kept in locals. */

@@ -124,3 +124,18 @@ t.test('inside request.object (counted only) every chunking gives the same resul
     { numRuns: 300 },
   );
 });
+
+t.test('deep nesting: the room for open containers grows as the body nests, whatever the chunking', async (t) => {
+  const deep = (n: number) => `${'[{"a":'.repeat(n)}1${'}]'.repeat(n)}`;
+  const text = bytes(`{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u","object":${deep(60)}}}`);
+  t.equal(scanJson(text).problem, undefined, '122 levels deep, under the default 256');
+  const limits = { ...DEFAULT_JSON_LIMITS, maxDepth: 100 };
+  const whole = scanJson(text, limits);
+  // The value that passes the limit: the `{` in the 50th `[`, at depth 101.
+  t.match(whole, { head: { uid: 'u' }, problem: { limit: 'maxDepth', message: `the request body nests deeper than 100 levels (at byte ${Buffer.from(text).indexOf('[{"a":') + 6 * 49 + 1})` } });
+  for (const chunk of [1, 7, 64]) {
+    const scanner = new JsonScanner(limits);
+    for (let i = 0; i < text.length; i += chunk) scanner.write(text.subarray(i, i + chunk));
+    t.same(scanner.end().problem, whole.problem, `chunks of ${chunk}`);
+  }
+});
