@@ -39,7 +39,7 @@ const schemas = await loadSchemaRegistry(setup.crdFiles, { celCostLimit: setup.c
 if (webhooks.some((w) => w.kubeApi)) await preloadKubeClients().catch((err: unknown) => log.warn({ err }, 'Kubernetes client not available to handlers'));
 
 // A burst of large bodies leaves the heap grown; it is given back once no review has run for a second.
-startHeapTidy({ idle: () => controllers.size === 0 && Date.now() - lastReviewAt > 1_000 });
+const heapTidy = startHeapTidy({ idle: () => controllers.size === 0 && Date.now() - lastReviewAt > 1_000, afterStartUp: true });
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'abort') {
@@ -85,4 +85,6 @@ function post(message: FromWorker): void {
   port.postMessage(message);
 }
 
+// Loading left garbage behind (compiled modules, schemas): it goes before the first review can come.
+heapTidy.check();
 post({ type: 'ready', webhooks: webhooks.map((w) => w.name) });
