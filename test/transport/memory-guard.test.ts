@@ -1,8 +1,7 @@
-// The memory guard's decisions and the heap tidy, with injected readings: no
-// real memory pressure needed.
+// The memory guard's decisions, with injected readings: no real memory
+// pressure needed.
 import t from 'tap';
 import { MemoryGuard, shedThreshold, SHED_AT_SHARE } from '../../src/transport/memory-guard.ts';
-import { startHeapTidy } from '../../src/observability/heap-tidy.ts';
 
 const MiB = 1024 * 1024;
 
@@ -43,26 +42,4 @@ t.test('idle: nothing in flight and nothing new for a while', async (t) => {
   t.ok(guard.idleFor(2_000));
   guard.admit(0)!.release();
   t.notOk(guard.idleFor(2_000), 'one just arrived');
-});
-
-t.test('the heap is tidied once it has grown and the thread is idle', async (t) => {
-  let heap = 50 * MiB;
-  let idle = false;
-  const collected: number[] = [];
-  const tidy = startHeapTidy({ idle: () => idle, heapSize: () => heap, collect: () => { collected.push(heap); heap = 40 * MiB; }, growthBytes: 24 * MiB, intervalMs: 3_600_000 });
-  t.teardown(() => tidy.stop());
-  heap = 70 * MiB;
-  idle = true;
-  tidy.check();
-  t.same(collected, [], 'grown by 20 MiB: not worth it');
-  heap = 80 * MiB;
-  idle = false;
-  tidy.check();
-  t.same(collected, [], 'busy');
-  idle = true;
-  tidy.check();
-  t.same(collected, [80 * MiB], 'grown by 30 MiB and idle');
-  heap = 60 * MiB;
-  tidy.check();
-  t.same(collected, [80 * MiB], 'measured from the heap after the last tidy');
 });
