@@ -3,8 +3,11 @@
 // webhook configurations from the test API server, then makes a FRESH TLS
 // connection (no keep-alive) to one replica (round-robin) with SNI
 // <svc>.<ns>.svc, trusting exactly the bundle of one configuration (they
-// alternate), and posts a review. Prints a progress line every second and the
-// final counts as one JSON line when stdin ends (or "stop" arrives).
+// alternate), and posts a review. Rounds start at most every ROUND_EVERY_MS:
+// ~50 a second still probes every moment of a rotation, where back-to-back
+// rounds spent the whole core of the client and of each replica on handshakes.
+// Prints a progress line every second and the final counts as one JSON line
+// when stdin ends (or "stop" arrives).
 //   node rotation-e2e-client.ts --api URL --api-ca FILE --token T --port P --port P ...
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -37,6 +40,7 @@ const CONFIGS = [
   `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${values.config}`,
 ] as const;
 const REQUEST_TIMEOUT_MS = 10_000; // the apiserver's default webhook timeout
+const ROUND_EVERY_MS = 20;
 
 export interface Counts {
   rounds: number;
@@ -178,6 +182,7 @@ function snapshot(): Counts {
 
 async function loop(): Promise<void> {
   for (let n = 0; !stopping; n++) {
+    const roundStarted = Date.now();
     try {
       bundles = await readBundles();
     } catch {
@@ -193,6 +198,8 @@ async function loop(): Promise<void> {
     const port = ports[n % ports.length]!;
     await call(port, ca, `e2e-${n}`, n % 4 < 2, `replica :${port} via ${which === 0 ? 'validating' : 'mutating'} caBundle`);
     counts.rounds++;
+    const rest = roundStarted + ROUND_EVERY_MS - Date.now();
+    if (rest > 0) await new Promise((r) => setTimeout(r, rest));
   }
 }
 
