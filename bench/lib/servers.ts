@@ -58,13 +58,21 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KADMIT_')));
 }
 
+/** bin/kadmit.js, or src/cli/main.ts in a checkout from before the command had one. */
+function kadmitEntry(root: string): string {
+  const bin = join(root, 'bin', 'kadmit.js');
+  return existsSync(bin) ? bin : join(root, 'src', 'cli', 'main.ts');
+}
+
 function commandFor(spec: ServerSpec, port: number, opsPort: number | undefined, ctx: ServerContext): string[] {
   const addr = `127.0.0.1:${port}`;
   const cert = join(ctx.certDir, 'tls.crt');
   const key = join(ctx.certDir, 'tls.key');
   switch (spec.kind) {
     case 'kadmit':
-      return [process.execPath, join(spec.root ?? REPO_ROOT, 'src', 'cli', 'main.ts'), 'serve',
+      // The kadmit command as `npx kadmit` runs it (bin/kadmit.js: the compile cache is on
+      // before the CLI loads, so the main thread keeps no TypeScript stripper).
+      return [process.execPath, kadmitEntry(spec.root ?? REPO_ROOT), 'serve',
         '--webhook-address', addr, '--ops-address', `127.0.0.1:${opsPort}`, '--cert-dir', ctx.certDir, ...spec.flags];
     case 'nodelimit':
       if (!ctx.shared) throw new BenchError('the nodelimit peer needs ../shared/bench');
