@@ -82,10 +82,11 @@ class SdkTracing implements Tracing {
       isRemote: true,
       ...(parent.state !== undefined && { traceState: createTraceState(parent.state) }),
     });
-    // The SDK times spans by the performance clock, which drifts from Date.now(): a start given
-    // in epoch milliseconds is placed by its age, so a child never seems to start before its parent.
-    const start = startTime === undefined ? undefined : performance.timeOrigin + performance.now() - (Date.now() - startTime);
-    const span = new SdkSpan(this.#tracer.startSpan(name, { kind: KINDS[kind], ...(start !== undefined && { startTime: start }) }, context));
+    // The SDK starts a span at Date.now() (and ends one given its start at Date.now()): a start
+    // in epoch milliseconds from Date.now() is on the same clock, so a child never seems to start
+    // before its parent. (The performance clock drifts from Date.now() by milliseconds in a
+    // long-lived process, and its origin differs between threads.)
+    const span = new SdkSpan(this.#tracer.startSpan(name, { kind: KINDS[kind], ...(startTime !== undefined && { startTime }) }, context));
     if (attributes) span.set(attributes);
     return span;
   }
