@@ -2,7 +2,8 @@
 // what the zod schemas accept: a validator that says yes where zod says no would
 // let a bad object through to a handler. Both are run on every built-in object
 // found in the repository's review fixtures, and on mutations of each: every
-// field (up to a bound per object) replaced by values of each JSON type, or removed.
+// field (up to a bound per object) replaced by values of each JSON type, or removed;
+// and on every kind filled in from its definition, with random fields mutated.
 import t from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinCompiler } from '../../src/schemas/builders.ts';
@@ -180,6 +181,64 @@ for (const strictEnums of [false, true]) {
     t.ok(rejected > checked / 10 && rejected < checked, 'the mutations include both accepted and rejected objects');
   });
 }
+
+type IrNode = string | { ref?: string; array?: IrNode; map?: IrNode; object?: Record<string, IrNode>; required?: string[]; enum?: string[]; union?: IrNode[] };
+const IR = (JSON.parse(readFileSync(new URL('src/schemas/generated/schemas.json', root), 'utf8')) as { definitions: Record<string, IrNode> }).definitions;
+const SCALARS: Readonly<Record<string, Json>> = {
+  string: 'x', int32: 1, int64: 1, boolean: true, double: 1.5, byte: 'aGk=', anyObject: { a: 1 }, any: 1,
+  quantity: '1Gi', microTime: '2026-12-06T04:00:00.123456Z', dateTime: '2026-12-06T04:00:00Z', intOrString: 1,
+};
+/** Below this depth only required fields are filled (definitions recurse, e.g. JSONSchemaProps). */
+const FILL_DEPTH = 5;
+
+/** A value for an IR node with every field present down to FILL_DEPTH: one item per list and map. */
+function filled(node: IrNode, depth: number): Json {
+  if (typeof node === 'string') {
+    if (!Object.hasOwn(SCALARS, node)) throw new Error(`no sample for the IR scalar ${node}`);
+    return SCALARS[node]!;
+  }
+  if (node.ref !== undefined) return filled(IR[node.ref]!, depth + 1);
+  if (node.array !== undefined) return depth > FILL_DEPTH ? [] : [filled(node.array, depth + 1)];
+  if (node.map !== undefined) return depth > FILL_DEPTH ? {} : { k: filled(node.map, depth + 1) };
+  if (node.enum !== undefined) return node.enum[0]!;
+  if (node.union !== undefined) return filled(node.union[0]!, depth);
+  if (node.object !== undefined) {
+    const out: Record<string, Json> = {};
+    for (const [key, value] of Object.entries(node.object)) if (depth <= FILL_DEPTH || node.required?.includes(key)) out[key] = filled(value, depth + 1);
+    return out;
+  }
+  throw new Error(`no sample for the IR node ${JSON.stringify(node)}`);
+}
+
+t.test('every built-in kind filled in agrees, as is and with random fields replaced or removed', async (t) => {
+  const zod = builtinCompiler();
+  let seed = 1; // the same paths every run
+  const pick = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  const definitions = [...new Set(Object.values(KINDS))];
+  const invalid: string[] = [];
+  const disagreements: string[] = [];
+  let checked = 0;
+  let rejected = 0;
+  for (const definition of definitions) {
+    const object = filled(IR[definition]!, 0);
+    if (!zod.ref(definition).validate(object)) invalid.push(definition);
+    const all = paths(object, Infinity);
+    const variants = [object];
+    for (let i = 0; i < 40; i++) {
+      const path = all[pick(all.length)]!;
+      for (const r of [undefined, null, 'x', 1.5, [], {}]) variants.push(mutated(object, path, r));
+    }
+    for (const variant of variants) {
+      const expected = zod.ref(definition).validate(variant);
+      checked++;
+      if (!expected) rejected++;
+      if (validatorOf(definition)(variant, false) !== expected && disagreements.length < 10) disagreements.push(`${definition} ${JSON.stringify(variant).slice(0, 200)}: zod ${expected}`);
+    }
+  }
+  t.same(invalid, [], `each of the ${definitions.length} kinds filled in is valid`);
+  t.same(disagreements, [], `${checked} checks, ${rejected} rejected by zod`);
+  t.ok(rejected > checked / 10 && rejected < checked, 'the mutations include both accepted and rejected objects');
+});
 
 t.test('every built-in kind: an empty object and one with a wrong metadata type agree', async (t) => {
   const zod = builtinCompiler();
