@@ -3,7 +3,7 @@
 // 20,000 hang-ups left resident memory 140 MB up, for good). Judged by the share
 // of the burst's growth given back, not by a margin over idle: idle is read
 // after start-up's garbage is gone, and what stays after the burst (then - idle:
-// 21-40 MiB in 6 runs) is C heap that glibc keeps whatever V8 gives back (after
+// 21-40 MiB in 5 runs) is C heap that glibc keeps whatever V8 gives back (after
 // a wrk load, smaps shows the main thread's growing from 7 to ~90 MiB and staying):
 // a fixed margin of 32 MiB over idle was a coin toss.
 import t from 'tap';
