@@ -1,0 +1,26 @@
+// `npm test`: tap, with two settings that every process of the suite inherits
+// (tap's runner, each test file, and the servers and CLIs the tests start).
+// - NODE_COMPILE_CACHE: one compile cache for all of them, so each process does not
+//   strip and compile the same TypeScript again (5-8% less CPU per test file).
+//   An existing NODE_COMPILE_CACHE is kept.
+// - test/setup/untrack-node-modules.js, preloaded: keeps tap's process tracking
+//   off node_modules (the file says why and what it saves).
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const root = join(import.meta.dirname, '..');
+// A file URL: NODE_OPTIONS splits on spaces, and a URL has none.
+const preload = pathToFileURL(join(root, 'test', 'setup', 'untrack-node-modules.js')).href;
+const env = {
+  ...process.env,
+  NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE || join(root, 'node_modules', '.cache', 'kadmit-tests'),
+  NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import=${preload}`].filter(Boolean).join(' '),
+};
+
+const tap = spawn('tap', process.argv.slice(2), { stdio: 'inherit', env });
+// Ctrl-C reaches tap through the terminal's process group; a signal sent to this
+// process alone (a CI runner's SIGTERM) is passed on.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => tap.kill(signal));
+tap.on('exit', (code, signal) => process.exit(code ?? 128 + (signal ? constants.signals[signal] : 0)));
