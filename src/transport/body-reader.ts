@@ -26,6 +26,14 @@ export class BodyError extends KadmitError {
 const EMPTY = new Uint8Array(0);
 /** Bytes copied per turn of the event loop when a body is complete (~1 ms of page faults and copying). */
 const COPY_SLICE = 512 * 1024;
+/**
+ * The largest body read into ordinary memory. A review worker gets a body this
+ * small copied into a shared buffer its slot lends and reuses (POOLED_BODY_BYTES
+ * in workers/shared-bodies.ts, kept equal by a test), so a fresh SharedArrayBuffer
+ * here was paid for nothing. A larger body is read into shared memory and posted
+ * to its worker as it is.
+ */
+export const ORDINARY_BODY_MAX_BYTES = 32 * 1024;
 
 export function tooLarge(maxBodyBytes: number): BodyError {
   return new BodyError(413, 'KADMIT_BODY_TOO_LARGE', `request body is larger than ${maxBodyBytes} bytes`);
@@ -105,9 +113,22 @@ class BodyBytes {
     this.#chunks = [];
   }
 
-  /** The whole body in shared memory, copied a slice per turn of the event loop (a probe never waits for a whole copy). */
+  /**
+   * The whole body: up to ORDINARY_BODY_MAX_BYTES in ordinary memory, a larger one
+   * in shared memory, copied a slice per turn of the event loop (a probe never
+   * waits for a whole copy).
+   */
   async bytes(): Promise<Uint8Array> {
     if (this.#length === 0) return EMPTY;
+    if (this.#length <= ORDINARY_BODY_MAX_BYTES) {
+      const bytes = new Uint8Array(this.#length);
+      let offset = 0;
+      for (const chunk of this.#chunks) {
+        bytes.set(chunk, offset);
+        offset += chunk.length;
+      }
+      return bytes;
+    }
     const bytes = new Uint8Array(new SharedArrayBuffer(this.#length));
     let offset = 0;
     let sinceYield = 0;

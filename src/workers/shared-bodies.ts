@@ -5,7 +5,7 @@
 // message of a few numbers does. So a body up to POOLED_BODY_BYTES is copied
 // (well under a microsecond for 5 KB) into a shared buffer lent by this pool
 // until its worker has answered; a larger one is posted as it is (body-reader.ts
-// reads bodies into shared memory).
+// reads a body that large into shared memory, a smaller one into ordinary memory).
 
 /** The largest body copied into a lent buffer; also the size of each buffer. */
 export const POOLED_BODY_BYTES = 32 * 1024;
