@@ -120,16 +120,7 @@ class BodyBytes {
    */
   async bytes(): Promise<Uint8Array> {
     if (this.#length === 0) return EMPTY;
-    if (this.#length <= ORDINARY_BODY_MAX_BYTES) {
-      const bytes = new Uint8Array(this.#length);
-      let offset = 0;
-      for (const chunk of this.#chunks) {
-        bytes.set(chunk, offset);
-        offset += chunk.length;
-      }
-      return bytes;
-    }
-    const bytes = new Uint8Array(new SharedArrayBuffer(this.#length));
+    const bytes = new Uint8Array(this.#length <= ORDINARY_BODY_MAX_BYTES ? new ArrayBuffer(this.#length) : new SharedArrayBuffer(this.#length));
     let offset = 0;
     let sinceYield = 0;
     for (const chunk of this.#chunks) {
