@@ -20,6 +20,11 @@ const env = {
 };
 
 const tap = spawn('tap', process.argv.slice(2), { stdio: 'inherit', env });
+// tap is found on the PATH npm gives its scripts (node_modules/.bin).
+tap.on('error', (err) => {
+  process.stderr.write(`cannot start tap: ${err.message}; run the tests with \`npm test\` after \`npm ci\`\n`);
+  process.exit(1);
+});
 // Ctrl-C reaches tap through the terminal's process group; a signal sent to this
 // process alone (a CI runner's SIGTERM) is passed on.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => tap.kill(signal));
