@@ -12,6 +12,7 @@ import type { SchemaRegistry } from '../schemas/registry.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import type { CreateWorker } from '../workers/worker-slot.ts';
 import { PoolGenerations } from '../workers/generations.ts';
+import { POOLED_BODY_BYTES } from '../workers/shared-bodies.ts';
 import { WebhookTable } from '../webhooks/table.ts';
 import { createServePool } from './serve-pool.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
@@ -196,6 +197,8 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
     tlsCiphers: config.tlsCiphers,
     maxBodyBytes: config.maxBodyBytes,
     jsonLimits: jsonLimitsOf(config),
+    // A smaller body reaches a worker copied into a buffer its slot lends and reuses.
+    ...(pools && { sharedBodiesAbove: POOLED_BODY_BYTES }),
     memoryGuard,
     onShed: () => metrics.shedRequests.inc({ reason: 'memory' }),
     onRequest: (labels) => metrics.webhookRequests.inc({ ...labels }),

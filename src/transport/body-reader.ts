@@ -12,6 +12,8 @@ import type { ErrorCode } from '../error-codes.ts';
 export interface BodyReaderOptions {
   maxBodyBytes: number;
   limits: JsonLimits;
+  /** A body larger than this is read into shared memory, for a worker pool to post as it is; absent: none is. */
+  sharedAbove?: number;
 }
 
 /** An error fastify writes as an HTTP error status. */
@@ -26,14 +28,6 @@ export class BodyError extends KadmitError {
 const EMPTY = new Uint8Array(0);
 /** Bytes copied per turn of the event loop when a body is complete (~1 ms of page faults and copying). */
 const COPY_SLICE = 512 * 1024;
-/**
- * The largest body read into ordinary memory. A review worker gets a body this
- * small copied into a shared buffer its slot lends and reuses (POOLED_BODY_BYTES
- * in workers/shared-bodies.ts, kept equal by a test), so a fresh SharedArrayBuffer
- * here was paid for nothing. A larger body is read into shared memory and posted
- * to its worker as it is.
- */
-export const ORDINARY_BODY_MAX_BYTES = 32 * 1024;
 
 export function tooLarge(maxBodyBytes: number): BodyError {
   return new BodyError(413, 'KADMIT_BODY_TOO_LARGE', `request body is larger than ${maxBodyBytes} bytes`);
@@ -72,7 +66,7 @@ export function readBody(payload: IncomingMessage, options: BodyReaderOptions, o
       stop();
       const scan = scanner.end();
       if (!keep) return resolve({ bytes: EMPTY, scan, receivedAt });
-      body.bytes().then((bytes) => resolve({ bytes, scan, receivedAt }), reject);
+      body.bytes(options.sharedAbove).then((bytes) => resolve({ bytes, scan, receivedAt }), reject);
     };
     const onError = (err: Error) => {
       stop();
@@ -91,10 +85,13 @@ export function readBody(payload: IncomingMessage, options: BodyReaderOptions, o
 }
 
 /**
- * The body, kept as chunks until it is complete, then copied once into shared
- * memory: posting it to a worker copies nothing (a cloned 6 MB buffer cost the
- * main thread ~17 ms), and a review taken back from a stalled worker can go to
- * another with the same bytes. Nothing is allocated ahead from Content-Length:
+ * The body, kept as chunks until it is complete, then copied once: a large one
+ * into shared memory, so posting it to a worker copies nothing (a cloned 6 MB
+ * buffer cost the main thread ~17 ms) and a review taken back from a stalled
+ * worker can go to another with the same bytes. A small one goes into ordinary
+ * memory: a worker slot copies it into a shared buffer it lends and reuses
+ * (workers/shared-bodies.ts), so a fresh SharedArrayBuffer per review was paid
+ * for nothing (measured: it kept ~100 MiB more resident 15 s after a load with two workers). Nothing is allocated ahead from Content-Length:
  * a hostile body that is dropped halfway would leave a buffer of its declared
  * size behind it (measured: ~100 MB more resident under a soak of hostile bodies,
  * as the allocator kept the freed space). A copy in any case: a chunk may be a
@@ -113,14 +110,10 @@ class BodyBytes {
     this.#chunks = [];
   }
 
-  /**
-   * The whole body: up to ORDINARY_BODY_MAX_BYTES in ordinary memory, a larger one
-   * in shared memory, copied a slice per turn of the event loop (a probe never
-   * waits for a whole copy).
-   */
-  async bytes(): Promise<Uint8Array> {
+  /** The whole body, copied a slice per turn of the event loop (a probe never waits for a whole copy). */
+  async bytes(sharedAbove = Infinity): Promise<Uint8Array> {
     if (this.#length === 0) return EMPTY;
-    const bytes = new Uint8Array(this.#length <= ORDINARY_BODY_MAX_BYTES ? new ArrayBuffer(this.#length) : new SharedArrayBuffer(this.#length));
+    const bytes = new Uint8Array(this.#length > sharedAbove ? new SharedArrayBuffer(this.#length) : new ArrayBuffer(this.#length));
     let offset = 0;
     let sinceYield = 0;
     for (const chunk of this.#chunks) {

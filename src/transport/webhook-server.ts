@@ -36,6 +36,8 @@ export interface WebhookServerOptions {
   maxBodyBytes: number;
   /** Checked on the body as it arrives. */
   jsonLimits: JsonLimits;
+  /** A body larger than this is read into shared memory, for a worker pool to post as it is; absent (no workers): none is. */
+  sharedBodiesAbove?: number;
   /** Refuses new requests near the memory limit; absent: never. */
   memoryGuard?: MemoryGuard;
   /** Told of each request refused by the memory guard. */
@@ -103,7 +105,7 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   const tickets = new WeakMap<object, Ticket>();
   app.removeAllContentTypeParsers();
   const parseBody = (request: FastifyRequest, payload: IncomingMessage) =>
-    readBody(payload, { maxBodyBytes: options.maxBodyBytes, limits: options.jsonLimits }, (bytes) => tickets.get(request.raw)?.add(bytes));
+    readBody(payload, { maxBodyBytes: options.maxBodyBytes, limits: options.jsonLimits, sharedAbove: options.sharedBodiesAbove }, (bytes) => tickets.get(request.raw)?.add(bytes));
   // The same parser by name for the type the apiserver sends: fastify caches that
   // match by header value, where the catch-all parses the header on every request.
   app.addContentTypeParser('application/json', parseBody);

@@ -4,8 +4,8 @@
 // must adopt); posting a buffer that was posted before costs about what a
 // message of a few numbers does. So a body up to POOLED_BODY_BYTES is copied
 // (well under a microsecond for 5 KB) into a shared buffer lent by this pool
-// until its worker has answered; a larger one is posted as it is (body-reader.ts
-// reads a body that large into shared memory, a smaller one into ordinary memory).
+// until its worker has answered; a larger one is posted as it is (with workers,
+// the serve command has the body reader put a body that large in shared memory).
 
 /** The largest body copied into a lent buffer; also the size of each buffer. */
 export const POOLED_BODY_BYTES = 32 * 1024;

@@ -3,8 +3,7 @@
 import t from 'tap';
 import { PassThrough } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import { ORDINARY_BODY_MAX_BYTES, readBody } from '../../src/transport/body-reader.ts';
-import { POOLED_BODY_BYTES } from '../../src/workers/shared-bodies.ts';
+import { readBody } from '../../src/transport/body-reader.ts';
 import { DEFAULT_JSON_LIMITS } from '../../src/admission/body-scan.ts';
 
 function upload(chunks: string[], headers: Record<string, string> = {}): IncomingMessage {
@@ -26,19 +25,19 @@ t.test('a body within the limits: the bytes and its head', async (t) => {
     let counted = 0;
     const got = await readBody(upload([body.slice(0, 20), body.slice(20)], headers), options, (n) => (counted += n));
     t.equal(Buffer.from(got.bytes).toString(), body);
-    t.notOk(got.bytes.buffer instanceof SharedArrayBuffer, 'small: ordinary memory (a worker slot copies it into a buffer it reuses)');
+    t.notOk(got.bytes.buffer instanceof SharedArrayBuffer, 'no sharedAbove: ordinary memory');
     t.equal(got.scan.head.uid, 'r-1');
     t.equal(counted, body.length);
     t.ok(got.receivedAt <= Date.now());
   }
 });
 
-t.test('a body larger than a worker slot copies is read into shared memory: a worker gets it without a copy', async (t) => {
-  t.equal(ORDINARY_BODY_MAX_BYTES, POOLED_BODY_BYTES, 'the reader and the worker slots draw the line at the same size');
+t.test('a body larger than sharedAbove is read into shared memory (a worker gets it without a copy), one up to it into ordinary memory', async (t) => {
+  const sharedAbove = 32 * 1024;
   const [head, tail] = ['{"apiVersion":"admission.k8s.io/v1","request":{"uid":"r-2","object":"', '"}}'];
   const padded = (length: number) => `${head}${'x'.repeat(length - head.length - tail.length)}${tail}`;
-  const large = { maxBodyBytes: 1 << 20, limits: DEFAULT_JSON_LIMITS };
-  for (const [length, shared] of [[ORDINARY_BODY_MAX_BYTES, false], [ORDINARY_BODY_MAX_BYTES + 1, true]] as const) {
+  const large = { maxBodyBytes: 1 << 20, limits: DEFAULT_JSON_LIMITS, sharedAbove };
+  for (const [length, shared] of [[sharedAbove, false], [sharedAbove + 1, true]] as const) {
     const text = padded(length);
     t.equal(text.length, length);
     const got = await readBody(upload([text.slice(0, 16_000), text.slice(16_000)]), large);
