@@ -33,10 +33,17 @@ export function generateRsaKeyPair(modulusLength = 2048): Promise<PemKeyPair> {
 export interface KeyReserve {
   /** The spare pair (waiting for it if it is still being generated); the next spare starts at once. */
   take(): Promise<PemKeyPair>;
+  /** Starts the spare now if there is none yet (a first start, whose first take() is near). */
+  prepare(): void;
 }
 
 export function createKeyReserve(generate: () => Promise<PemKeyPair>): KeyReserve {
   let spare: Promise<PemKeyPair> | undefined;
+  const startSpare = () => {
+    spare = generate();
+    // A failed spare surfaces on the next take(), not as an unhandled rejection.
+    spare.catch(() => undefined);
+  };
   return {
     async take() {
       const pending = spare ?? generate();
@@ -45,10 +52,11 @@ export function createKeyReserve(generate: () => Promise<PemKeyPair>): KeyReserv
         return await pending;
       } finally {
         // Only now, so two generations never compete (the thread pool has 4 threads, shared with I/O).
-        spare = generate();
-        // A failed spare surfaces on the next take(), not as an unhandled rejection.
-        spare.catch(() => undefined);
+        startSpare();
       }
+    },
+    prepare() {
+      if (spare === undefined) startSpare();
     },
   };
 }

@@ -135,6 +135,9 @@ export function createCertRotator(opts: RotatorOptions): CertRotator {
       case 'read-targets': // asked for only when there are targets
         return { type: 'targets-read', fields: await op('read-targets', () => targets!.read()) };
       case 'issue-ca': {
+        // A first start needs a serving key right after the CA: both keys are made at
+        // once rather than one after the other (later CAs find a serving spare made).
+        servingKeys.prepare();
         const issued = await op('issue', async () =>
           issueCa({ lifetimeMs: lifetimes.caMs, backdateMs: lifetimes.backdateMs, now: effect.now, keys: await caKeys.take() }),
         );

@@ -217,8 +217,6 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
     recheck();
   };
   reportHandshakeFailures(webhookServer.fastify.server, log, () => metrics.tlsHandshakeFailures.inc());
-  // Start-up's garbage goes now (a pause of ~75 ms), while nothing can arrive yet.
-  heapTidy.check();
   const webhookAt = await webhookServer.listen(splitAddress(config.webhookAddress).host, splitAddress(config.webhookAddress).port);
 
   const selfChecker = startSelfCheck(config, webhookAt.port, certs, readiness, log, clientAuth?.identity);
@@ -226,6 +224,11 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
   await selfChecker.now();
   readiness.set('startup', undefined);
   log.info({ webhook: webhookAt, ops: { port: parts.opsPort }, webhooks: webhooks.map((w) => `${w.type} ${w.name} ${w.path}`), shedAtBytes: memoryGuard.shedAtBytes ?? null }, 'kadmit serving');
+  // Start-up's garbage goes now (a pause of ~75 ms), after serving rather than before
+  // it, so that it does not delay readiness. A pod gets no traffic before the kubelet's
+  // first readiness probe sees it ready; should a request have come already, the
+  // tidy waits for the next quiet second (heap-tidy.ts).
+  heapTidy.check();
 
   let stopping: Promise<void> | undefined;
   const shutdown = () => (stopping ??= stop(config, log, { readiness, reviewer, webhookServer, pools, certs, clientAuth, ops, selfChecker, heapTidy }));

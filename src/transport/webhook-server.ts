@@ -96,6 +96,10 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
+    // No route declares a JSON schema (the pipeline reads and checks bodies itself), so
+    // fastify's default compilers (ajv, fast-json-stringify: ~100 modules, ~50 ms of
+    // start-up on the main thread) are never loaded.
+    schemaController: { compilersFactory: { buildValidator: noSchemaCompiler, buildSerializer: noSchemaCompiler } },
   });
   app.server.headersTimeout = options.headersTimeoutMs;
   const connections = trackConnections(app.server);
@@ -201,6 +205,12 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       app.server.closeAllConnections();
       connections.destroyAll();
     },
+  };
+}
+
+function noSchemaCompiler(): () => never {
+  return () => {
+    throw new Error('kadmit routes declare no JSON schema');
   };
 }
 

@@ -1,6 +1,7 @@
 // The serving key is generated ahead of renewal: take() hands out the spare and
 // starts the next one at once, so a renewal never waits for a key generation
-// unless the previous one has not finished.
+// unless the previous one has not finished. prepare() starts the first spare
+// early (a first start: the serving key is made while the CA key is).
 import t from 'tap';
 import { createKeyReserve, generateRsaKeyPair, type PemKeyPair } from '../../src/certs/keys.ts';
 
@@ -22,6 +23,19 @@ t.test('the first take generates one pair for now and one spare; later takes han
   t.equal(g.calls(), 2, 'the spare started with the first take');
   t.equal((await reserve.take()).privateKey, 'private-2', 'the second take is the spare made ahead');
   t.equal(g.calls(), 3, 'and the next spare started');
+});
+
+t.test('prepare starts the spare only when there is none: the first take then has it made', async (t) => {
+  const g = countingGenerator();
+  const reserve = createKeyReserve(g.generate);
+  reserve.prepare();
+  t.equal(g.calls(), 1, 'the spare started before any take');
+  reserve.prepare();
+  t.equal(g.calls(), 1, 'a second prepare starts no other');
+  t.equal((await reserve.take()).privateKey, 'private-1', 'the first take is the prepared pair');
+  t.equal(g.calls(), 2, 'and the next spare started');
+  reserve.prepare();
+  t.equal(g.calls(), 2, 'with a spare already made, prepare does nothing');
 });
 
 t.test('a failed spare surfaces on the next take, and the reserve recovers', async (t) => {

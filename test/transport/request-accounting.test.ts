@@ -3,6 +3,7 @@
 // capped per status code. First the hooks on a bare fastify with an injected
 // clock, then the real listener over HTTPS, read back from /metrics.
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
@@ -99,4 +100,28 @@ t.test('the listener counts 404, 405, 413, 415 and reviews in /metrics', async (
 
   const refused = server.logs.filter((l) => l.msg === 'request refused').map((l) => `${l.status} ${l.method} ${l.path}`);
   t.same(refused.sort(), ['404 POST /validate/misspelled', `405 GET ${path}`, `413 POST ${path}`, `415 POST ${path}`]);
+});
+
+// No route declares a JSON schema, so fastify's schema compilers (ajv and
+// fast-json-stringify, ~100 modules) stay unloaded: start-up time and memory of
+// every replica. Checked in a fresh process, as this one has loaded fastify's defaults above.
+t.test('the listener loads no JSON-schema compiler', async (t) => {
+  const code = `
+    import { createRequire } from 'node:module';
+    import pino from 'pino';
+    import { createWebhookServer } from ${JSON.stringify(new URL('../../src/transport/webhook-server.ts', import.meta.url).href)};
+    const server = createWebhookServer({
+      webhooks: [{ name: 'x.kadmit.dev', path: '/validate/x' }], reviewer: {}, tls: { key: '', cert: '' },
+      tlsMinVersion: 'TLSv1.2', tlsCiphers: '', maxBodyBytes: 1024, jsonLimits: { maxDepth: 8, maxEntries: 8, maxValues: 8 },
+      headersTimeoutMs: 1000, requestTimeoutMs: 1000, keepAliveTimeoutMs: 1000, idleTimeoutMs: 1000, log: pino({ level: 'silent' }),
+    });
+    await server.fastify.ready();
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    console.log(JSON.stringify({ fastify: loaded.filter((f) => f.includes('/node_modules/fastify/')).length, compilers: loaded.filter((f) => /node_modules\\/(ajv|@fastify\\/ajv-compiler|@fastify\\/fast-json-stringify-compiler)\\//.test(f)) }));
+    await server.close();`;
+  const child = spawnSync(process.execPath, ['--conditions=kadmit-source', '--input-type=module', '-e', code], { encoding: 'utf8' });
+  t.equal(child.status, 0, child.stderr);
+  const { fastify, compilers } = JSON.parse(child.stdout) as { fastify: number; compilers: string[] };
+  t.ok(fastify > 10, 'fastify itself is loaded (so the check sees what it loads)');
+  t.same(compilers, [], 'no ajv, no fast-json-stringify compiler');
 });
