@@ -1,12 +1,12 @@
 // `kadmit serve` from the command line: configuration, logger, signals, --watch.
-// Only what the review workers need to be started is imported up front: they
-// load kadmit's modules on their threads while this one loads the rest.
-import { loadServeConfig, serveHelp } from '../config/load.ts';
-import type { Reload } from './serve-reload.ts';
+// Only what starts the pool's first worker is imported up front: it loads kadmit's
+// modules on its thread while this one reads the configuration and loads the rest.
 import { WarmWorkers } from '../workers/warm-start.ts';
 import { createThread } from '../workers/worker-slot.ts';
-import { createServePool, workerResourceLimits } from './serve-pool.ts';
+import { DEFAULT_WORKER_HEAP_MB, workerResourceLimits } from '../config/worker-limits.ts';
+import type { Reload } from './serve-reload.ts';
 import type { ServeConfig } from '../config/options.ts';
+import type { ResolvedServeConfig } from '../config/load.ts';
 import type { Webhook } from '../model/webhook.ts';
 import type { ServeWatch } from './serve-watch.ts';
 import type { CliIo } from './io.ts';
@@ -20,8 +20,8 @@ const WATCH_HELP = [
 ];
 
 /** serve's help with --watch, in the column of the other flags' help. */
-function helpWithWatch(): string {
-  const help = serveHelp();
+async function helpWithWatch(): Promise<string> {
+  const help = (await import('../config/load.ts')).serveHelp();
   const column = /^ {2}--help +/m.exec(help)?.[0].length ?? 0;
   const watch = WATCH_HELP.map((line, i) => (i === 0 ? '  --watch'.padEnd(column) : ' '.repeat(column)) + line);
   return `${help}\n\nDevelopment:\n${watch.join('\n')}`;
@@ -33,20 +33,34 @@ const REFILL_AFTER_MS = 1_000;
 /** Its help goes to `io`; once serving, its logs go to the process's stdout (a pino destination for the life of the process). */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    io.stdout.write(`${helpWithWatch()}\n`);
+    io.stdout.write(`${await helpWithWatch()}\n`);
     return 0;
   }
   const watch = argv.includes('--watch');
   const serveArgv = argv.filter((a) => a !== '--watch');
-  const loadConfig = () => loadServeConfig(serveArgv, process.env);
-  const config = loadConfig();
-  const serveWatch = watch ? await import('./serve-watch.ts') : undefined;
-  const watchFiles = serveWatch?.checkWatchable(config) ?? []; // refused before anything listens
-  // The pool's first worker boots while this thread loads the server and the webhooks (it
-  // started ~240 ms into the process, after them; now ~150 ms). One only: the others boot
-  // once it is ready (pool.ts), as more threads loading at once slow this one down on two cores.
-  const early = config.workers > 0 ? new WarmWorkers({ count: 1, resourceLimits: workerResourceLimits(config), fallback: createThread }) : undefined;
-  early?.refill();
+  // The pool's first worker boots while this thread reads the configuration and loads the
+  // server and the webhooks (started after the configuration it began ~230 ms into the
+  // process; now ~90 ms). One only: the others boot once it is ready (pool.ts), as more
+  // threads loading at once slow this one down on two cores.
+  let early = startFirstWorker(serveArgv, process.env);
+  let config: ResolvedServeConfig;
+  let loadConfig: () => ResolvedServeConfig;
+  let serveWatch: typeof import('./serve-watch.ts') | undefined;
+  let watchFiles: string[];
+  try {
+    const { loadServeConfig } = await import('../config/load.ts');
+    loadConfig = () => loadServeConfig(serveArgv, process.env);
+    config = loadConfig();
+    serveWatch = watch ? await import('./serve-watch.ts') : undefined;
+    watchFiles = serveWatch?.checkWatchable(config) ?? []; // refused before anything listens
+  } catch (err) {
+    await early?.close(); // a running thread would keep the process from exiting
+    throw err;
+  }
+  if (config.workers === 0) {
+    await early?.close();
+    early = undefined;
+  }
   const [{ createLogger }, { prettyDestination }, { startTracing }, { startServer }] = await Promise.all([
     import('../observability/logger.ts'), import('../observability/pretty-log.ts'), import('../observability/tracing/start.ts'), import('./serve.ts'),
   ]);
@@ -58,11 +72,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   let watcher: ServeWatch | undefined;
   let warm: WarmWorkers | undefined;
   if (serveWatch && server.pools) {
-    const { createReloader } = await import('./serve-reload.ts');
+    const [{ createReloader }, { createServePool }] = await Promise.all([import('./serve-reload.ts'), import('./serve-pool.ts')]);
     // A reload's pool is made of workers started ahead: it serves as soon as the policy modules load.
     warm = new WarmWorkers({
       count: config.workers + 1,
-      resourceLimits: workerResourceLimits(config),
+      resourceLimits: workerResourceLimits(config.workerHeapMb),
       fallback: createThread,
       loaded: (count) => log.info({ workers: count }, '--watch: workers started ahead are ready; the next reload only loads the policy modules'),
     });
@@ -90,4 +104,31 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   });
+}
+
+/**
+ * Starts the pool's first worker before the configuration is read, with the limits
+ * the command line or environment give (`--worker-heap-mb`, else the default). None
+ * when they say `--workers 0`. A config file that sets other limits or no workers
+ * costs one worker start that is thrown away.
+ */
+function startFirstWorker(argv: readonly string[], env: NodeJS.ProcessEnv): WarmWorkers | undefined {
+  const workers = flagValue(argv, 'workers') ?? env.KADMIT_WORKERS;
+  if (workers !== undefined && workers.trim() !== '' && Number(workers) === 0) return undefined;
+  const heap = Number(flagValue(argv, 'worker-heap-mb') ?? env.KADMIT_WORKER_HEAP_MB ?? DEFAULT_WORKER_HEAP_MB);
+  // A value the configuration will refuse: start-up fails there, and closes this worker.
+  const heapMb = Number.isInteger(heap) && heap >= 0 ? heap : DEFAULT_WORKER_HEAP_MB;
+  const warm = new WarmWorkers({ count: 1, resourceLimits: workerResourceLimits(heapMb), fallback: createThread });
+  warm.refill();
+  return warm;
+}
+
+/** The last value given to `--name` (as `--name value` or `--name=value`). */
+function flagValue(argv: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  argv.forEach((arg, i) => {
+    if (arg === `--${name}`) value = argv[i + 1];
+    else if (arg.startsWith(`--${name}=`)) value = arg.slice(name.length + 3);
+  });
+  return value;
 }

@@ -1,27 +1,20 @@
 // The review workers `kadmit serve` runs, made from its configuration: at start,
 // and again for every reload under `--watch`.
-import type { ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Webhook } from '../model/webhook.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ServeConfig } from '../config/options.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { workerSetup } from '../workers/protocol.ts';
+import { workerResourceLimits } from '../config/worker-limits.ts';
 import type { CreateWorker } from '../workers/worker-slot.ts';
-
-/** Young generation of a review worker: short-lived parse garbage, no need for V8's 64 MB default. */
-const WORKER_YOUNG_GENERATION_MB = 32;
-
-export function workerResourceLimits(config: ServeConfig): ResourceLimits | undefined {
-  return config.workerHeapMb > 0 ? { maxOldGenerationSizeMb: config.workerHeapMb, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } : undefined;
-}
 
 /**
  * A pool not started yet, counting its replacements and reclaimed reviews in
  * `metrics`; `createWorker` hands it workers started ahead (serve --watch).
  */
 export function createServePool(config: ServeConfig, webhooks: readonly Webhook[], metrics: Metrics, log: Logger, createWorker?: CreateWorker): WorkerPool {
-  const resourceLimits = workerResourceLimits(config);
+  const resourceLimits = workerResourceLimits(config.workerHeapMb);
   return new WorkerPool({
     size: config.workers,
     webhooks,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseGoDuration } from '../admission/deadline.ts';
 import { DEFAULT_JSON_LIMITS } from '../admission/body-scan.ts';
 import { usableCpus } from './cpus.ts';
+import { DEFAULT_WORKER_HEAP_MB } from './worker-limits.ts';
 
 // Each worker holds its own policies and compiled schemas (~36 MB RSS measured),
 // and the main thread (TLS, parsing) is the bottleneck long before 4 workers are:
@@ -62,7 +63,7 @@ export const SERVE_OPTIONS = [
   { key: 'jsonMaxEntries', flag: 'json-max-entries', env: 'KADMIT_JSON_MAX_ENTRIES', schema: positiveInt, default: DEFAULT_JSON_LIMITS.maxEntries, help: 'most entries one array or object in a request body may have; checked while the body arrives, a larger review is denied with 422' },
   { key: 'jsonMaxValues', flag: 'json-max-values', env: 'KADMIT_JSON_MAX_VALUES', schema: positiveInt, default: DEFAULT_JSON_LIMITS.maxValues, help: 'most JSON values a request body may hold in all (each costs heap once parsed); checked while the body arrives, a larger review is denied with 422' },
   { key: 'memoryShedBytes', flag: 'memory-shed-bytes', env: 'KADMIT_MEMORY_SHED_BYTES', schema: nonNegativeInt, default: 0, help: 'refuse new reviews (HTTP 429, Retry-After) while resident memory plus request bodies in flight is above this many bytes (0: 85% of the cgroup memory limit; no limit, no shedding)' },
-  { key: 'workerHeapMb', flag: 'worker-heap-mb', env: 'KADMIT_WORKER_HEAP_MB', schema: nonNegativeInt.max(65_536, 'expected at most 65536'), default: 256, help: "each review worker's V8 old-generation limit in MB; a worker that needs more ends and only the reviews it had started fail (0: no limit)" },
+  { key: 'workerHeapMb', flag: 'worker-heap-mb', env: 'KADMIT_WORKER_HEAP_MB', schema: nonNegativeInt.max(65_536, 'expected at most 65536'), default: DEFAULT_WORKER_HEAP_MB, help: "each review worker's V8 old-generation limit in MB; a worker that needs more ends and only the reviews it had started fail (0: no limit)" },
   { key: 'deadlineMarginMs', flag: 'deadline-margin-ms', env: 'KADMIT_DEADLINE_MARGIN_MS', schema: nonNegativeInt.max(10_000, 'expected at most 10000'), default: 500, help: "time kept back from the apiserver's timeout so kadmit's answer arrives first" },
   { key: 'workers', flag: 'workers', env: 'KADMIT_WORKERS', schema: nonNegativeInt.max(64, 'expected at most 64'), default: Math.min(usableCpus(), MAX_DEFAULT_WORKERS), help: 'review worker threads (default: one per usable CPU, i.e. the CPU affinity capped by the cgroup CPU limit, at most 4); 0 runs handlers on the main thread, where a handler that never yields cannot be stopped' },
   { key: 'drainDelayMs', flag: 'drain-delay-ms', env: 'KADMIT_DRAIN_DELAY_MS', schema: nonNegativeInt, default: 3_000, help: 'on SIGTERM, keep serving this long with /readyz failing so endpoints update' },

@@ -13,6 +13,11 @@ t.test('a bad value exits 2 naming the field and its source', async (t) => {
   t.match(flag.stderr, /--webhook-address: expected host:port/);
   // As a real process too: the entry point's exit code for a usage error.
   t.equal((await runCli(['bogus'])).code, 2);
+  // serve starts its first worker before it reads the configuration: a refused one
+  // still ends the process (the worker is stopped, not left holding it open).
+  const heap = await runCli(['serve', '--worker-heap-mb', 'lots']);
+  t.equal(heap.code, 2);
+  t.match(heap.stderr, /--worker-heap-mb/);
 });
 
 t.test('usage errors name the setting and where it came from', async (t) => {
