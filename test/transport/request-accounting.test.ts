@@ -9,6 +9,8 @@ import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import pino from 'pino';
 import { accountRequests, type RequestLabels } from '../../src/transport/request-accounting.ts';
+import { createWebhookServer } from '../../src/transport/webhook-server.ts';
+import type { Reviewer } from '../../src/admission/reviewer.ts';
 import { httpsRequest, review } from '../helpers/https-client.ts';
 import { startTestServer } from '../helpers/server.ts';
 
@@ -105,16 +107,18 @@ t.test('the listener counts 404, 405, 413, 415 and reviews in /metrics', async (
 // No route declares a JSON schema, so fastify's schema compilers (ajv and
 // fast-json-stringify, ~100 modules) stay unloaded: start-up time and memory of
 // every replica. Checked in a fresh process, as this one has loaded fastify's defaults above.
+const BARE_SERVER = {
+  webhooks: [], tls: { key: '', cert: '' },
+  tlsMinVersion: 'TLSv1.2' as const, tlsCiphers: '', maxBodyBytes: 1024, jsonLimits: { maxDepth: 8, maxEntries: 8, maxValues: 8 },
+  headersTimeoutMs: 1000, requestTimeoutMs: 1000, keepAliveTimeoutMs: 1000, idleTimeoutMs: 1000,
+};
+
 t.test('the listener loads no JSON-schema compiler', async (t) => {
   const code = `
     import { createRequire } from 'node:module';
     import pino from 'pino';
     import { createWebhookServer } from ${JSON.stringify(new URL('../../src/transport/webhook-server.ts', import.meta.url).href)};
-    const server = createWebhookServer({
-      webhooks: [{ name: 'x.kadmit.dev', path: '/validate/x' }], reviewer: {}, tls: { key: '', cert: '' },
-      tlsMinVersion: 'TLSv1.2', tlsCiphers: '', maxBodyBytes: 1024, jsonLimits: { maxDepth: 8, maxEntries: 8, maxValues: 8 },
-      headersTimeoutMs: 1000, requestTimeoutMs: 1000, keepAliveTimeoutMs: 1000, idleTimeoutMs: 1000, log: pino({ level: 'silent' }),
-    });
+    const server = createWebhookServer({ ...${JSON.stringify(BARE_SERVER)}, reviewer: {}, log: pino({ level: 'silent' }) });
     await server.fastify.ready();
     const loaded = Object.keys(createRequire(import.meta.url).cache);
     console.log(JSON.stringify({ fastify: loaded.filter((f) => f.includes('/node_modules/fastify/')).length, compilers: loaded.filter((f) => /node_modules\\/(ajv|@fastify\\/ajv-compiler|@fastify\\/fast-json-stringify-compiler)\\//.test(f)) }));
@@ -124,4 +128,12 @@ t.test('the listener loads no JSON-schema compiler', async (t) => {
   const { fastify, compilers } = JSON.parse(child.stdout) as { fastify: number; compilers: string[] };
   t.ok(fastify > 10, 'fastify itself is loaded (so the check sees what it loads)');
   t.same(compilers, [], 'no ajv, no fast-json-stringify compiler');
+});
+
+t.test('a route that declares a JSON schema is refused when the listener starts', async (t) => {
+  const server = createWebhookServer({ ...BARE_SERVER, reviewer: {} as Reviewer, log: pino({ level: 'silent' }) });
+  server.fastify.post('/with-schema', { schema: { body: { type: 'object' } } }, async () => 'never');
+  await t.rejects(async () => {
+    await server.fastify.ready();
+  }, /kadmit routes declare no JSON schema/);
 });
