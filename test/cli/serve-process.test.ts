@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCli, waitForLog, finished } from '../helpers/process.ts';
 import { httpsRequest, review } from '../helpers/https-client.ts';
+import { opsGet } from '../helpers/ops-client.ts';
 
 t.test('serve, answer, and stop on SIGTERM', async (t) => {
   const dir = t.testdir({});
@@ -20,6 +21,22 @@ t.test('serve, answer, and stop on SIGTERM', async (t) => {
   const result = await exited;
   t.equal(result.code, 0, result.stderr);
   t.match(result.stdout, /shutdown: done/);
+});
+
+t.test('workers: 0 in a config file: the worker started before the configuration was read is let go; reviews run inline', async (t) => {
+  const dir = t.testdir({ 'kadmit.yaml': 'workers: 0\nwebhooks: [builtin:require-memory-limits]\n' });
+  const child = startCli(['serve', '--config', join(dir, 'kadmit.yaml'), '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', join(dir, 'certs'), '--drain-delay-ms', '0'], { cwd: dir });
+  t.teardown(() => child.kill('SIGKILL'));
+  const exited = finished(child);
+  const serving = await waitForLog(child, (l) => l.msg === 'kadmit serving');
+  const ca = readFileSync(join(dir, 'certs', 'ca.crt'), 'utf8');
+  const res = await httpsRequest(serving.webhook.port, ca, '/validate/require-memory-limits?timeout=10s', JSON.stringify(review({ uid: 'inline-1' })));
+  t.equal(res.json().response.uid, 'inline-1');
+  const inflight = await opsGet(serving.ops.port, '/debug/inflight');
+  t.equal(JSON.parse(inflight.text).workers, null, 'no worker pool');
+  child.kill('SIGTERM');
+  const result = await exited;
+  t.equal(result.code, 0, result.stderr);
 });
 
 t.test('SIGTERM: readiness off at once, serving through the drain, in-flight reviews finish, exit 0 in the grace period', async (t) => {

@@ -1,25 +1,15 @@
 // The ops listener: probes and bounded-label metrics that show decisions.
 import t from 'tap';
-import { request } from 'node:http';
 import { httpsRequest, review, pod } from '../helpers/https-client.ts';
 import { startTestServer } from '../helpers/server.ts';
-
-function get(port: number, path: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    }).on('error', reject).end();
-  });
-}
+import { opsGet } from '../helpers/ops-client.ts';
 
 t.test('healthz, readyz, metrics', async (t) => {
   const server = await startTestServer({ drainDelayMs: 300, workers: 1, webhooks: ['builtin:require-memory-limits', 'builtin:add-reviewed-label'] });
   t.teardown(() => server.close());
-  t.equal((await get(server.opsPort, '/healthz')).status, 200);
-  t.equal((await get(server.opsPort, '/readyz')).status, 200);
-  t.equal((await get(server.opsPort, '/nope')).status, 404);
+  t.equal((await opsGet(server.opsPort, '/healthz')).status, 200);
+  t.equal((await opsGet(server.opsPort, '/readyz')).status, 200);
+  t.equal((await opsGet(server.opsPort, '/nope')).status, 404);
 
   const post = (path: string, body: unknown) => httpsRequest(server.webhookPort, server.ca, path, JSON.stringify(body));
   await post('/validate/require-memory-limits', review({ namespace: 'ns-secret-1', name: 'name-secret-1' }));
@@ -27,7 +17,7 @@ t.test('healthz, readyz, metrics', async (t) => {
   await post('/mutate/add-reviewed-label', review({}));
   await post('/validate/require-memory-limits', 'not json');
 
-  const metrics = (await get(server.opsPort, '/metrics')).text;
+  const metrics = (await opsGet(server.opsPort, '/metrics')).text;
   t.match(metrics, /kadmit_admission_reviews_total\{webhook="require-memory-limits.kadmit.dev",operation="CREATE",decision="allowed"\} 1/);
   t.match(metrics, /kadmit_admission_reviews_total\{webhook="require-memory-limits.kadmit.dev",operation="CREATE",decision="denied"\} 1/);
   t.match(metrics, /kadmit_admission_reviews_total\{webhook="add-reviewed-label.kadmit.dev",operation="CREATE",decision="mutated"\} 1/);
@@ -38,7 +28,7 @@ t.test('healthz, readyz, metrics', async (t) => {
   t.notMatch(metrics, /ns-secret-1|name-secret-1|705ab4f5/, 'no namespace, name or uid labels');
 
   const done = server.shutdown();
-  const during = await get(server.opsPort, '/readyz').catch(() => ({ status: 0, text: '' }));
+  const during = await opsGet(server.opsPort, '/readyz').catch(() => ({ status: 0, text: '' }));
   t.equal(during.status, 503, 'readyz fails as soon as shutdown starts');
   await done;
 });

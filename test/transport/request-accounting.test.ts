@@ -4,7 +4,6 @@
 // clock, then the real listener over HTTPS, read back from /metrics.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import pino from 'pino';
@@ -13,6 +12,7 @@ import { createWebhookServer } from '../../src/transport/webhook-server.ts';
 import type { Reviewer } from '../../src/admission/reviewer.ts';
 import { httpsRequest, review } from '../helpers/https-client.ts';
 import { startTestServer } from '../helpers/server.ts';
+import { opsGet } from '../helpers/ops-client.ts';
 
 function capture(): { log: pino.Logger; lines: Record<string, any>[] } {
   const lines: Record<string, any>[] = [];
@@ -84,13 +84,7 @@ t.test('the listener counts 404, 405, 413, 415 and reviews in /metrics', async (
   t.equal((await post(path, JSON.stringify(review({})), { 'content-type': 'text/plain' })).status, 415);
   t.equal((await post(path, JSON.stringify({ pad: 'x'.repeat(100 * 1024) }))).status, 413);
 
-  const metrics = await new Promise<string>((resolve, reject) => {
-    request({ host: '127.0.0.1', port: server.opsPort, path: '/metrics' }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve(text));
-    }).on('error', reject).end();
-  });
+  const metrics = (await opsGet(server.opsPort, '/metrics')).text;
   const count = (route: string, method: string, code: string) =>
     new RegExp(`^kadmit_webhook_requests_total\\{route="${route.replaceAll('/', '\\/')}",method="${method}",code="${code}"\\} 1$`, 'm');
   t.match(metrics, count(path, 'POST', '200'));
