@@ -49,7 +49,7 @@ try {
   for (const entry of entries) {
     for (const workers of [0, 1, 2]) {
       const times: number[] = [];
-      for (let i = 0; i < SAMPLES; i++) times.push(FRESH ? await serveOnce(entry, workers, mkdtempSync(join(certDir, 'fresh-'))) : await serveOnce(entry, workers));
+      for (let i = 0; i < SAMPLES; i++) times.push(await serveOnce(entry, workers, FRESH ? mkdtempSync(join(certDir, 'fresh-')) : certDir));
       const label = `${labelOf(entry)} --workers ${workers}`;
       console.log(`  ${label}  serving after median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})  target < 500 ms`);
     }

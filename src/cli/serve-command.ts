@@ -6,7 +6,6 @@ import { createThread } from '../workers/worker-slot.ts';
 import { DEFAULT_WORKER_HEAP_MB, workerResourceLimits } from '../config/worker-limits.ts';
 import type { Reload } from './serve-reload.ts';
 import type { ServeConfig } from '../config/options.ts';
-import type { ResolvedServeConfig } from '../config/load.ts';
 import type { Webhook } from '../model/webhook.ts';
 import type { ServeWatch } from './serve-watch.ts';
 import type { CliIo } from './io.ts';
@@ -43,20 +42,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   // process; now ~90 ms). One only: the others boot once it is ready (pool.ts), as more
   // threads loading at once slow this one down on two cores.
   let early = startFirstWorker(serveArgv, process.env);
-  let config: ResolvedServeConfig;
-  let loadConfig: () => ResolvedServeConfig;
-  let serveWatch: typeof import('./serve-watch.ts') | undefined;
-  let watchFiles: string[];
-  try {
-    const { loadServeConfig } = await import('../config/load.ts');
-    loadConfig = () => loadServeConfig(serveArgv, process.env);
-    config = loadConfig();
-    serveWatch = watch ? await import('./serve-watch.ts') : undefined;
-    watchFiles = serveWatch?.checkWatchable(config) ?? []; // refused before anything listens
-  } catch (err) {
+  const { config, loadConfig, serveWatch, watchFiles } = await readConfiguration(serveArgv, watch).catch(async (err: unknown) => {
     await early?.close(); // a running thread would keep the process from exiting
     throw err;
-  }
+  });
   if (config.workers === 0) {
     await early?.close();
     early = undefined;
@@ -104,6 +93,15 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   });
+}
+
+/** The configuration (and what `--watch` watches), refused before anything listens. */
+async function readConfiguration(argv: readonly string[], watch: boolean) {
+  const { loadServeConfig } = await import('../config/load.ts');
+  const loadConfig = () => loadServeConfig(argv, process.env);
+  const config = loadConfig();
+  const serveWatch = watch ? await import('./serve-watch.ts') : undefined;
+  return { config, loadConfig, serveWatch, watchFiles: serveWatch?.checkWatchable(config) ?? [] };
 }
 
 /**

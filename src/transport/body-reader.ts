@@ -91,7 +91,8 @@ export function readBody(payload: IncomingMessage, options: BodyReaderOptions, o
  * worker can go to another with the same bytes. A small one goes into ordinary
  * memory: a worker slot copies it into a shared buffer it lends and reuses
  * (workers/shared-bodies.ts), so a fresh SharedArrayBuffer per review was paid
- * for nothing (measured: it kept ~100 MiB more resident 15 s after a load with two workers). Nothing is allocated ahead from Content-Length:
+ * for nothing (measured: it kept ~100 MiB more resident 15 s after a load with
+ * two workers). Nothing is allocated ahead from Content-Length:
  * a hostile body that is dropped halfway would leave a buffer of its declared
  * size behind it (measured: ~100 MB more resident under a soak of hostile bodies,
  * as the allocator kept the freed space). A copy in any case: a chunk may be a

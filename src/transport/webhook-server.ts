@@ -97,8 +97,9 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
     // No route declares a JSON schema (the pipeline reads and checks bodies itself), so
-    // fastify's default compilers (ajv, fast-json-stringify: ~100 modules, ~50 ms of
-    // start-up on the main thread) are never loaded.
+    // fastify's default compilers (ajv, fast-json-stringify) are never loaded: ~160
+    // modules fewer on the main thread, and creating the instance took 6-14 ms instead
+    // of 49-54.
     schemaController: { compilersFactory: { buildValidator: noSchemaCompiler, buildSerializer: noSchemaCompiler } },
   });
   app.server.headersTimeout = options.headersTimeoutMs;

@@ -23,7 +23,9 @@ t.test('serve, answer, and stop on SIGTERM', async (t) => {
   t.match(result.stdout, /shutdown: done/);
 });
 
-t.test('workers: 0 in a config file: the worker started before the configuration was read is let go; reviews run inline', async (t) => {
+// serve starts a worker before it reads the configuration; a config file that says
+// workers: 0 must still give a server that answers inline and exits cleanly.
+t.test('workers: 0 in a config file: no worker pool, reviews answered inline, exit 0 on SIGTERM', async (t) => {
   const dir = t.testdir({ 'kadmit.yaml': 'workers: 0\nwebhooks: [builtin:require-memory-limits]\n' });
   const child = startCli(['serve', '--config', join(dir, 'kadmit.yaml'), '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', join(dir, 'certs'), '--drain-delay-ms', '0'], { cwd: dir });
   t.teardown(() => child.kill('SIGKILL'));
