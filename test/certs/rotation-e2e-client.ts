@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { parseArgs } from 'node:util';
+import { trusting } from '../helpers/https-client.ts';
 
 const { values } = parseArgs({
   options: {
@@ -90,7 +91,16 @@ async function readBundles(): Promise<string[]> {
   });
 }
 
+const fingerprintsOf = new Map<string, string>();
+
+/** The bundle's certificates by fingerprint, parsed once per distinct bundle. */
 function fingerprints(pem: string): string {
+  let known = fingerprintsOf.get(pem);
+  if (known === undefined) fingerprintsOf.set(pem, (known = parseFingerprints(pem)));
+  return known;
+}
+
+function parseFingerprints(pem: string): string {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   return blocks.map((b) => new X509Certificate(b).fingerprint256.slice(0, 11)).join(',');
 }
@@ -134,7 +144,9 @@ function call(port: number, ca: string, uid: string, withLimit: boolean, label: 
         path: `${values.path}?timeout=10s`,
         servername,
         // An empty caBundle leaves the apiserver with the system roots, which do not hold kadmit's CA.
-        ...(ca !== '' && { ca }),
+        // A bundle's TLS context is built once (trusting() keeps one per bundle text): the
+        // handshake is the same, and building one took ~0.25 ms of a round's ~4.5 ms of CPU.
+        ...(ca !== '' && trusting(ca)),
         agent: false,
         timeout: REQUEST_TIMEOUT_MS,
         headers: { 'content-type': 'application/json', accept: 'application/json', connection: 'close', 'content-length': Buffer.byteLength(body) },
