@@ -16,7 +16,7 @@ export interface BodyReaderOptions {
   sharedAbove?: number;
 }
 
-/** An error fastify writes as an HTTP error status. */
+/** A body that cannot be read, answered with its HTTP status (refusals.ts). */
 export class BodyError extends KadmitError {
   readonly statusCode: number;
   constructor(statusCode: number, code: ErrorCode, message: string) {

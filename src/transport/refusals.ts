@@ -59,17 +59,23 @@ export function admitPost(headers: IncomingHttpHeaders, limits: PostLimits): { r
  * is an HTTP-level refusal; anything else is a 500, logged, its details kept
  * from the client.
  */
-export function errorRefusal(error: { statusCode?: number; message: string }, maxBodyBytes: number, log: Logger): Refusal {
-  const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+export function errorRefusal(error: unknown, maxBodyBytes: number, log: Logger): Refusal {
+  const { statusCode, message } = (typeof error === 'object' && error !== null ? error : {}) as { statusCode?: unknown; message?: unknown };
+  const status = typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 ? statusCode : 500;
   if (status === 500) {
     log.error({ err: error }, 'transport error');
     return { status, code: 'KADMIT_INTERNAL', message: 'internal error' };
   }
   if (status === 413) return { status, code: 'KADMIT_BODY_TOO_LARGE', message: tooLarge(maxBodyBytes).message };
-  return { status, code: error instanceof KadmitError ? error.code : 'KADMIT_BAD_REQUEST', message: error.message };
+  return { status, code: error instanceof KadmitError ? error.code : 'KADMIT_BAD_REQUEST', message: String(message) };
 }
 
-/** Writes a JSON answer with the headers fastify writes for one. */
+/** A path no webhook is served on (or no longer is, after `serve --watch` removed it). */
+export function notServed(path: string): Refusal {
+  return { status: 404, code: 'KADMIT_NOT_FOUND', message: `no webhook is served on ${path}` };
+}
+
+/** Writes a JSON answer with the content type and length fastify gives one. */
 export function writeJson(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
   res.writeHead(status, { ...headers, 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body) });
   res.end(body);

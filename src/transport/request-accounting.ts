@@ -22,7 +22,7 @@ export interface RequestLabels {
 
 /** One request being answered. */
 export interface TrackedRequest {
-  /** Set once the request reaches the Reviewer, which logs it: it is then counted, not logged here. */
+  /** Set once its body is read and it goes on to a webhook (the Reviewer logs a review): then counted, not logged here. */
   reviewed: boolean;
 }
 

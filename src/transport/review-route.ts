@@ -15,7 +15,7 @@ import { clientGoneSignal } from './client-gone.ts';
 import { readBody } from './body-reader.ts';
 import { firstQueryValue } from './query.ts';
 import type { RequestAccounting } from './request-accounting.ts';
-import { admitPost, errorRefusal, writeJson, writeRefusal, type PostLimits } from './refusals.ts';
+import { admitPost, errorRefusal, notServed, writeJson, writeRefusal, type PostLimits } from './refusals.ts';
 
 export interface ReviewRouteOptions extends PostLimits {
   /** The webhook paths served, and the webhook each started with. */
@@ -23,8 +23,9 @@ export interface ReviewRouteOptions extends PostLimits {
   /** The webhook a path serves now (`serve --watch` swaps them); absent: the one it started with. None: 404. */
   webhookAt?: (path: string) => Webhook | undefined;
   reviewer: Reviewer;
+  /** Checked on the body as it arrives. */
   jsonLimits: JsonLimits;
-  /** A body larger than this is read into shared memory, for a worker pool to post as it is. */
+  /** A body larger than this is read into shared memory, for a worker pool to post as it is; absent (no workers): none is. */
   sharedBodiesAbove?: number;
   accounting: RequestAccounting;
   log: Logger;
@@ -44,7 +45,7 @@ export function reviewRoute(options: ReviewRouteOptions, closing: () => boolean)
     const path = q < 0 ? url : url.slice(0, q);
     const webhook = served.get(path);
     if (webhook === undefined) return false;
-    serve(options, webhook, path, req, res).catch((err: Error) => {
+    serve(options, webhook, path, req, res).catch((err: unknown) => {
       if (!res.headersSent && !res.destroyed) writeRefusal(res, errorRefusal(err, options.maxBodyBytes, options.log));
     });
     return true;
@@ -57,10 +58,12 @@ async function serve(options: ReviewRouteOptions, webhook: Webhook, path: string
   if ('refusal' in admitted) return writeRefusal(res, admitted.refusal);
   const ticket = admitted.ticket;
   if (ticket) res.once('close', () => ticket.release());
+  // A body that cannot be read rejects, answered by the caller's catch (Node closes the
+  // connection after that answer: the request was not read to its end).
   const body = await readBody(req, { maxBodyBytes: options.maxBodyBytes, limits: options.jsonLimits, sharedAbove: options.sharedBodiesAbove }, ticket && ((bytes) => ticket.add(bytes)));
   tracked.reviewed = true;
   const current = options.webhookAt ? options.webhookAt(path) : webhook;
-  if (current === undefined) return writeRefusal(res, { status: 404, code: 'KADMIT_NOT_FOUND', message: `no webhook is served on ${path}` });
+  if (current === undefined) return writeRefusal(res, notServed(path));
   const gone = clientGoneSignal(req, res);
   let outcome;
   try {

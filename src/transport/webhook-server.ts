@@ -5,40 +5,23 @@ import type { SecureContextOptions } from 'node:tls';
 import { createServer, type Server as HttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
-import type { Webhook } from '../model/webhook.ts';
-import type { Reviewer } from '../admission/reviewer.ts';
 import { errorBody } from './http-answer.ts';
-import type { JsonLimits } from '../admission/body-scan.ts';
 import { readBody } from './body-reader.ts';
-import type { MemoryGuard, Ticket } from './memory-guard.ts';
+import type { Ticket } from './memory-guard.ts';
 import { trackConnections } from './connections.ts';
 import { accountRequests, requestAccounting, type RequestLabels } from './request-accounting.ts';
-import { admitPost, errorRefusal, type Refusal } from './refusals.ts';
-import { reviewRoute } from './review-route.ts';
+import { admitPost, errorRefusal, notServed, type Refusal } from './refusals.ts';
+import { reviewRoute, type ReviewRouteOptions } from './review-route.ts';
 
 export interface ServingTls {
   key: string;
   cert: string;
 }
 
-export interface WebhookServerOptions {
-  webhooks: readonly Webhook[];
-  /** The webhook a path serves now (`serve --watch` swaps them); absent: the one it started with. None: 404. */
-  webhookAt?: (path: string) => Webhook | undefined;
-  reviewer: Reviewer;
+export interface WebhookServerOptions extends Omit<ReviewRouteOptions, 'accounting'> {
   tls: ServingTls;
   tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
   tlsCiphers: string;
-  maxBodyBytes: number;
-  /** Checked on the body as it arrives. */
-  jsonLimits: JsonLimits;
-  /** A body larger than this is read into shared memory, for a worker pool to post as it is; absent (no workers): none is. */
-  sharedBodiesAbove?: number;
-  /** Refuses new requests near the memory limit; absent: never. */
-  memoryGuard?: MemoryGuard;
-  /** Told of each request refused by the memory guard. */
-  onShed?: () => void;
   /** Told of every request answered (or left by its client), with bounded labels. */
   onRequest?: (labels: RequestLabels) => void;
   headersTimeoutMs: number;
@@ -47,7 +30,6 @@ export interface WebhookServerOptions {
   idleTimeoutMs: number;
   /** CAs (PEM) a client certificate must chain to; absent: no client certificate is asked for. */
   clientCa?: string;
-  log: Logger;
 }
 
 export interface WebhookServer {
@@ -82,22 +64,24 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   let closing = false;
   // A review's POST is taken before fastify sees it (review-route.ts); the rest is fastify's.
   const tryReview = reviewRoute({ ...options, accounting }, () => closing);
+  // HTTP/1.1 only: the apiserver uses it for service references, and HTTP/2 stays off (CVE-2023-44487).
+  // connectionsCheckingInterval: how often Node enforces headersTimeout/requestTimeout (default 30 s).
+  // handshakeTimeout: a client that stalls in the TLS handshake is dropped like one that stalls in its headers (Node's default is 120 s).
+  const httpsOptions = { ...secureOptions(options.tls), ...clientAuth, connectionsCheckingInterval: 1_000, handshakeTimeout: options.headersTimeoutMs } as HttpsServerOptions;
   const app = Fastify<HttpsServer>({
-    // HTTP/1.1 only: the apiserver uses it for service references, and HTTP/2 stays off (CVE-2023-44487).
-    // connectionsCheckingInterval: how often Node enforces headersTimeout/requestTimeout (default 30 s).
-    // handshakeTimeout: a client that stalls in the TLS handshake is dropped like one that stalls in its headers (Node's default is 120 s).
     serverFactory: (fastifyHandler) => {
-      const server = createServer({ ...secureOptions(options.tls), ...clientAuth, connectionsCheckingInterval: 1_000, handshakeTimeout: options.headersTimeoutMs } as HttpsServerOptions,
-        (req, res) => {
-          if (!tryReview(req, res)) fastifyHandler(req, res);
-        });
-      // What fastify sets on a server it creates itself.
+      const server = createServer(httpsOptions, (req, res) => {
+        if (!tryReview(req, res)) fastifyHandler(req, res);
+      });
+      // The timeouts fastify sets on a server it creates itself, and Node's headers timeout.
       server.keepAliveTimeout = options.keepAliveTimeoutMs;
       server.requestTimeout = options.requestTimeoutMs;
       server.setTimeout(options.idleTimeoutMs);
       server.headersTimeout = options.headersTimeoutMs;
       return server;
     },
+    // The server is the factory's; fastify reads these only to know it speaks HTTPS (its "listening at https://" line).
+    https: httpsOptions,
     loggerInstance: options.log.child({ component: 'transport' }),
     // kadmit writes one line per review itself; fastify's per-request lines would double it.
     logController: new LogController({ disableRequestLogging: true }),
@@ -145,8 +129,7 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     });
   }
 
-  app.setNotFoundHandler((request, reply) =>
-    sendRefusal(reply, { status: 404, code: 'KADMIT_NOT_FOUND', message: `no webhook is served on ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) => sendRefusal(reply, notServed(request.url.split('?')[0]!)));
 
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) =>
     sendRefusal(reply, errorRefusal(error, options.maxBodyBytes, options.log)));

@@ -1,8 +1,8 @@
 // A review's POST is served ahead of fastify (src/transport/review-route.ts);
 // everything else is fastify's. Over real TLS, with a stand-in Reviewer: the two
-// paths write the same headers, a POST that arrives while the listener closes
-// gets fastify's 503, and a path that is not the webhook's as written is no
-// webhook's.
+// paths write the same headers, for an answer and for a body too large; a POST
+// that arrives while the listener closes gets fastify's 503; and a path that is
+// not the webhook's as written is no webhook's.
 import { connect } from 'node:tls';
 import t from 'tap';
 import pino from 'pino';
@@ -56,6 +56,22 @@ t.test('a review and a refusal carry the same JSON headers', async (t) => {
   t.equal(served.headers['content-type'], 'application/json; charset=utf-8');
   t.equal(refused.headers['content-type'], served.headers['content-type'], 'the review route writes what fastify writes');
   t.equal(served.headers['content-length'], String(Buffer.byteLength(served.text)));
+});
+
+t.test('a body too large is refused as fastify refuses it: 413, and the connection closed', async (t) => {
+  const reviewer = standInReviewer();
+  const { server, port } = await listen(reviewer);
+  t.teardown(() => server.close());
+  const large = JSON.stringify({ pad: 'x'.repeat(100 * 1024) });
+  const byRoute = await httpsRequest(port, ca.cert, `${PATH}?timeout=5s`, large);
+  const byFastify = await httpsRequest(port, ca.cert, '/validate/other', large);
+  for (const [name, answer] of [['review route', byRoute], ['fastify', byFastify]] as const) {
+    t.equal(answer.status, 413, name);
+    t.equal(answer.json().code, 'KADMIT_BODY_TOO_LARGE', name);
+    t.equal(answer.headers['connection'], 'close', `${name}: the rest of the body is never read as a request`);
+    t.equal(answer.headers['content-type'], 'application/json; charset=utf-8', name);
+  }
+  t.equal(reviewer.calls, 0);
 });
 
 t.test('a path that is not the webhook path as written is no webhook', async (t) => {
