@@ -2,8 +2,8 @@
 // sockets): the reviewer returns it instead of an answer, logs it and counts it
 // once, and the transport's mapping writes nothing for it.
 import t from 'tap';
-import { Reviewer, type Executor } from '../../src/admission/reviewer.ts';
-import { answered } from '../../src/model/outcome.ts';
+import { Reviewer } from '../../src/admission/reviewer.ts';
+import { heldExecutor } from './held-executor.ts';
 import { httpAnswer, httpStatus } from '../../src/transport/http-answer.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { allow, defineValidatingWebhook } from '../../src/index.ts';
@@ -15,19 +15,6 @@ const review = buildShorthandReview({ operation: 'CREATE', object: pod() });
 const body = new TextEncoder().encode(JSON.stringify(review));
 const uid = (review.request as { uid: string }).uid;
 
-/** An executor that answers only when told to: the test decides what comes first. */
-function heldExecutor(): { execute: Executor; started: Promise<void>; release: () => void } {
-  let release!: () => void;
-  let markStarted!: () => void;
-  const started = new Promise<void>((resolve) => (markStarted = resolve));
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const execute: Executor = async () => {
-    markStarted();
-    await released;
-    return answered('admission.k8s.io/v1', { uid, allowed: true }, { decision: 'allowed', code: 200, uid });
-  };
-  return { execute, started, release };
-}
 
 async function counted(metrics: ReturnType<typeof createMetrics>, name: string): Promise<string[]> {
   return (await metrics.registry.getSingleMetricAsString(name)).split('\n').filter((l) => !l.startsWith('#'));
@@ -36,7 +23,7 @@ async function counted(metrics: ReturnType<typeof createMetrics>, name: string):
 t.test('a client that hangs up mid-review: aborted, nothing written, logged and counted once', async (t) => {
   const { log, lines } = capturedLog();
   const metrics = createMetrics();
-  const held = heldExecutor();
+  const held = heldExecutor(uid);
   const reviewer = new Reviewer({ deadlineMarginMs: 500, execute: held.execute, log, metrics, httpStatus });
   const client = new AbortController();
   const ending = reviewer.review(webhook, body, '10s', client.signal);
@@ -70,7 +57,7 @@ t.test('a client already gone when the body is in: aborted without running the w
 
 t.test('a client that stays gets its answer written', async (t) => {
   const { log } = capturedLog();
-  const held = heldExecutor();
+  const held = heldExecutor(uid);
   const reviewer = new Reviewer({ deadlineMarginMs: 500, execute: held.execute, log, metrics: createMetrics(), httpStatus });
   const ending = reviewer.review(webhook, body, '10s', new AbortController().signal);
   held.release();

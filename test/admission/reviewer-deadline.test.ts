@@ -5,9 +5,10 @@
 // answers on the wire.
 import t, { type Test } from 'tap';
 import { mock } from 'node:test';
-import { Reviewer, type Executor } from '../../src/admission/reviewer.ts';
+import { Reviewer } from '../../src/admission/reviewer.ts';
+import { heldExecutor } from './held-executor.ts';
 import { scanJson, DEFAULT_JSON_LIMITS } from '../../src/admission/body-scan.ts';
-import { answered, type ReviewEnd } from '../../src/model/outcome.ts';
+import type { ReviewEnd } from '../../src/model/outcome.ts';
 import { httpStatus } from '../../src/transport/http-answer.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { allow, defineValidatingWebhook } from '../../src/index.ts';
@@ -26,18 +27,6 @@ function mockClock(t: Test): void {
   t.teardown(() => mock.timers.reset());
 }
 
-/** An executor that answers only when released; counts its starts. */
-function heldExecutor(): { execute: Executor; starts: () => number; release: () => void } {
-  let release!: () => void;
-  let starts = 0;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const execute: Executor = async () => {
-    starts++;
-    await released;
-    return answered('admission.k8s.io/v1', { uid, allowed: true }, { decision: 'allowed', code: 200, uid });
-  };
-  return { execute, starts: () => starts, release };
-}
 
 /** Lets promise callbacks run (mocked timers do not move on their own). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -52,7 +41,7 @@ t.test('work that outlasts its budget is answered by failurePolicy at the deadli
   mockClock(t);
   const { log, lines } = capturedLog();
   const metrics = createMetrics();
-  const held = heldExecutor();
+  const held = heldExecutor(uid);
   const reviewer = new Reviewer({ deadlineMarginMs: MARGIN_MS, execute: held.execute, log, metrics, httpStatus });
   // The earlier of ?timeout= and the webhook's timeoutSeconds (4 s), less the margin.
   const outcome = settled(reviewer.review(webhook, body, '3s', new AbortController().signal));
@@ -76,7 +65,7 @@ t.test('work that outlasts its budget is answered by failurePolicy at the deadli
 t.test('a body that took the whole budget to arrive is answered at once, the work never started', async (t) => {
   mockClock(t);
   const { log } = capturedLog();
-  const held = heldExecutor();
+  const held = heldExecutor(uid);
   const reviewer = new Reviewer({ deadlineMarginMs: MARGIN_MS, execute: held.execute, log, metrics: createMetrics(), httpStatus });
   // The apiserver's clock started when the body began to arrive, 2.5 s ago: the whole budget for ?timeout=3s.
   const received = { bytes: body, scan: scanJson(body, DEFAULT_JSON_LIMITS), receivedAt: Date.now() - (3_000 - MARGIN_MS) };
@@ -90,7 +79,7 @@ t.test('a body that took the whole budget to arrive is answered at once, the wor
 t.test("without a usable ?timeout= the webhook's timeoutSeconds is the budget, and that is logged once per webhook", async (t) => {
   mockClock(t);
   const { log, lines } = capturedLog();
-  const held = heldExecutor();
+  const held = heldExecutor(uid);
   const reviewer = new Reviewer({ deadlineMarginMs: MARGIN_MS, execute: held.execute, log, metrics: createMetrics(), httpStatus });
   const first = settled(reviewer.review(webhook, body, undefined, new AbortController().signal));
   const second = settled(reviewer.review(webhook, body, 'soon', new AbortController().signal));
