@@ -15,7 +15,6 @@ const review = buildShorthandReview({ operation: 'CREATE', object: pod() });
 const body = new TextEncoder().encode(JSON.stringify(review));
 const uid = (review.request as { uid: string }).uid;
 
-
 async function counted(metrics: ReturnType<typeof createMetrics>, name: string): Promise<string[]> {
   return (await metrics.registry.getSingleMetricAsString(name)).split('\n').filter((l) => !l.startsWith('#'));
 }

@@ -1,6 +1,6 @@
 // The Reviewer's deadline at the seam (no sockets), on a mocked clock: Node's
 // MockTimers stand in for Date and setTimeout, which the Reviewer and its
-// review signal read, so a 10-second budget runs out in no time and to the
+// review signal read, so a budget of seconds runs out in no time and to the
 // millisecond. The HTTPS tests (test/workers/abort-kinds.test.ts) prove the same
 // answers on the wire.
 import t, { type Test } from 'tap';
@@ -26,7 +26,6 @@ function mockClock(t: Test): void {
   mock.timers.enable({ apis: ['Date', 'setTimeout'], now: Date.parse('2026-12-07T12:00:00Z') });
   t.teardown(() => mock.timers.reset());
 }
-
 
 /** Lets promise callbacks run (mocked timers do not move on their own). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));

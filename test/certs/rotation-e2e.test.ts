@@ -112,7 +112,6 @@ async function rotationRun(t: Test, faults: readonly Fault[]): Promise<RunResult
   let lastFault = 0;
   let lastCaChange = Date.now();
   let servingRotations = 0;
-  let lastScrape = 0;
   for (;;) {
     const phase = await readPhase(api);
     if (phase.current && !cas.includes(phase.current)) {
@@ -128,12 +127,7 @@ async function rotationRun(t: Test, faults: readonly Fault[]): Promise<RunResult
       note(`FAULT ${due.name}`);
       t.comment(`fault: ${due.name}`);
     }
-    // The phase is read every turn (a fault waits for its moment); the counts only decide when
-    // to stop, so the replicas' /metrics are read once a second instead of every turn (4 a second).
-    if (Date.now() - lastScrape >= 1_000) {
-      lastScrape = Date.now();
-      servingRotations = (await scrapeMetrics(replicas)).servingRotations - baseline.servingRotations;
-    }
+    servingRotations = (await scrapeMetrics(replicas)).servingRotations - baseline.servingRotations;
     // With faults: on until a CA rotation after the last one, so its effect is seen under load.
     const settled = pending.length === 0 && (faults.length === 0 || lastCaChange > lastFault);
     if (cas.length - 1 >= CA_ROTATIONS && servingRotations >= SERVING_ROTATIONS && settled) break;

@@ -97,11 +97,16 @@ t.test('a POST that arrives while the listener closes is answered 503 by fastify
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => (received += chunk));
   const post = `POST ${PATH}?timeout=5s HTTP/1.1\r\nhost: kadmit\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  let requests = 0;
+  server.fastify.server.on('request', () => requests++);
+  const until = async (done: () => boolean) => {
+    while (!done()) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
   socket.write(post);
-  while (reviewer.calls === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  await until(() => reviewer.calls === 1);
   const closed = server.close();
   socket.write(post);
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await until(() => requests === 2); // the second request has been read, while the first is in flight
   release();
   await closed;
   await new Promise((resolve) => socket.once('close', resolve));
