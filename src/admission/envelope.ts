@@ -1,60 +1,26 @@
 // Decodes an AdmissionReview body into the version-independent request model.
 // The envelope is checked before anything reads it: a plain check says yes for
-// the common case, zod decides the rest, and a bad envelope is
-// reported with the JSON paths of every field that is wrong.
-import { z } from 'zod';
+// the common case, zod decides the rest (envelope-schema.ts), and a bad
+// envelope is reported with the JSON paths of every field that is wrong.
+import { createRequire } from 'node:module';
 import { KadmitError } from '../errors.ts';
 import { formatJsonPath } from '../json-path.ts';
 import { isObject } from '../json.ts';
-import { OPERATIONS, type AdmissionRequest, type RawObject, type ReviewVersion } from '../model/request.ts';
+import { MODULE_EXT } from '../module-ext.ts';
+import { MAX_UID_LENGTH, OPERATIONS, REVIEW_VERSIONS, type AdmissionRequest, type RawObject, type ReviewVersion } from '../model/request.ts';
+import type * as EnvelopeZod from './envelope-zod.ts';
+import type { ParsedReview } from './envelope-schema.ts';
 
-export const REVIEW_VERSIONS: readonly ReviewVersion[] = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'];
-
-/** The apiserver's uids are 36-character UUIDs; a longer one is refused rather than echoed and logged. */
-export const MAX_UID_LENGTH = 253;
-
-// An object slot is a JSON object or null. Checked without copying: the raw
-// object must reach the schema check and the patch diff exactly as sent.
-const objectSlot = z
-  .custom<RawObject | null>((v) => v === null || isObject(v), { message: 'expected an object or null' })
-  .optional();
-
-const groupVersionKind = z.object({ group: z.string(), version: z.string().min(1), kind: z.string().min(1) });
-const groupVersionResource = z.object({ group: z.string(), version: z.string().min(1), resource: z.string().min(1) });
-
-const userInfo = z.object({
-  username: z.string().optional(),
-  uid: z.string().optional(),
-  groups: z.array(z.string()).nullish(),
-  extra: z.record(z.string(), z.array(z.string()).nullable()).nullish(),
-});
-
-// Plain (stripping) objects: zod compiles them to a fast checker, and the parsed
-// copy is only read for the fields named here; the raw body is never changed.
-const requestSchema = z.object({
-  uid: z.string().min(1).max(MAX_UID_LENGTH),
-  kind: groupVersionKind,
-  resource: groupVersionResource,
-  subResource: z.string().optional(),
-  requestKind: groupVersionKind.optional(),
-  requestResource: groupVersionResource.optional(),
-  requestSubResource: z.string().optional(),
-  name: z.string().optional(),
-  namespace: z.string().optional(),
-  operation: z.enum(OPERATIONS as [string, ...string[]]),
-  // The apiserver always sends userInfo and dryRun; recorded fixtures sometimes lack them.
-  userInfo: userInfo.optional(),
-  object: objectSlot,
-  oldObject: objectSlot,
-  dryRun: z.boolean().nullish(),
-  options: objectSlot,
-});
-
-export const reviewSchema = z.object({
-  apiVersion: z.enum(REVIEW_VERSIONS as [string, ...string[]]),
-  kind: z.literal('AdmissionReview'),
-  request: requestSchema,
-});
+/**
+ * zod and the envelope's schema, loaded the first time a body is not plainly
+ * fine: zod costs a thread ~6.6 MiB, and a worker whose reviews all fit never
+ * holds it. Required (an ES module loaded synchronously) so decoding stays synchronous.
+ */
+const requireHere = createRequire(import.meta.url);
+let loadedZod: typeof EnvelopeZod | undefined;
+function envelopeZod(): typeof EnvelopeZod {
+  return (loadedZod ??= requireHere(`./envelope-zod${MODULE_EXT}`) as typeof EnvelopeZod);
+}
 
 export interface EnvelopeIssue {
   path: string;
@@ -73,12 +39,10 @@ function emptyToNull(value: RawObject | null | undefined): RawObject | null {
   return null;
 }
 
-type ParsedReview = z.infer<typeof reviewSchema>;
-
 /** What reviewSchema makes of `body`: by the plain check below when it says yes, else by zod, which explains a no. */
 function parseReview(body: unknown): ParsedReview {
   if (envelopeFits(body)) return copyEnvelope(body);
-  const parsed = reviewSchema.safeParse(body);
+  const parsed = envelopeZod().reviewSchema.safeParse(body);
   if (!parsed.success) {
     const issues: EnvelopeIssue[] = parsed.error.issues.map((issue) => ({
       path: formatJsonPath(issue.path, '(root)'),

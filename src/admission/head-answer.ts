@@ -5,9 +5,8 @@
 // so none of them can be late because the body is large.
 import type { Webhook } from '../model/webhook.ts';
 import type { LimitProblem, ReviewHead } from './body-scan.ts';
-import { REVIEW_VERSIONS, MAX_UID_LENGTH } from './envelope.ts';
 import { failedOutcome, type Unfinished } from './failure.ts';
-import { formatGvk, type AdmissionResponse, type ReviewVersion } from '../model/request.ts';
+import { formatGvk, MAX_UID_LENGTH, REVIEW_VERSIONS, type AdmissionResponse, type ReviewVersion } from '../model/request.ts';
 import { answered, type RefusalSummary, type ReviewOutcome } from '../model/outcome.ts';
 
 interface Answerable {

@@ -8,7 +8,7 @@ import { SERVE_OPTIONS, serveConfigSchema } from '../config/options.ts';
 import { KADMIT_VERSION } from '../version.ts';
 import { formatJsonPath } from '../json-path.ts';
 import { parseImageRef } from '../policies/support/image-ref.ts';
-import { labelsSchema } from '../labels.ts';
+import { labelsSchema } from '../config/labels-schema.ts';
 import { DEFAULT_REVIEWS_PER_REPLICA, MAX_REVIEWS_PER_REPLICA } from './sizing.ts';
 
 export const DEFAULT_IMAGE = `ghcr.io/kadmit/kadmit:${KADMIT_VERSION}`;

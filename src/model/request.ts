@@ -50,6 +50,10 @@ export interface AdmissionRequest {
 
 /** Which admission.k8s.io version the review came in; the reply goes out in the same. */
 export type ReviewVersion = 'admission.k8s.io/v1' | 'admission.k8s.io/v1beta1';
+export const REVIEW_VERSIONS: readonly ReviewVersion[] = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'];
+
+/** The apiserver's uids are 36-character UUIDs; a longer one is refused rather than echoed and logged. */
+export const MAX_UID_LENGTH = 253;
 
 export interface AdmissionStatus {
   code: number;

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { OPERATIONS } from '../model/request.ts';
 import { parseGoDuration } from '../admission/deadline.ts';
-import { labelsSchema } from '../labels.ts';
+import { labelsSchema } from '../config/labels-schema.ts';
 import { isObject } from '../json.ts';
 
 const plainObject = z.custom<Record<string, unknown>>(

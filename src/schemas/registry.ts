@@ -16,7 +16,8 @@ import type { GroupVersionKind } from './gvk.ts';
 import { fromZodIssues, issue } from './issues.ts';
 import type { SchemaIssue } from './issues.ts';
 import { renderValue } from './leaves.ts';
-import { MODULE_EXT, validatorOf } from './validators.ts';
+import { validatorOf } from './validators.ts';
+import { MODULE_EXT } from '../module-ext.ts';
 import { KadmitError } from '../errors.ts';
 import type * as z from 'zod';
 

@@ -6,6 +6,7 @@
 // test/schemas/validators.test.ts runs both on real objects and mutations.
 import { createRequire } from 'node:module';
 import { KadmitError } from '../errors.ts';
+import { MODULE_EXT } from '../module-ext.ts';
 
 /** Whether `value` fits a definition; `strictEnums` also refuses enum values the release does not list. */
 export type Validator = (value: unknown, strictEnums: boolean) => boolean;
@@ -19,8 +20,6 @@ export function validator(fn: Validator): Validator {
 }
 
 const requireHere = createRequire(import.meta.url);
-/** `.ts` in a checkout, `.js` in the compiled package: for modules loaded with require(). */
-export const MODULE_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 /** The generated module of a definition's package: `io.k8s.api.core.v1.Pod` -> `api.core.v1`. */
 export function validatorModule(definition: string): string {

@@ -10,9 +10,9 @@ import type { Webhook } from '../model/webhook.ts';
 import { isPolicy } from './policy.ts';
 import { formatJsonPath } from '../json-path.ts';
 import { moduleIdentity } from './module-spec.ts';
+import { MODULE_EXT } from '../module-ext.ts';
 
 const BUILTIN_DIR = new URL('../policies/', import.meta.url);
-const SOURCE_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 export interface LoadedWebhook {
   webhook: Webhook;
@@ -29,7 +29,7 @@ const MODULE_EXTENSIONS = ['.js', '.ts', '.mjs', '.mts'];
 export function resolveWebhookModule(spec: string, cwd = process.cwd()): string {
   if (spec.startsWith('builtin:')) {
     const name = spec.slice('builtin:'.length);
-    const url = new URL(`${name}${SOURCE_EXT}`, BUILTIN_DIR);
+    const url = new URL(`${name}${MODULE_EXT}`, BUILTIN_DIR);
     if (!/^[a-z0-9-]+$/.test(name) || !existsSync(url)) throw new KadmitError('KADMIT_WEBHOOK_MODULE', `unknown built-in webhook "${name}"`);
     return url.href;
   }

@@ -5,7 +5,8 @@ import { truncate } from '../../src/truncate.ts';
 import { sanitizeWarnings, MAX_WARNINGS_TOTAL, MAX_WARNINGS_READ } from '../../src/admission/warnings.ts';
 import { checkAuditAnnotations, DROPPED_ANNOTATIONS_KEY, MAX_AUDIT_ANNOTATIONS, MAX_AUDIT_ANNOTATION_VALUE } from '../../src/admission/audit-annotations.ts';
 import { checkPatchSize, MAX_PATCH_BYTES } from '../../src/admission/reply.ts';
-import { decodeReview, MAX_UID_LENGTH } from '../../src/admission/envelope.ts';
+import { decodeReview } from '../../src/admission/envelope.ts';
+import { MAX_UID_LENGTH } from '../../src/model/request.ts';
 import { review } from '../helpers/https-client.ts';
 
 t.test('truncate keeps short text and marks a cut', async (t) => {

@@ -2,7 +2,9 @@
 // zod would: run on real AdmissionReviews and on mutations of them.
 import t, { type Test } from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
-import { copyEnvelope, decodeReview, envelopeFits, MAX_UID_LENGTH, reviewSchema } from '../../src/admission/envelope.ts';
+import { copyEnvelope, decodeReview, envelopeFits } from '../../src/admission/envelope.ts';
+import { reviewSchema } from '../../src/admission/envelope-schema.ts';
+import { MAX_UID_LENGTH } from '../../src/model/request.ts';
 
 const REAL = new URL('../fixtures/real/', import.meta.url);
 const reviews: [string, any][] = [

@@ -17,6 +17,7 @@ export const SELF_REFERENCES: Readonly<Record<string, string>> = {
   kadmit: 'src/index.ts',
   'kadmit/testing': 'src/testing/index.ts',
   'kadmit/schemas': 'src/schemas/types.ts',
+  'kadmit/zod': 'src/zod.ts',
 };
 
 /** Repository-relative posix paths: file -> the files it imports. */
