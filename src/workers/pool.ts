@@ -117,10 +117,12 @@ export class WorkerPool {
   /**
    * Resolves once the first worker is ready: the pool serves from then on. The
    * first boots alone beside the main thread (a boot is ~0.25 s of CPU); the
-   * others boot behind it and take work as each becomes ready, the stand-in last.
-   * A first worker that cannot start (a policy module that fails to load) rejects.
+   * others boot once `othersAfter` settles (serve: once it serves, so that their
+   * boots do not slow its own start-up) and take work as each becomes ready, the
+   * stand-in last. A first worker that cannot start (a policy module that fails
+   * to load) rejects.
    */
-  async start(): Promise<void> {
+  async start(othersAfter: Promise<unknown> = Promise.resolve()): Promise<void> {
     const first = this.#spawn();
     this.#slots = [first];
     this.#starting = true;
@@ -130,11 +132,15 @@ export class WorkerPool {
       this.#starting = false;
     }
     if (this.#closed) return;
-    const rest = Array.from({ length: this.#options.size - 1 }, () => this.#spawn());
-    this.#slots.push(...rest);
-    void Promise.allSettled(rest.map((s) => s.ready)).then(() => {
-      if (!this.#closed) this.#standIn ??= this.#spawn();
-    });
+    const bootOthers = () => {
+      if (this.#closed) return;
+      const rest = Array.from({ length: this.#options.size - 1 }, () => this.#spawn());
+      this.#slots.push(...rest);
+      void Promise.allSettled(rest.map((s) => s.ready)).then(() => {
+        if (!this.#closed) this.#standIn ??= this.#spawn();
+      });
+    };
+    void othersAfter.then(bootOthers, bootOthers);
     this.#watchdog = setInterval(() => watchdogTick(this.#watched, this.#times, Date.now()), WATCHDOG_INTERVAL_MS);
     this.#watchdog.unref();
   }

@@ -3,6 +3,7 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { EventEmitter } from 'node:events';
 import { KadmitError } from '../errors.ts';
+import { MODULE_EXT } from '../module-ext.ts';
 import type { ReviewOutcome } from '../model/outcome.ts';
 import type { ExecutionContext } from '../admission/reviewer.ts';
 import type { Capacity } from './scheduler.ts';
@@ -23,7 +24,7 @@ export interface WorkerLike extends EventEmitter, Partial<InspectableWorker> {
 
 export type CreateWorker = (setup: WorkerSetup, resourceLimits: ResourceLimits | undefined) => WorkerLike;
 
-export const WORKER_URL = new URL(`./review-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+export const WORKER_URL = new URL(`./review-worker${MODULE_EXT}`, import.meta.url);
 
 export const createThread: CreateWorker = (setup, resourceLimits) =>
   new Worker(WORKER_URL, { workerData: setup, ...(resourceLimits && { resourceLimits }) });

@@ -1,5 +1,5 @@
 // The server serves once the first review worker is ready; the other workers
-// and the stand-in boot behind it and join as each is ready.
+// and the stand-in boot once it serves and join as each is ready.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +7,12 @@ import { httpsRequest, review } from '../helpers/https-client.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { fixtureWebhook, startTestServer } from '../helpers/server.ts';
 import { testApiServer } from '../kube/helpers.ts';
+import pino from 'pino';
+import { WorkerPool } from '../../src/workers/pool.ts';
+import { workerSetup } from '../../src/workers/protocol.ts';
+import { createThread } from '../../src/workers/worker-slot.ts';
+import { loadWebhooks } from '../../src/webhooks/load.ts';
+import { serveConfigSchema, type ServeConfig } from '../../src/config/options.ts';
 
 t.test('ready with the first worker; the rest join; reviews meanwhile are answered', async (t) => {
   const server = await startTestServer({ webhooks: ['builtin:require-memory-limits'], workers: 3 });
@@ -19,6 +25,25 @@ t.test('ready with the first worker; the rest join; reviews meanwhile are answer
   t.ok(answers.every((a) => a.status === 200 && a.json().response.allowed === true), '20 reviews sent while the pool grows are allowed');
   await waitFor(() => server.pool!.stats().ready === 3 && server.pool!.stats().standInReady, 15_000);
   t.match(server.pool!.stats(), { size: 3, ready: 3, standInReady: true }, 'all workers and the stand-in are up');
+});
+
+t.test('the pool boots its other workers and the stand-in only once othersAfter settles', async (t) => {
+  const config = serveConfigSchema.parse({ webhooks: ['builtin:require-memory-limits'], logLevel: 'silent' }) as ServeConfig;
+  const webhooks = (await loadWebhooks(config.webhooks, {})).map((l) => l.webhook);
+  let booted = 0;
+  const pool = new WorkerPool({
+    size: 2, webhooks, setup: workerSetup(config), log: pino({ level: 'silent' }),
+    createWorker: (setup, limits) => (booted++, createThread(setup, limits)),
+  });
+  t.teardown(() => pool.close());
+  const serving = Promise.withResolvers<void>();
+  await pool.start(serving.promise);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.equal(booted, 1, 'only the first worker while start-up goes on');
+  t.match(pool.stats(), { size: 2, ready: 1, standInReady: false });
+  serving.resolve();
+  await waitFor(() => pool.stats().ready === 2 && pool.stats().standInReady, 15_000);
+  t.equal(booted, 3, 'then the second worker and the stand-in');
 });
 
 t.test('a first worker that cannot start fails start-up with its error', async (t) => {
