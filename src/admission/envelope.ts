@@ -2,11 +2,10 @@
 // The envelope is checked before anything reads it: a plain check says yes for
 // the common case, zod decides the rest (envelope-schema.ts), and a bad
 // envelope is reported with the JSON paths of every field that is wrong.
-import { createRequire } from 'node:module';
 import { KadmitError } from '../errors.ts';
 import { formatJsonPath } from '../json-path.ts';
 import { isObject } from '../json.ts';
-import { MODULE_EXT } from '../module-ext.ts';
+import { onFirstUse } from '../own-modules.ts';
 import { MAX_UID_LENGTH, OPERATIONS, REVIEW_VERSIONS, type AdmissionRequest, type RawObject, type ReviewVersion } from '../model/request.ts';
 import type * as EnvelopeZod from './envelope-zod.ts';
 import type { ParsedReview } from './envelope-schema.ts';
@@ -14,13 +13,9 @@ import type { ParsedReview } from './envelope-schema.ts';
 /**
  * zod and the envelope's schema, loaded the first time a body is not plainly
  * fine: zod costs a thread ~6.6 MiB, and a worker whose reviews all fit never
- * holds it. Required (an ES module loaded synchronously) so decoding stays synchronous.
+ * holds it. Decoding stays synchronous.
  */
-const requireHere = createRequire(import.meta.url);
-let loadedZod: typeof EnvelopeZod | undefined;
-function envelopeZod(): typeof EnvelopeZod {
-  return (loadedZod ??= requireHere(`./envelope-zod${MODULE_EXT}`) as typeof EnvelopeZod);
-}
+const envelopeZod = onFirstUse<typeof EnvelopeZod>(import.meta.url, './envelope-zod');
 
 export interface EnvelopeIssue {
   path: string;

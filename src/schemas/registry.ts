@@ -9,7 +9,6 @@ import type { CrdRuleLayer } from './crd-rule-layer.ts';
 import type { RuleBudget } from './crd-rules-run.ts';
 import type * as CrdRuntime from './crd-runtime.ts';
 import type * as ZodRuntime from './zod-runtime.ts';
-import { createRequire } from 'node:module';
 import { KINDS } from './generated/kinds.ts';
 import { apiVersionOf, gvkKey, gvkString } from './gvk.ts';
 import type { GroupVersionKind } from './gvk.ts';
@@ -17,7 +16,7 @@ import { fromZodIssues, issue } from './issues.ts';
 import type { SchemaIssue } from './issues.ts';
 import { renderValue } from './leaves.ts';
 import { validatorOf } from './validators.ts';
-import { MODULE_EXT } from '../module-ext.ts';
+import { onFirstUse } from '../own-modules.ts';
 import { KadmitError } from '../errors.ts';
 import type * as z from 'zod';
 
@@ -28,27 +27,19 @@ export { checkBounds, DEFAULT_BOUNDS } from './bounds.ts';
 export type { Bounds } from './bounds.ts';
 export { KUBERNETES_VERSION } from './generated/kinds.ts';
 
-const requireHere = createRequire(import.meta.url);
 /**
  * The CRD compiler and rule runtime (CEL and ~20 modules: about 5 MiB per thread
  * compiled, 12 from the sources), loaded by the first withCrds(): a thread that
- * checks only built-in kinds never holds them. Required (an ES module loaded
- * synchronously) so that withCrds stays synchronous.
+ * checks only built-in kinds never holds them. withCrds stays synchronous.
  */
-let loadedCrdRuntime: typeof CrdRuntime | undefined;
-function crdRuntime(): typeof CrdRuntime {
-  return (loadedCrdRuntime ??= requireHere(`./crd-runtime${MODULE_EXT}`) as typeof CrdRuntime);
-}
+const crdRuntime = onFirstUse<typeof CrdRuntime>(import.meta.url, './crd-runtime');
 
 /**
  * zod and the definitions it compiles (builders.ts, schemas.json), loaded the
  * first time a built-in object fails (to explain why) or by withCrds(): a thread
- * whose objects all fit never holds them. Required for the same reason.
+ * whose objects all fit never holds them.
  */
-let loadedZodRuntime: typeof ZodRuntime | undefined;
-function zodRuntime(): typeof ZodRuntime {
-  return (loadedZodRuntime ??= requireHere(`./zod-runtime${MODULE_EXT}`) as typeof ZodRuntime);
-}
+const zodRuntime = onFirstUse<typeof ZodRuntime>(import.meta.url, './zod-runtime');
 
 export type SchemaCheck = { ok: true } | { ok: false; issues: SchemaIssue[] };
 

@@ -6,7 +6,7 @@
 // test/schemas/validators.test.ts runs both on real objects and mutations.
 import { createRequire } from 'node:module';
 import { KadmitError } from '../errors.ts';
-import { MODULE_EXT } from '../module-ext.ts';
+import { MODULE_EXT } from '../own-modules.ts';
 
 /** Whether `value` fits a definition; `strictEnums` also refuses enum values the release does not list. */
 export type Validator = (value: unknown, strictEnums: boolean) => boolean;

@@ -10,7 +10,7 @@ import type { Webhook } from '../model/webhook.ts';
 import { isPolicy } from './policy.ts';
 import { formatJsonPath } from '../json-path.ts';
 import { moduleIdentity } from './module-spec.ts';
-import { MODULE_EXT } from '../module-ext.ts';
+import { MODULE_EXT } from '../own-modules.ts';
 
 const BUILTIN_DIR = new URL('../policies/', import.meta.url);
 

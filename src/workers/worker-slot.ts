@@ -3,7 +3,7 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { EventEmitter } from 'node:events';
 import { KadmitError } from '../errors.ts';
-import { MODULE_EXT } from '../module-ext.ts';
+import { MODULE_EXT } from '../own-modules.ts';
 import type { ReviewOutcome } from '../model/outcome.ts';
 import type { ExecutionContext } from '../admission/reviewer.ts';
 import type { Capacity } from './scheduler.ts';

@@ -14,7 +14,7 @@ const LEAVES = [
   'src/json.ts',
   'src/json-path.ts',
   'src/labels.ts',
-  'src/module-ext.ts',
+  'src/own-modules.ts',
   'src/string-formats.ts',
   'src/truncate.ts',
   'src/version.ts',
