@@ -23,10 +23,22 @@ export function readyAfterMs(stdoutFile: string, spawnedAt: number): number | un
   } catch {
     return undefined;
   }
-  const line = text.split('\n').find((l) => l.includes('"msg":"kadmit serving"'));
+  const at = servingAt(text);
+  return at === undefined ? undefined : at - spawnedAt;
+}
+
+/**
+ * When (ms since epoch) kadmit's log `text` says it serves: the `time` of its
+ * "kadmit serving" line, not when the line was read. Log lines reach stdout in
+ * batches (up to 100 ms later, src/observability/stdout-log.ts), and readiness
+ * is set before the line is logged. Only whole lines count: `text` may end
+ * part-way through one.
+ */
+export function servingAt(text: string): number | undefined {
+  const line = text.split('\n').slice(0, -1).find((l) => l.includes('"msg":"kadmit serving"'));
   if (!line) return undefined;
   // pino writes ISO times here; a number (epoch ms) is read as well.
   const time = (JSON.parse(line) as { time?: unknown }).time;
   const at = typeof time === 'string' ? Date.parse(time) : typeof time === 'number' ? time : Number.NaN;
-  return Number.isFinite(at) ? at - spawnedAt : undefined;
+  return Number.isFinite(at) ? at : undefined;
 }

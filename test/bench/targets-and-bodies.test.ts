@@ -1,12 +1,14 @@
 // The bench's judgement and its sized bodies, without running a server: a
 // target is met exactly at its bound and missed past it, a target it cannot
-// judge says so, and every sized body asks the fixture's question.
+// judge says so, every sized body asks the fixture's question, and readiness is
+// read from the serving line's own time.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import type { ScenarioResult, ServerMemory } from '../../bench/lib/http.ts';
 import { reviewBody } from '../../bench/lib/bodies.ts';
 import { POD_CREATE_5K } from '../../bench/lib/scenarios.ts';
 import { judgeTargets, type Target } from '../../bench/lib/targets.ts';
+import { servingAt } from '../../bench/lib/memory.ts';
 
 function result(name: string, median: Partial<NonNullable<ScenarioResult['median']>>, memory?: ServerMemory): ScenarioResult {
   return {
@@ -54,4 +56,13 @@ t.test('sized bodies keep the review and its answer: every container has a memor
     else t.ok(body.length >= size && body.length < size * 1.05, `about ${size} bytes: ${body.length}`);
   }
   t.equal(reviewBody(POD_CREATE_5K).length, Buffer.from(JSON.stringify(original)).length, 'no size: the fixture on one line');
+});
+
+t.test('serving is when the "kadmit serving" line says, once the whole line is there', async (t) => {
+  const other = '{"level":30,"time":"2026-12-07T06:48:16.709Z","msg":"serving certificate ready"}\n';
+  const serving = '{"level":30,"time":"2026-12-07T06:48:16.868Z","msg":"kadmit serving"}\n';
+  t.equal(servingAt(other + serving), Date.parse('2026-12-07T06:48:16.868Z'));
+  t.equal(servingAt(other + serving.slice(0, 40)), undefined, 'a line cut short is not read yet');
+  t.equal(servingAt(other), undefined, 'no serving line');
+  t.equal(servingAt('{"time":1796626096868,"msg":"kadmit serving"}\n'), 1796626096868, 'epoch milliseconds');
 });
