@@ -3,6 +3,7 @@
 // modules on its thread while this one reads the configuration and loads the rest.
 import { WarmWorkers } from '../workers/warm-start.ts';
 import { createThread } from '../workers/worker-slot.ts';
+import { workerSetup } from '../workers/protocol.ts';
 import { DEFAULT_WORKER_HEAP_MB, workerResourceLimits } from '../config/worker-limits.ts';
 import type { Reload } from './serve-reload.ts';
 import type { ServeConfig } from '../config/options.ts';
@@ -50,14 +51,22 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     await early?.close();
     early = undefined;
   }
-  const [{ createLogger }, { prettyDestination }, { startTracing }, { startServer }] = await Promise.all([
-    import('../observability/logger.ts'), import('../observability/pretty-log.ts'), import('../observability/tracing/start.ts'), import('./serve.ts'),
+  const [{ createLogger }, { prettyDestination }, { startTracing }] = await Promise.all([
+    import('../observability/logger.ts'), import('../observability/pretty-log.ts'), import('../observability/tracing/start.ts'),
   ]);
   const pretty = config.logFormat === 'pretty' ? prettyDestination(process.stdout, { colors: process.stdout.isTTY && !process.env.NO_COLOR }) : undefined;
   const log = createLogger(config.logLevel, pretty);
-  // Tracing is off unless OTEL_* asks for an exporter. Closing `early` stops the
-  // workers the pool did not take: none, unless start-up failed.
-  const server = await startTracing(process.env, log).then(() => startServer(config, log, early?.createWorker)).finally(() => early?.close());
+  // Tracing is off unless OTEL_* asks for an exporter. Once that is known the first
+  // worker has its whole setup and loads the webhooks while this thread loads the
+  // server; the pool then only hands it its shared memory. Closing `early` stops
+  // the workers the pool did not take: none, unless start-up failed.
+  const server = await startTracing(process.env, log)
+    .then(async () => {
+      early?.prepare(workerSetup(config));
+      const { startServer } = await import('./serve.ts');
+      return startServer(config, log, early?.createWorker);
+    })
+    .finally(() => early?.close());
   let watcher: ServeWatch | undefined;
   let warm: WarmWorkers | undefined;
   if (serveWatch && server.pools) {

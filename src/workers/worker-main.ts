@@ -17,9 +17,8 @@ import { HEARTBEAT, HEARTBEAT_INTERVAL_MS, SLOT_BASE, type FromWorker, type Revi
 import { setupOfThisWorker } from './warm-start.ts';
 
 // Read after the imports above: a worker started ahead has loaded them when its setup comes.
-const setup = await setupOfThisWorker(workerData, parentPort!);
+const { setup, shared } = await setupOfThisWorker(workerData, parentPort!);
 const port = parentPort!;
-const words = new Int32Array(setup.shared);
 // Log lines are serialised here once and written by the main thread to its logger's
 // destination as they are (log-relay.ts): one destination, one format. Only
 // handler errors and warnings are logged here; the per-review line is the main thread's.
@@ -29,7 +28,6 @@ const controllers = new Map<number, AbortController>();
 const queued = new Map<number, ReviewAbortedError | undefined>();
 let lastReviewAt = 0;
 
-setInterval(() => Atomics.add(words, HEARTBEAT, 1), HEARTBEAT_INTERVAL_MS);
 const readLoopDelay = watchLoopDelay();
 
 if (setup.tracing) await startWorkerTracing((spans) => post({ type: 'spans', spans }));
@@ -37,6 +35,11 @@ const webhooks = (await loadWebhooks(setup.webhookSpecs, setup.settings, setup.c
 const schemas = await loadSchemaRegistry(setup.crdFiles, { celCostLimit: setup.celCostLimit });
 // Without a kubeconfig the worker still serves; kube() then fails with the reason.
 if (webhooks.some((w) => w.kubeApi)) await preloadKubeClients().catch((err: unknown) => log.warn({ err }, 'Kubernetes client not available to handlers'));
+
+// A worker prepared ahead (warm-start.ts) gets its slot's memory once a pool takes it;
+// the watchdog reads the heartbeat only once the worker is ready.
+const words = new Int32Array(await shared);
+setInterval(() => Atomics.add(words, HEARTBEAT, 1), HEARTBEAT_INTERVAL_MS);
 
 // A burst of large bodies leaves the heap grown; it is given back once no review has run for a second.
 startHeapTidy({ idle: () => controllers.size === 0 && Date.now() - lastReviewAt > 1_000, afterStartUp: true });
