@@ -13,7 +13,7 @@ import { stopChild, trackDir } from './procs.ts';
 import { probeOnce, waitReady } from './probe.ts';
 import { serverCpus, type Scenario, type ServerCpus } from './scenarios.ts';
 import { buildGoPeer, bytesLogged, describeFailure, launchServer, serverKey, tail, type RunningServer, type ServerContext } from './servers.ts';
-import { cpuSeconds, mainThreadCpuSeconds, reapedChildrenCpuSeconds } from './cpu.ts';
+import { cpuSeconds, mainThreadCpuSeconds, reapedChildrenCpuSeconds, splitCpu, threadCpuSeconds, type CpuSplit } from './cpu.ts';
 import { poolState, samplePool, waitPoolSettled, type PoolSamples, type PoolState } from './ops.ts';
 import { startSpinner, type SpinStats } from './spinner.ts';
 import { median, fmtCores, fmtMs, fmtRps, fmtUs } from './stats.ts';
@@ -43,6 +43,8 @@ export interface RoundResult extends WrkResult {
   cpuBusy: number;
   /** The same for the server's main thread alone (Node's event loop). */
   mainBusy: number;
+  /** cpuUsPerReview by kind of thread (cpu.ts); absent where /proc has no threads to read. */
+  cpuSplitUs?: CpuSplit;
   /** wrk's CPU seconds per wall second (it is single-threaded: near 1.00, wrk set the pace). */
   wrkBusy: number;
   /** kadmit with a pool: workers the watchdog replaced during the run. */
@@ -78,7 +80,7 @@ export interface ScenarioResult {
   /** The decision in the server's reply to the readiness probe. */
   decision?: string;
   rounds: RoundResult[];
-  median?: { rps: number; p50Ms: number; p99Ms: number; p999Ms: number; maxMs: number; cpuUsPerReview: number; cpuBusy: number; mainBusy: number; wrkBusy: number };
+  median?: { rps: number; p50Ms: number; p99Ms: number; p999Ms: number; maxMs: number; cpuUsPerReview: number; cpuBusy: number; mainBusy: number; wrkBusy: number; cpuSplitUs?: CpuSplit };
   /** kadmit only: bytes its stdout (the log) grew by per review served. */
   logBytesPerReview?: number;
   /** The server's process (shared by scenarios with the same server): its memory and start-up. */
@@ -137,6 +139,19 @@ function loadBody(s: Scenario, tmp: string, n: number): Body {
 }
 
 /** Errors of one run: wrk's, failurePolicy answers to the measured load, spinning reviews not answered 504. */
+function perReview(split: CpuSplit, reviews: number): CpuSplit {
+  const us = (seconds: number) => (seconds * 1e6) / reviews;
+  return { main: us(split.main), workers: us(split.workers), v8: us(split.v8), rest: us(split.rest) };
+}
+
+/** Each kind's median over the rounds that have a split (all of them, or none off Linux). */
+function medianSplit(rounds: readonly RoundResult[]): { cpuSplitUs?: CpuSplit } {
+  const splits = rounds.flatMap((r) => (r.cpuSplitUs ? [r.cpuSplitUs] : []));
+  if (splits.length === 0) return {};
+  const of = (kind: keyof CpuSplit) => median(splits.map((s) => s[kind]));
+  return { cpuSplitUs: { main: of('main'), workers: of('workers'), v8: of('v8'), rest: of('rest') } };
+}
+
 function runErrors(r: WrkResult & Partial<RoundResult>): number {
   return errorCount(r) + (r.failureAnswers ?? 0) + (r.spin ? r.spin.answeredOther + r.spin.failed : 0);
 }
@@ -266,6 +281,7 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
       const before: PoolState | undefined = server.opsPort === undefined ? undefined : await poolState(server.opsPort);
       const cpu0 = cpuSeconds(pid) ?? Number.NaN;
       const main0 = mainThreadCpuSeconds(pid) ?? Number.NaN;
+      const threads0 = threadCpuSeconds(pid);
       const wrk0 = reapedChildrenCpuSeconds() ?? Number.NaN;
       const t0 = performance.now();
       const spinner = s.spinner ? startSpinner(`https://127.0.0.1:${server.port}${s.spinner.path}`, body.bytes, readCa()!, s.spinner.everyMs) : undefined;
@@ -279,10 +295,12 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
       }
       const cpu = (cpuSeconds(pid) ?? Number.NaN) - cpu0;
       const main = (mainThreadCpuSeconds(pid) ?? Number.NaN) - main0;
+      const threads1 = threadCpuSeconds(pid);
       const wall = (performance.now() - t0) / 1000;
       const wrkCpuUsed = (reapedChildrenCpuSeconds() ?? Number.NaN) - wrk0;
       // wrk's start-up and report are inside the wall time: busy reads a little low.
       const out: Omit<RoundResult, 'round'> = { ...r, cpuUsPerReview: (cpu * 1e6) / r.requests, cpuBusy: cpu / wall, mainBusy: main / wall, wrkBusy: wrkCpuUsed / wall };
+      if (threads0 && threads1) out.cpuSplitUs = perReview(splitCpu(threads0, threads1, cpu), r.requests);
       const sampled = await sampler?.stop();
       const spun = await spinner?.stop();
       if (server.opsPort !== undefined && before) {
@@ -327,6 +345,7 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
       cpuBusy: median(res.rounds.map((r) => r.cpuBusy)),
       mainBusy: median(res.rounds.map((r) => r.mainBusy)),
       wrkBusy: median(res.rounds.map((r) => r.wrkBusy)),
+      ...medianSplit(res.rounds),
     };
     const server = serverOf(s);
     res.memory = memories.get(server.key);

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import type { HttpResults, HttpSettings, RoundResult, ScenarioResult } from './http.ts';
+import type { CpuSplit } from './cpu.ts';
 import type { MicroResult } from './micro.ts';
 import type { Scenario } from './scenarios.ts';
 import { printMemory, printSweeps } from './sweeps.ts';
@@ -45,6 +46,12 @@ export function ratios(scenarios: readonly Scenario[], results: readonly Scenari
   return out;
 }
 
+/** Where a review's CPU went, by kind of thread (bench/lib/cpu.ts), medians of the rounds. */
+export function splitText(s: CpuSplit): string {
+  const us = (x: number) => fmtUs(x).trim();
+  return `by thread: main ${us(s.main)}, review workers ${us(s.workers)}, V8 helpers (GC, compiler) ${us(s.v8)}, rest ${us(s.rest)} us/review`;
+}
+
 export function printSummary(http: HttpResults, rs: readonly Ratio[]): void {
   console.log('\nmedians');
   for (const r of http.scenarios) {
@@ -56,6 +63,7 @@ export function printSummary(http: HttpResults, rs: readonly Ratio[]): void {
     const log = r.logBytesPerReview === undefined ? '' : `  log ${Math.round(r.logBytesPerReview)} B/review`;
     console.log(`  ${r.name.padEnd(18)} ${fmtRps(m.rps)} req/s  p50 ${fmtMs(m.p50Ms)} ms  p99 ${fmtMs(m.p99Ms)} ms  ` +
       `cpu ${fmtUs(m.cpuUsPerReview)} us/review, cores busy ${fmtCores(m.cpuBusy)} (main ${fmtCores(m.mainBusy)}; cpu ${r.cpus.padEnd(3)}, ${workersText(r.workers)}), wrk ${fmtCores(m.wrkBusy)}${log}`);
+    if (m.cpuSplitUs) console.log(`  ${''.padEnd(18)} ${splitText(m.cpuSplitUs)}`);
   }
   printSpin(http.scenarios);
   printMemory(http.scenarios);
