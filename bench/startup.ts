@@ -6,8 +6,12 @@
 // `npm run build` has been run, from dist/ (as the container image runs).
 // With --fresh-certs each process starts on an empty cert dir and makes its CA
 // and serving keys first (a pod whose cert dir is an emptyDir; `npm run bench`
-// starts its servers so). Medians of fresh processes. Target: under 500 ms.
-//   npx node bench/startup.ts [--samples N] [--fresh-certs]
+// starts its servers so). Node's compile cache is warm (filled by a first start).
+// --without-compile-cache adds, interleaved sample by sample, processes that
+// compile every module they load, as a pod does whose image has no cache (its
+// root filesystem is read-only, so Node cannot keep one: the Dockerfile makes it
+// at build time). Medians of fresh processes. Target: under 500 ms.
+//   npx node bench/startup.ts [--samples N] [--fresh-certs] [--without-compile-cache]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,16 +19,18 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { servingAt } from './lib/memory.ts';
 
-const { values } = parseArgs({ options: { samples: { type: 'string', default: '9' }, 'fresh-certs': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { samples: { type: 'string', default: '9' }, 'fresh-certs': { type: 'boolean', default: false }, 'without-compile-cache': { type: 'boolean', default: false } } });
 const SAMPLES = Number(values.samples);
 const FRESH = values['fresh-certs'];
+const COMPARE_CACHE = values['without-compile-cache'];
 const ROOT = new URL('..', import.meta.url).pathname;
 const certDir = mkdtempSync(join(tmpdir(), 'kadmit-bench-startup-'));
 
-function serveOnce(entry: string, workers: number, dir = certDir): Promise<number> {
+function serveOnce(entry: string, workers: number, dir = certDir, withoutCache = false): Promise<number> {
   const spawnedAt = Date.now();
   const args = [entry, 'serve', '--cert-dir', dir, '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--workers', String(workers), '--drain-delay-ms', '0'];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = withoutCache ? { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' } : process.env;
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     let at: number | undefined;
@@ -44,13 +50,19 @@ const labelOf = (entry: string) => (entry.endsWith('.ts') ? 'sources   ' : entry
 
 try {
   await serveOnce(entries[0]!, 0); // creates the certificates and fills the compile cache
-  console.log(`startup: node ${process.version}, ${SAMPLES} fresh processes each, ${FRESH ? 'each on an empty cert dir' : 'certificates reused'}`);
+  console.log(`startup: node ${process.version}, ${SAMPLES} fresh processes each, ${FRESH ? 'each on an empty cert dir' : 'certificates reused'}, compile cache warm${COMPARE_CACHE ? ' (and without one, interleaved)' : ''}`);
   for (const entry of entries) {
     for (const workers of [0, 1, 2]) {
       const times: number[] = [];
-      for (let i = 0; i < SAMPLES; i++) times.push(await serveOnce(entry, workers, FRESH ? mkdtempSync(join(certDir, 'fresh-')) : certDir));
+      const uncached: number[] = [];
+      const dir = () => (FRESH ? mkdtempSync(join(certDir, 'fresh-')) : certDir);
+      for (let i = 0; i < SAMPLES; i++) {
+        times.push(await serveOnce(entry, workers, dir()));
+        if (COMPARE_CACHE) uncached.push(await serveOnce(entry, workers, dir(), true));
+      }
       const label = `${labelOf(entry)} --workers ${workers}`;
-      console.log(`  ${label}  serving after median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})  target < 500 ms`);
+      const without = COMPARE_CACHE ? `; without the compile cache ${median(uncached).toFixed(0)} ms` : '';
+      console.log(`  ${label}  serving after median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})${without}  target < 500 ms`);
     }
   }
   if (entries.length === 2) console.log('  (dist/ not built: `npm run build` adds the compiled run)');

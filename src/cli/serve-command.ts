@@ -1,4 +1,4 @@
-// `kadmit serve` from the command line: configuration, logger, signals, --watch.
+// `kadmit serve` from the command line: configuration, logger, signals, --watch, --check.
 // Only what starts the pool's first worker is imported up front: it loads kadmit's
 // modules on its thread while this one reads the configuration and loads the rest.
 import { WarmWorkers } from '../workers/warm-start.ts';
@@ -10,6 +10,7 @@ import type { ServeConfig } from '../config/options.ts';
 import type { Webhook } from '../model/webhook.ts';
 import type { ServeWatch } from './serve-watch.ts';
 import type { CliIo } from './io.ts';
+import { UsageError } from '../errors.ts';
 
 const WATCH_HELP = [
   'reload when a webhook module (or a project file it imports), the config file or a CRD file',
@@ -19,12 +20,23 @@ const WATCH_HELP = [
   'paths take a restart',
 ];
 
-/** serve's help with --watch, in the column of the other flags' help. */
-async function helpWithWatch(): Promise<string> {
+const CHECK_HELP = [
+  'start as serve does (configuration, webhook modules and their settings, CRDs, review workers,',
+  'certificates, both listeners, the TLS self-check), then shut down at once and exit 0; exit',
+  'non-zero with the reason when a step fails. For CI, and for image builds: the image runs it',
+  "once to fill Node's compile cache, so that a pod's start does not compile kadmit's modules",
+];
+
+/** Lines of help under a heading, the first with the flag, in the column of the other flags' help. */
+function helpSection(heading: string, flag: string, lines: readonly string[], column: number): string {
+  return `${heading}:\n${lines.map((line, i) => (i === 0 ? `  ${flag}`.padEnd(column) : ' '.repeat(column)) + line).join('\n')}`;
+}
+
+/** serve's help with --watch and --check. */
+async function helpWithCommandFlags(): Promise<string> {
   const help = (await import('../config/load.ts')).serveHelp();
   const column = /^ {2}--help +/m.exec(help)?.[0].length ?? 0;
-  const watch = WATCH_HELP.map((line, i) => (i === 0 ? '  --watch'.padEnd(column) : ' '.repeat(column)) + line);
-  return `${help}\n\nDevelopment:\n${watch.join('\n')}`;
+  return `${help}\n\n${helpSection('Development', '--watch', WATCH_HELP, column)}\n\n${helpSection('Checking', '--check', CHECK_HELP, column)}`;
 }
 
 /** After a reload, when the workers it used up are started again. */
@@ -33,20 +45,25 @@ const REFILL_AFTER_MS = 1_000;
 /** Its help goes to `io`; once serving, its logs go to the process's stdout (a pino destination for the life of the process). */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    io.stdout.write(`${await helpWithWatch()}\n`);
+    io.stdout.write(`${await helpWithCommandFlags()}\n`);
     return 0;
   }
   const watch = argv.includes('--watch');
-  const serveArgv = argv.filter((a) => a !== '--watch');
+  const check = argv.includes('--check');
+  if (watch && check) throw new UsageError('--check starts and stops once; it cannot be combined with --watch');
+  const serveArgv = argv.filter((a) => a !== '--watch' && a !== '--check');
   // The pool's first worker boots while this thread reads the configuration and loads the
   // server and the webhooks (started after the configuration it began ~230 ms into the
   // process; now ~90 ms). One only: the others boot once it is ready (pool.ts), as more
   // threads loading at once slow this one down on two cores.
   let early = startFirstWorker(serveArgv, process.env);
-  const { config, loadConfig, serveWatch, watchFiles } = await readConfiguration(serveArgv, watch).catch(async (err: unknown) => {
+  const read = await readConfiguration(serveArgv, watch).catch(async (err: unknown) => {
     await early?.close(); // a running thread would keep the process from exiting
     throw err;
   });
+  const { loadConfig, serveWatch, watchFiles } = read;
+  // A check has no traffic to drain: once it serves, it stops.
+  const config = check ? { ...read.config, drainDelayMs: 0 } : read.config;
   if (config.workers === 0) {
     await early?.close();
     early = undefined;
@@ -67,6 +84,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return startServer(config, log, early?.createWorker);
     })
     .finally(() => early?.close());
+  if (check) {
+    log.info('check passed: kadmit served; shutting down (--check)');
+    await server.shutdown();
+    return 0;
+  }
   let watcher: ServeWatch | undefined;
   let warm: WarmWorkers | undefined;
   if (serveWatch && server.pools) {

@@ -1,11 +1,12 @@
 // `kadmit serve` as a real process: it creates its certificates, serves a review
 // over HTTPS with the CA it names, and exits 0 on SIGTERM.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCli, waitForLog, finished } from '../helpers/process.ts';
 import { httpsRequest, review } from '../helpers/https-client.ts';
 import { opsGet } from '../helpers/ops-client.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 
 t.test('serve, answer, and stop on SIGTERM', async (t) => {
   const dir = t.testdir({});
@@ -67,4 +68,39 @@ t.test('SIGTERM: readiness off at once, serving through the drain, in-flight rev
   const result = await exited;
   t.equal(result.code, 0, result.stderr);
   t.ok(Date.now() - signalledAt < 4_000, 'exited within the grace period');
+});
+
+// --check is what the image build runs to fill Node's compile cache (Dockerfile):
+// it must end by itself, whatever the pool is still doing, or the build hangs.
+t.test('--check: starts with its workers, serves, shuts down without a drain and exits 0 on its own', async (t) => {
+  const dir = t.testdir({});
+  const child = startCli(['serve', '--check', '--workers', '2', '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', join(dir, 'certs')], { cwd: dir });
+  t.teardown(() => child.kill('SIGKILL'));
+  const result = await finished(child);
+  t.equal(result.code, 0, result.stderr);
+  const lines = result.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+  const at = (msg: string) => lines.findIndex((l) => l.msg === msg);
+  t.ok(at('kadmit serving') >= 0 && at('kadmit serving') < at('check passed: kadmit served; shutting down (--check)'), 'served, then passed');
+  t.equal(lines.find((l) => l.msg === 'shutdown: readiness off, draining')?.drainDelayMs, 0, 'no drain: nothing was sent to it');
+  t.ok(at('shutdown: done') > at('check passed: kadmit served; shutting down (--check)'), 'shut down cleanly');
+  t.ok(existsSync(join(dir, 'certs', 'ca.crt')), 'its certificates were made as serve makes them');
+});
+
+t.test('--check: a webhook module that does not load fails it, naming the module', async (t) => {
+  const dir = t.testdir({});
+  const child = startCli(['serve', '--check', '--webhook', './policies/missing.ts', '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', join(dir, 'certs')], { cwd: dir });
+  t.teardown(() => child.kill('SIGKILL'));
+  const result = await finished(child);
+  t.not(result.code, 0);
+  t.match(result.stderr, /missing\.ts/);
+  t.notMatch(result.stdout, /check passed/);
+});
+
+t.test('--check with --watch is refused; serve --help lists both', async (t) => {
+  const ran = await runCliInProcess(['serve', '--check', '--watch']);
+  t.equal(ran.code, 2);
+  t.match(ran.stderr, /--check starts and stops once; it cannot be combined with --watch/);
+  const help = await runCliInProcess(['serve', '--help']);
+  t.match(help.stdout, /\nDevelopment:\n {2}--watch +reload when/);
+  t.match(help.stdout, /\nChecking:\n {2}--check +start as serve does/);
 });

@@ -2,15 +2,17 @@
 // security review asks of the image: multi-stage on Node 24, the packed npm
 // package installed with production dependencies only (what
 // test/image/production-start.test.ts starts), no shell or package manager at run time,
-// a numeric non-root user, an exec-form entrypoint that serves; and
-// .dockerignore keeps everything but the build inputs out of the context.
+// a numeric non-root user, an exec-form entrypoint that serves, and a compile
+// cache made by the runtime's own node and user; and .dockerignore keeps
+// everything but the build inputs out of the context.
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { inContext, parseCopy, readDockerfile, readDockerignore, readInstructions, resolveImage, ROOT } from './dockerfile.ts';
+import { execForm, inContext, parseCopy, readDockerfile, readDockerignore, readInstructions, resolveImage, stageEnv, ROOT } from './dockerfile.ts';
 
 const { args, stages } = readDockerfile();
 const build = stages[0]!;
 const runtime = stages.at(-1)!;
+const compileCache = stages.find((s) => s.name === 'compile-cache')!;
 const of = (stage: typeof build, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword);
 
 t.test('the reader joins continuation lines and skips comments', async (t) => {
@@ -18,8 +20,9 @@ t.test('the reader joins continuation lines and skips comments', async (t) => {
   t.same(ins.map((i) => [i.keyword, i.args, i.line]), [['RUN', 'a && b', 2], ['USER', '1', 5]]);
 });
 
-t.test('two stages: a Node 24 build, a distroless Node 24 runtime', async (t) => {
-  t.equal(stages.length, 2);
+t.test('three stages: a Node 24 build, the compile cache, a distroless Node 24 runtime', async (t) => {
+  t.equal(stages.length, 3);
+  t.equal(stages[1], compileCache, 'the compile-cache stage between them');
   t.match(resolveImage(build.from, args), /^node:24(-|$)/, 'build stage on Node 24');
   t.ok(build.name, 'the build stage is named');
   t.match(resolveImage(runtime.from, args), /^gcr\.io\/distroless\/nodejs24-debian1\d(:nonroot)?(@sha256:[0-9a-f]{64})?$/, 'runtime: distroless nodejs24');
@@ -38,8 +41,8 @@ t.test('the build stage installs from the lockfile, packs kadmit, and installs t
 t.test('the runtime stage: no RUN (no shell), copies only build output, numeric non-root user, exec-form entrypoint', async (t) => {
   t.same(of(runtime, 'RUN'), [], 'nothing runs in the runtime stage');
   const copies = of(runtime, 'COPY').map(parseCopy);
-  for (const c of copies) t.equal(c.from, build.name, `COPY ${c.sources.join(' ')} comes from the build stage`);
-  t.same(copies.map((c) => c.sources).flat().sort(), ['/app']);
+  t.same(copies.map((c) => [c.from, c.sources]), [[build.name, ['/app']], [compileCache.name, ['/node-compile-cache']]], '/app from the build, the compile cache from its stage');
+  t.match(of(runtime, 'COPY')[1]!.args, /--chown=65532:65532 /, "the cache stays the runtime user's (Node writes it readable by its owner only)");
   t.notOk(copies.some((c) => c.sources.some((s) => /\/src\b|\.ts$|test|certs/.test(s))), 'no sources, tests or certificates');
   const users = of(runtime, 'USER');
   t.equal(users.length, 1);
@@ -55,6 +58,22 @@ t.test('the runtime stage: no RUN (no shell), copies only build output, numeric 
   t.same(of(runtime, 'WORKDIR').map((i) => i.args), ['/app'], 'serve runs in /app, where a policy image puts kadmit.yaml');
   t.same(of(runtime, 'CMD'), [], 'no CMD to append');
   t.same(of(runtime, 'EXPOSE').map((i) => i.args), ['8443 8080']);
+});
+
+t.test("the compile cache is made by the runtime's node, as the runtime's user, running the entrypoint's command with --check", async (t) => {
+  t.equal(compileCache.from, runtime.from, 'the runtime image: V8 takes a cache only from the same node binary');
+  t.same(of(compileCache, 'USER').map((i) => i.args), of(runtime, 'USER').map((i) => i.args), 'the runtime user: Node keeps one cache per user');
+  t.equal(stageEnv(compileCache).NODE_COMPILE_CACHE, '/node-compile-cache');
+  t.same(stageEnv(compileCache), stageEnv(runtime), 'the same environment as the runtime');
+  t.same(of(compileCache, 'WORKDIR').map((i) => i.args), ['/app'], 'in /app, so it loads what serve loads there');
+  const runs = of(compileCache, 'RUN');
+  t.equal(runs.length, 1);
+  const argv = execForm(runs[0]!);
+  const entrypoint = JSON.parse(of(runtime, 'ENTRYPOINT')[0]!.args) as string[];
+  t.same(argv?.slice(0, entrypoint.length + 1), [...entrypoint, '--check'], "exec form (no shell in the runtime image): the entrypoint's command with --check");
+  t.same(argv?.slice(entrypoint.length + 1).filter((a) => a.startsWith('--')), ['--cert-dir', '--webhook-address', '--ops-address'], 'only where it writes and listens differs from a pod');
+  t.match(of(build, 'RUN').map((i) => i.args).join('\n'), /mkdir \/node-compile-cache/, 'the build stage makes the directory the cache stage is given');
+  t.same(of(compileCache, 'COPY').map(parseCopy).map((c) => [c.from, c.sources]), [[build.name, ['/app']], [build.name, ['/node-compile-cache']]]);
 });
 
 t.test('.dockerignore lets in the build inputs and nothing else', async (t) => {

@@ -106,3 +106,26 @@ export function readDockerignore(): string[] {
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'));
 }
+
+/** The variables an ENV instruction sets (its KEY=value form; values without quotes or spaces). */
+export function parseEnv(ins: Instruction): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const word of ins.args.split(/\s+/)) {
+    const eq = word.indexOf('=');
+    if (eq <= 0 || /["'\\]/.test(word)) throw new Error(`line ${ins.line}: ENV ${ins.args}: only KEY=value words are read here`);
+    env[word.slice(0, eq)] = word.slice(eq + 1);
+  }
+  return env;
+}
+
+/** What a stage's ENV instructions set, later ones winning. */
+export function stageEnv(stage: Stage): Record<string, string> {
+  return Object.assign({}, ...stage.instructions.filter((i) => i.keyword === 'ENV').map(parseEnv)) as Record<string, string>;
+}
+
+/** The argv of an exec-form instruction (RUN, ENTRYPOINT); undefined for the shell form. */
+export function execForm(ins: Instruction): string[] | undefined {
+  if (!ins.args.startsWith('[')) return undefined;
+  const argv = JSON.parse(ins.args) as unknown;
+  return Array.isArray(argv) && argv.every((a) => typeof a === 'string') ? argv : undefined;
+}
