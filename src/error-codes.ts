@@ -58,6 +58,10 @@ export const ERROR_CODES = {
     meaning: '`kadmit types` cannot type a CRD (no CRD found, a type name taken twice, a schema nested too deep, output too large) or cannot write its output file.',
   },
 
+  KADMIT_CHECK_TIMEOUT: {
+    area: 'cli', fault: 'server', surfaces: ['cli'],
+    meaning: '`kadmit serve --check` was not serving within `--check-timeout` (default 2m): a start-up step kept waiting (e.g. for a certificate Secret the API server does not answer for); the log shows the last step it reached.',
+  },
   KADMIT_OTEL_CONFIG: {
     area: 'cli', fault: 'client', surfaces: ['cli'],
     meaning: 'An `OTEL_*` environment variable that configures tracing has a value kadmit does not accept (the message names the variable); `kadmit serve` does not start.',

@@ -10,7 +10,8 @@ import type { ServeConfig } from '../config/options.ts';
 import type { Webhook } from '../model/webhook.ts';
 import type { ServeWatch } from './serve-watch.ts';
 import type { CliIo } from './io.ts';
-import { UsageError } from '../errors.ts';
+import { KadmitError, UsageError } from '../errors.ts';
+import { parseGoDuration } from '../admission/deadline.ts';
 
 const WATCH_HELP = [
   'reload when a webhook module (or a project file it imports), the config file or a CRD file',
@@ -24,8 +25,13 @@ const CHECK_HELP = [
   'start as serve does (configuration, webhook modules and their settings, CRDs, review workers,',
   'certificates, both listeners, the TLS self-check), then shut down at once and exit 0; exit',
   'non-zero with the reason when a step fails. For CI, and for image builds: the image runs it',
-  "once to fill Node's compile cache, so that a pod's start does not compile kadmit's modules",
+  "once to fill Node's compile cache, so that a pod's start does not compile kadmit's modules.",
+  'It fails if kadmit does not serve within --check-timeout (a Go duration, default 2m): a step',
+  'that waits for ever (an unreachable certificate Secret) fails the check instead of hanging it',
 ];
+
+/** How long `--check` waits for kadmit to serve: start-up takes about a second; an emulated image build far longer. */
+const DEFAULT_CHECK_TIMEOUT = '2m';
 
 /** Lines of help under a heading, the first with the flag, in the column of the other flags' help. */
 function helpSection(heading: string, flag: string, lines: readonly string[], column: number): string {
@@ -51,7 +57,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const watch = argv.includes('--watch');
   const check = argv.includes('--check');
   if (watch && check) throw new UsageError('--check starts and stops once; it cannot be combined with --watch');
-  const serveArgv = argv.filter((a) => a !== '--watch' && a !== '--check');
+  const { value: checkTimeout, rest } = takeFlag(argv, 'check-timeout');
+  if (checkTimeout !== undefined && !check) throw new UsageError('--check-timeout is for --check');
+  const checkTimeoutMs = parseGoDuration(checkTimeout ?? DEFAULT_CHECK_TIMEOUT);
+  if (checkTimeoutMs === undefined || checkTimeoutMs <= 0) throw new UsageError(`--check-timeout: expected a Go duration such as 30s or 2m, got ${JSON.stringify(checkTimeout)}`);
+  const checkDeadline = check ? Date.now() + checkTimeoutMs : undefined;
+  const serveArgv = rest.filter((a) => a !== '--watch' && a !== '--check');
   // The pool's first worker boots while this thread reads the configuration and loads the
   // server and the webhooks (started after the configuration it began ~230 ms into the
   // process; now ~90 ms). One only: the others boot once it is ready (pool.ts), as more
@@ -77,13 +88,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   // worker has its whole setup and loads the webhooks while this thread loads the
   // server; the pool then only hands it its shared memory. Closing `early` stops
   // the workers the pool did not take: none, unless start-up failed.
-  const server = await startTracing(process.env, log)
+  const starting = startTracing(process.env, log)
     .then(async () => {
       early?.prepare(workerSetup(config));
       const { startServer } = await import('./serve.ts');
       return startServer(config, log, early?.createWorker);
     })
     .finally(() => early?.close());
+  const server = await (checkDeadline === undefined ? starting : servingBy(starting, checkDeadline, checkTimeout ?? DEFAULT_CHECK_TIMEOUT));
   if (check) {
     log.info('check passed: kadmit served; shutting down (--check)');
     await server.shutdown();
@@ -150,6 +162,33 @@ function startFirstWorker(argv: readonly string[], env: NodeJS.ProcessEnv): Warm
   const warm = new WarmWorkers({ count: 1, resourceLimits: workerResourceLimits(heapMb), fallback: createThread });
   warm.refill();
   return warm;
+}
+
+/**
+ * `--check` fails once its time is up: the command ends there (its caller exits
+ * the process), whatever start-up step is still waiting.
+ */
+function servingBy<T>(starting: Promise<T>, deadline: number, timeout: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new KadmitError('KADMIT_CHECK_TIMEOUT', `kadmit serve --check: not serving after ${timeout} (--check-timeout); the log shows the last start-up step it reached`)), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([starting, late]).finally(() => clearTimeout(timer));
+}
+
+/** `--name value` or `--name=value` taken out of `argv` (the last one wins); a `--name` without a value is refused. */
+function takeFlag(argv: readonly string[], name: string): { value?: string; rest: string[] } {
+  let value: string | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === `--${name}`) {
+      if (i + 1 >= argv.length || argv[i + 1]!.startsWith('--')) throw new UsageError(`--${name} needs a value`);
+      value = argv[++i];
+    } else if (arg.startsWith(`--${name}=`)) value = arg.slice(name.length + 3);
+    else rest.push(arg);
+  }
+  return value === undefined ? { rest } : { value, rest };
 }
 
 /** The last value given to `--name` (as `--name value` or `--name=value`). */

@@ -104,3 +104,28 @@ t.test('--check with --watch is refused; serve --help lists both', async (t) => 
   t.match(help.stdout, /\nDevelopment:\n {2}--watch +reload when/);
   t.match(help.stdout, /\nChecking:\n {2}--check +start as serve does/);
 });
+
+t.test('--check gives up after --check-timeout when a start-up step keeps waiting (a certificate Secret on an API that never answers)', async (t) => {
+  // Port 1 on loopback: every connection to the API is refused, so the Secret is never read.
+  const dir = t.testdir({
+    kubeconfig: 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]\n' +
+      'users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u, namespace: kadmit}}]\ncurrent-context: x\n',
+  });
+  const started = Date.now();
+  const child = startCli(['serve', '--check', '--check-timeout', '1s', '--cert-store', 'secret', '--kubeconfig', join(dir, 'kubeconfig'), '--workers', '1',
+    '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', join(dir, 'certs')], { cwd: dir });
+  t.teardown(() => child.kill('SIGKILL'));
+  const result = await finished(child);
+  t.equal(result.code, 1, result.stderr);
+  t.match(result.stderr, /not serving after 1s \(--check-timeout\).*\[KADMIT_CHECK_TIMEOUT\]/);
+  t.notMatch(result.stdout, /kadmit serving/);
+  t.ok(Date.now() - started < 15_000, 'it ended instead of waiting for the API');
+});
+
+t.test('--check-timeout: only with --check, and a Go duration', async (t) => {
+  t.match((await runCliInProcess(['serve', '--check-timeout', '5s'])).stderr, /--check-timeout is for --check/);
+  const bad = await runCliInProcess(['serve', '--check', '--check-timeout', 'soon']);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /--check-timeout: expected a Go duration such as 30s or 2m, got "soon"/);
+  t.match((await runCliInProcess(['serve', '--check', '--check-timeout'])).stderr, /--check-timeout needs a value/);
+});
