@@ -1,6 +1,7 @@
 // The whole path a new user takes, on real processes: pack kadmit, install the
 // tarball, `npx kadmit init demo`, and in demo (kadmit from that tarball):
-// `npm test`, `npm run typecheck`, `npx kadmit replay` with no arguments,
+// `npm test`, `npm run typecheck`, `npx kadmit replay` with no arguments, the
+// `npx kadmit serve --check` its CI workflow runs,
 // `npx kadmit serve` with no arguments, and `npx kadmit replay --url` against it.
 // A second `kadmit init demo` changes nothing and fails, naming the files.
 import t from 'tap';
@@ -72,13 +73,23 @@ t.test('kadmit init demo scaffolds a project; a second init changes nothing and 
   t.same(snapshot(demo), before, 'nothing changed');
 });
 
-t.test('in demo: npm test, typecheck, replay and serve work with kadmit from the tarball', async (t) => {
+t.test('in demo: the CI steps (typecheck, npm test, replay, serve --check), serve and replay --url work with kadmit from the tarball', async (t) => {
   // The scaffold depends on kadmit from the registry; here, the tarball under test.
   const pkgPath = join(demo, 'package.json');
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'));
   pkg.dependencies.kadmit = `file:${packed.tarball}`;
   writeFileSync(pkgPath, JSON.stringify(pkg, null, 2));
   await timed('npm install in demo', async () => must('npm install', await installProject(demo, packed)));
+  // The scaffold's CI runs these; the serve check exactly as its workflow writes it.
+  const workflow = parseAllDocuments(readFileSync(join(demo, '.github/workflows/ci.yaml'), 'utf8'))[0]!.toJS() as { jobs: { test: { steps: { run?: string }[] } } };
+  const runs = workflow.jobs.test.steps.flatMap((s) => (s.run ? [s.run] : []));
+  t.same(runs.slice(0, 4), ['npm ci', 'npm run typecheck', 'npm test', 'npx kadmit replay'], "the scaffold's CI: install, typecheck, test, replay, then the serve check");
+  const serveCheck = runs.find((r) => r.startsWith('npx kadmit serve --check'));
+  t.ok(serveCheck, "the scaffold's CI starts the server once with --check");
+  // First and alone: it makes the project's certificates, which serve (below) then reuses.
+  const checked = await timed(serveCheck!, () => npx(serveCheck!.split(' ').slice(1), demo));
+  t.equal(checked.code, 0, `serve --check passes\n${checked.stdout}\n${checked.stderr}`);
+  t.match(checked.stdout, /check passed: kadmit served/);
   // Independent of each other, so at once; serve starts meanwhile (below).
   const checks = Promise.all([
     timed('npm test', () => npm(['test'], demo)),
