@@ -3,11 +3,12 @@
 // dependencies only (npm install --omit=dev), and Node's compile cache, which the
 // compile-cache stage fills by running its RUN on that /app as the runtime user.
 // Files are copied by npm, never linked, so a dependency missing from production
-// cannot be found through the checkout.
+// cannot be found through the checkout. A policy image (the scaffold's
+// Dockerfile) is laid out over it the same way: its layers, then its check stage.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { execForm, parseCopy, readDockerfile, stageEnv, type Stage } from './dockerfile.ts';
+import { execForm, parseCopy, POLICY_DOCKERFILE, readDockerfile, stageEnv, type Stage } from './dockerfile.ts';
 import { sharedPackage } from '../helpers/shared-package.ts';
 import { USER_NODE_OPTIONS } from '../helpers/package.ts';
 
@@ -38,9 +39,23 @@ export function inLayout(word: string, layout: Layout): string {
   return (root === '/app' ? layout.app : root === '/tmp' ? layout.tmp : layout.compileCache) + (rest ?? '');
 }
 
-/** The environment a stage's ENV gives its commands, with the paths in the test's layout. */
-export function imageEnv(stage: Stage, layout: Layout): Record<string, string> {
-  const env = Object.fromEntries(Object.entries(stageEnv(stage)).map(([k, v]) => [k, inLayout(v, layout)]));
+/** What a stage takes from the image it is FROM: a policy image's stages are FROM kadmit's. */
+export interface BaseImage {
+  env: Record<string, string>;
+  workdir: string;
+}
+
+const workdirOf = (stage: Stage): string | undefined => stage.instructions.findLast((i) => i.keyword === 'WORKDIR')?.args;
+
+/** kadmit's image as a base: its final stage's environment and working directory. */
+export function kadmitImage(): BaseImage {
+  const runtime = readDockerfile().stages.at(-1)!;
+  return { env: stageEnv(runtime), workdir: workdirOf(runtime) ?? '/' };
+}
+
+/** The environment a stage's ENV (over its base image's) gives its commands, with the paths in the test's layout. */
+export function imageEnv(stage: Stage, layout: Layout, base?: BaseImage): Record<string, string> {
+  const env = Object.fromEntries(Object.entries({ ...base?.env, ...stageEnv(stage) }).map(([k, v]) => [k, inLayout(v, layout)]));
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/home/nonroot', NODE_OPTIONS: USER_NODE_OPTIONS, ...env };
 }
 
@@ -65,24 +80,52 @@ export async function assembleRuntime(app: string): Promise<void> {
 }
 
 /**
- * The compile-cache stage on the laid-out (read-only) /app: its one RUN, as the
- * image's user, with the stage's environment, in its WORKDIR. The cache stays
- * the user's (the final stage copies it with --chown: Node writes its files
- * readable by their owner only) and is made read-only, as a pod's root
- * filesystem is.
+ * A stage that fills the compile cache (kadmit's compile-cache stage, or a policy
+ * image's check stage, FROM kadmit's image) run on the laid-out, read-only /app:
+ * its one exec-form RUN, as the image's user, with the stage's environment, in
+ * its WORKDIR. The cache stays the user's (the images copy it with --chown: Node
+ * writes its files readable by their owner only), writable for the run and
+ * read-only after it, as a pod's root filesystem is.
  */
-export function fillCompileCache(layout: Layout): { stdout: string; stderr: string } {
-  const stage = runtimeCopies().compileCache;
+export function fillCompileCache(layout: Layout, stage: Stage = runtimeCopies().compileCache, base?: BaseImage): { stdout: string; stderr: string } {
   const runs = stage.instructions.filter((i) => i.keyword === 'RUN');
   const argv = runs.length === 1 ? execForm(runs[0]!) : undefined;
-  if (!argv) throw new Error('the compile-cache stage must have one exec-form RUN');
-  const workdir = stage.instructions.findLast((i) => i.keyword === 'WORKDIR')?.args ?? '/';
+  if (!argv) throw new Error(`the ${stage.name ?? 'unnamed'} stage must have one exec-form RUN`);
+  const workdir = workdirOf(stage) ?? base?.workdir ?? '/';
   if (AS_ROOT) chownSync(layout.compileCache, UID, UID);
+  setWritable(layout.compileCache, true);
   const command = asImageUser(argv.map((a) => inLayout(a, layout)));
-  const ran = spawnSync(command[0]!, command.slice(1), { cwd: inLayout(workdir, layout), env: imageEnv(stage, layout), encoding: 'utf8', timeout: 60_000 });
-  if (ran.status !== 0) throw new Error(`the compile-cache stage's RUN failed (${ran.error?.message ?? ran.status ?? ran.signal}):\n${ran.stdout}\n${ran.stderr}`);
+  const ran = spawnSync(command[0]!, command.slice(1), { cwd: inLayout(workdir, layout), env: imageEnv(stage, layout, base), encoding: 'utf8', timeout: 60_000 });
   setWritable(layout.compileCache, false);
+  if (ran.status !== 0) throw new Error(`the ${stage.name ?? 'unnamed'} stage's RUN failed (${ran.error?.message ?? ran.status ?? ran.signal}):\n${ran.stdout}\n${ran.stderr}`);
   return { stdout: ran.stdout, stderr: ran.stderr };
+}
+
+/**
+ * The scaffold's policy image over kadmit's layout: its final stage's COPY
+ * layers (from the project, or from its build stage, which builds the project
+ * in /src), then its check stage, which adds the project's modules to the
+ * compile cache. Returns the paths the layers added.
+ */
+export function layPolicyImage(layout: Layout, project: string): string[] {
+  const { stages } = readDockerfile(POLICY_DOCKERFILE);
+  const copies = stages.at(-1)!.instructions.filter((i) => i.keyword === 'COPY').map(parseCopy);
+  const check = stages.find((s) => s.name === copies.find((c) => c.sources.join() === '/node-compile-cache')?.from);
+  if (!check) throw new Error(`${POLICY_DOCKERFILE}: no stage makes /node-compile-cache; teach test/image/assemble.ts`);
+  const added: string[] = [];
+  for (const c of copies) {
+    if (c.from === check.name) continue; // filled in place below
+    const [source] = c.sources;
+    if (c.sources.length !== 1 || (c.from !== undefined && (c.from !== 'build' || !source!.startsWith('/src/')))) {
+      throw new Error(`${POLICY_DOCKERFILE}: COPY ${c.from ? `--from=${c.from} ` : ''}${c.sources.join(' ')}; teach test/image/assemble.ts to lay it out`);
+    }
+    const dest = inLayout(c.dest, layout);
+    cpSync(join(project, c.from === undefined ? source! : source!.slice('/src/'.length)), dest, { recursive: true });
+    added.push(dest);
+  }
+  for (const path of added) setWritable(path, false);
+  fillCompileCache(layout, check, kadmitImage());
+  return added;
 }
 
 /** chmod -R a-w (or back to u+w): the image's filesystem is read-only for kadmit. */

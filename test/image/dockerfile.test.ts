@@ -7,7 +7,7 @@
 // everything but the build inputs out of the context.
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { execForm, inContext, parseCopy, readDockerfile, readDockerignore, readInstructions, resolveImage, stageEnv, ROOT } from './dockerfile.ts';
+import { execForm, inContext, parseCopy, POLICY_DOCKERFILE, readDockerfile, readDockerignore, readInstructions, resolveImage, stageEnv, ROOT, type Stage } from './dockerfile.ts';
 
 const { args, stages } = readDockerfile();
 const build = stages[0]!;
@@ -74,6 +74,20 @@ t.test("the compile cache is made by the runtime's node, as the runtime's user, 
   t.same(argv?.slice(entrypoint.length + 1).filter((a) => a.startsWith('--')), ['--cert-dir', '--webhook-address', '--ops-address'], 'only where it writes and listens differs from a pod');
   t.match(of(build, 'RUN').map((i) => i.args).join('\n'), /mkdir \/node-compile-cache/, 'the build stage makes the directory the cache stage is given');
   t.same(of(compileCache, 'COPY').map(parseCopy).map((c) => [c.from, c.sources]), [[build.name, ['/app']], [build.name, ['/node-compile-cache']]]);
+});
+
+t.test("the scaffold's policy image: built, started once at build time with --check, its cache copied as the runtime user's", async (t) => {
+  const policy = readDockerfile(POLICY_DOCKERFILE).stages;
+  t.same(policy.map((s) => s.name), ['build', 'check', undefined]);
+  const [, check, final] = policy as [Stage, Stage, Stage];
+  t.equal(check.from, '${KADMIT_IMAGE}', 'the check stage is kadmit\'s image');
+  t.equal(final.from, '${KADMIT_IMAGE}');
+  const layers = (stage: Stage) => of(stage, 'COPY').map(parseCopy).filter((c) => c.from !== check.name).map((c) => [c.from, c.sources, c.dest]);
+  t.same(layers(check), layers(final), 'the check stage has the layers the image has');
+  t.same(of(final, 'COPY').map(parseCopy).filter((c) => c.from === check.name).map((c) => c.sources), [['/node-compile-cache']]);
+  t.match(of(final, 'COPY').find((i) => parseCopy(i).from === check.name)!.args, /--chown=65532:65532 /);
+  t.same(of(check, 'RUN').map(execForm), of(compileCache, 'RUN').map(execForm), "the same command as kadmit's own compile-cache stage");
+  t.same(of(final, 'RUN'), [], 'nothing runs in the image itself');
 });
 
 t.test('.dockerignore lets in the build inputs and nothing else', async (t) => {

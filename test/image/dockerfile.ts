@@ -79,8 +79,12 @@ export function parseCopy(ins: Instruction): CopyInstruction {
   return { ...(from !== undefined && { from }), sources: words, dest };
 }
 
-export function readDockerfile(): { text: string; args: Instruction[]; stages: Stage[] } {
-  const text = readFileSync(`${ROOT}Dockerfile`, 'utf8');
+/** The scaffold's Dockerfile: a policy project's image, FROM kadmit's. */
+export const POLICY_DOCKERFILE = 'templates/policy-project/Dockerfile';
+
+/** kadmit's Dockerfile, or another (a path from the repository's root, e.g. the scaffold's). */
+export function readDockerfile(path = 'Dockerfile'): { text: string; args: Instruction[]; stages: Stage[] } {
+  const text = readFileSync(`${ROOT}${path}`, 'utf8');
   return { text, ...readStages(text) };
 }
 

@@ -6,11 +6,11 @@
 // and stop cleanly on SIGTERM.
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { AS_ROOT, UID, asImageUser, assembleRuntime, fillCompileCache, imageEnv, setWritable, type Layout } from './assemble.ts';
+import { AS_ROOT, UID, asImageUser, assembleRuntime, fillCompileCache, imageEnv, layPolicyImage, setWritable, type Layout } from './assemble.ts';
 import { readDockerfile, ROOT } from './dockerfile.ts';
 import { finished, waitForLog } from '../helpers/process.ts';
 import { run } from '../helpers/package.ts';
@@ -74,16 +74,19 @@ function containerEnv(): Record<string, string> {
 }
 
 /**
- * The policy image's two COPY layers on kadmit's image: kadmit.yaml and the
- * compiled policies in /app, read-only like the rest. Added to the same /app
- * once the plain image has been tried, which saves a second copy of it.
+ * The scaffold's policy image on kadmit's: its layers (kadmit.yaml and the
+ * compiled policies in /app, read-only like the rest), then its check stage,
+ * which starts the image once and adds the policies to the compile cache. Added
+ * to the same /app once the plain image has been tried, which saves a second
+ * copy of it.
  */
-function addPolicyLayers(): void {
+function addPolicyLayers(): string[] {
   chmodSync(app, 0o755);
-  cpSync(join(project, 'kadmit.yaml'), join(app, 'kadmit.yaml'));
-  cpSync(join(project, 'dist/policies'), join(app, 'policies'), { recursive: true });
-  for (const added of ['kadmit.yaml', 'policies']) setWritable(join(app, added), false);
-  chmodSync(app, 0o555);
+  try {
+    return layPolicyImage(layout, project);
+  } finally {
+    chmodSync(app, 0o555);
+  }
 }
 
 /** Starts the image's entrypoint in /app (as uid 65532 when it can) and waits until it serves. */
@@ -157,9 +160,10 @@ t.test('kadmit serve starts from the image layout and serves the default policie
 });
 
 t.test("a policy image: the scaffold's compiled policies and kadmit.yaml in /app, served with no webhook settings in the environment", async (t) => {
-  addPolicyLayers();
+  const layers = addPolicyLayers();
+  t.same(layers.map((p) => p.slice(app.length)).sort(), ['/kadmit.yaml', '/policies'], "the scaffold's Dockerfile adds kadmit.yaml and the compiled policies");
   const { KADMIT_WEBHOOKS, KADMIT_CRDS, ...env } = containerEnv();
-  const { child, done, serving } = await startImage(t, env);
+  const { child, done, serving } = await startImage(t, { ...env, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
   t.same(serving.webhooks, [
     'validating no-latest-tag.policies.example.com /validate/no-latest-tag',
     'mutating cost-center-label.policies.example.com /mutate/cost-center-label',
@@ -170,5 +174,10 @@ t.test("a policy image: the scaffold's compiled policies and kadmit.yaml in /app
   t.equal(denied.response.allowed, false);
   t.match(denied.response.status.message, /spec\.containers\[0\] \(app\): nginx:latest/);
   child.kill('SIGTERM');
-  t.equal((await done).code, 0);
+  const exit = await done;
+  t.equal(exit.code, 0);
+  // The check stage compiled the project's modules too, and kadmit's are still there.
+  for (const module of ['policies/no-latest-tag.js', 'policies/cost-center-label.js', 'node_modules/kadmit/dist/workers/worker-main.js']) {
+    t.ok(exit.stderr.includes(`V8 code cache for ESM file://${app}/${module} was accepted`), `${module}: compiled code from the image's cache`);
+  }
 });
