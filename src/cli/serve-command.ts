@@ -54,15 +54,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${await helpWithCommandFlags()}\n`);
     return 0;
   }
-  const watch = argv.includes('--watch');
-  const check = argv.includes('--check');
-  if (watch && check) throw new UsageError('--check starts and stops once; it cannot be combined with --watch');
-  const { value: checkTimeout, rest } = takeFlag(argv, 'check-timeout');
-  if (checkTimeout !== undefined && !check) throw new UsageError('--check-timeout is for --check');
-  const checkTimeoutMs = parseGoDuration(checkTimeout ?? DEFAULT_CHECK_TIMEOUT);
-  if (checkTimeoutMs === undefined || checkTimeoutMs <= 0) throw new UsageError(`--check-timeout: expected a Go duration such as 30s or 2m, got ${JSON.stringify(checkTimeout)}`);
-  const checkDeadline = check ? Date.now() + checkTimeoutMs : undefined;
-  const serveArgv = rest.filter((a) => a !== '--watch' && a !== '--check');
+  const { watch, check, serveArgv } = commandFlags(argv);
   // The pool's first worker boots while this thread reads the configuration and loads the
   // server and the webhooks (started after the configuration it began ~230 ms into the
   // process; now ~90 ms). One only: the others boot once it is ready (pool.ts), as more
@@ -95,7 +87,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return startServer(config, log, early?.createWorker);
     })
     .finally(() => early?.close());
-  const server = await (checkDeadline === undefined ? starting : servingBy(starting, checkDeadline, checkTimeout ?? DEFAULT_CHECK_TIMEOUT));
+  const server = await (check ? servingBy(starting, check) : starting);
   if (check) {
     log.info('check passed: kadmit served; shutting down (--check)');
     await server.shutdown();
@@ -164,14 +156,34 @@ function startFirstWorker(argv: readonly string[], env: NodeJS.ProcessEnv): Warm
   return warm;
 }
 
+interface Check {
+  /** ms since epoch: serving by then, or the check fails. */
+  deadline: number;
+  /** --check-timeout as given, for the message. */
+  timeout: string;
+}
+
+/** --watch and --check (with --check-timeout) taken out of serve's arguments; the rest are the configuration's. */
+function commandFlags(argv: readonly string[]): { watch: boolean; check?: Check; serveArgv: string[] } {
+  const watch = argv.includes('--watch');
+  const checking = argv.includes('--check');
+  if (watch && checking) throw new UsageError('--check starts and stops once; it cannot be combined with --watch');
+  const { value: timeout, rest } = takeFlag(argv, 'check-timeout');
+  if (timeout !== undefined && !checking) throw new UsageError('--check-timeout is for --check');
+  const timeoutMs = parseGoDuration(timeout ?? DEFAULT_CHECK_TIMEOUT);
+  if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`--check-timeout: expected a Go duration such as 30s or 2m, got ${JSON.stringify(timeout)}`);
+  const check = checking ? { deadline: Date.now() + timeoutMs, timeout: timeout ?? DEFAULT_CHECK_TIMEOUT } : undefined;
+  return { watch, ...(check && { check }), serveArgv: rest.filter((a) => a !== '--watch' && a !== '--check') };
+}
+
 /**
  * `--check` fails once its time is up: the command ends there (its caller exits
  * the process), whatever start-up step is still waiting.
  */
-function servingBy<T>(starting: Promise<T>, deadline: number, timeout: string): Promise<T> {
+function servingBy<T>(starting: Promise<T>, check: Check): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KadmitError('KADMIT_CHECK_TIMEOUT', `kadmit serve --check: not serving after ${timeout} (--check-timeout); the log shows the last start-up step it reached`)), Math.max(0, deadline - Date.now()));
+    timer = setTimeout(() => reject(new KadmitError('KADMIT_CHECK_TIMEOUT', `kadmit serve --check: not serving after ${check.timeout} (--check-timeout); the log shows the last start-up step it reached`)), Math.max(0, check.deadline - Date.now()));
   });
   return Promise.race([starting, late]).finally(() => clearTimeout(timer));
 }
