@@ -192,7 +192,8 @@ function parseRotation(text: string | undefined, problems: string[]): RotationRe
   const empty: RotationRecord = { v: 1, retired: [], dropped: [] };
   if (text === undefined) return empty;
   try {
-    const parsed = rotationSchema.safeParse(JSON.parse(text));
+    // Read once per state change: zod's compiled fast path would cost more to build than it saves.
+    const parsed = rotationSchema.safeParse(JSON.parse(text), { jitless: true });
     if (parsed.success) return parsed.data;
     problems.push(`${STATE_KEYS.rotation} is malformed: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
   } catch (err) {
