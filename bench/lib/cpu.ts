@@ -2,6 +2,7 @@
 // whenever another process takes the server's core; CPU time per review does
 // not, so it is the steadier measure of what a review costs.
 import { readdirSync, readFileSync } from 'node:fs';
+import { median } from './stats.ts';
 
 // USER_HZ: the unit of utime/stime in /proc, 100 on every Linux ABI in use.
 const TICKS_PER_SECOND = 100;
@@ -104,4 +105,18 @@ export function splitCpu(before: ThreadCpu, after: ThreadCpu, total: number): Cp
   }
   split.rest = Math.max(0, total - known);
   return split;
+}
+
+/** A split of CPU seconds as microseconds per review. */
+export function splitPerReview(split: CpuSplit, reviews: number): CpuSplit {
+  const us = (seconds: number) => (seconds * 1e6) / reviews;
+  return { main: us(split.main), workers: us(split.workers), v8: us(split.v8), rest: us(split.rest) };
+}
+
+/** Each kind's median over the rounds that have a split (all of them, or none off Linux); undefined when none has. */
+export function medianSplit(rounds: readonly (CpuSplit | undefined)[]): CpuSplit | undefined {
+  const splits = rounds.filter((s): s is CpuSplit => s !== undefined);
+  if (splits.length === 0) return undefined;
+  const of = (kind: keyof CpuSplit) => median(splits.map((s) => s[kind]));
+  return { main: of('main'), workers: of('workers'), v8: of('v8'), rest: of('rest') };
 }

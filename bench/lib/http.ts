@@ -13,7 +13,7 @@ import { stopChild, trackDir } from './procs.ts';
 import { probeOnce, waitReady } from './probe.ts';
 import { serverCpus, type Scenario, type ServerCpus } from './scenarios.ts';
 import { buildGoPeer, bytesLogged, describeFailure, launchServer, serverKey, tail, warmCompileCache, type RunningServer, type ServerContext } from './servers.ts';
-import { cpuSeconds, mainThreadCpuSeconds, reapedChildrenCpuSeconds, splitCpu, threadCpuSeconds, type CpuSplit } from './cpu.ts';
+import { cpuSeconds, mainThreadCpuSeconds, medianSplit, reapedChildrenCpuSeconds, splitCpu, splitPerReview, threadCpuSeconds, type CpuSplit } from './cpu.ts';
 import { poolState, samplePool, waitPoolSettled, type PoolSamples, type PoolState } from './ops.ts';
 import { startSpinner, type SpinStats } from './spinner.ts';
 import { median, fmtCores, fmtMs, fmtRps, fmtUs } from './stats.ts';
@@ -139,19 +139,6 @@ function loadBody(s: Scenario, tmp: string, n: number): Body {
 }
 
 /** Errors of one run: wrk's, failurePolicy answers to the measured load, spinning reviews not answered 504. */
-function perReview(split: CpuSplit, reviews: number): CpuSplit {
-  const us = (seconds: number) => (seconds * 1e6) / reviews;
-  return { main: us(split.main), workers: us(split.workers), v8: us(split.v8), rest: us(split.rest) };
-}
-
-/** Each kind's median over the rounds that have a split (all of them, or none off Linux). */
-function medianSplit(rounds: readonly RoundResult[]): { cpuSplitUs?: CpuSplit } {
-  const splits = rounds.flatMap((r) => (r.cpuSplitUs ? [r.cpuSplitUs] : []));
-  if (splits.length === 0) return {};
-  const of = (kind: keyof CpuSplit) => median(splits.map((s) => s[kind]));
-  return { cpuSplitUs: { main: of('main'), workers: of('workers'), v8: of('v8'), rest: of('rest') } };
-}
-
 function runErrors(r: WrkResult & Partial<RoundResult>): number {
   return errorCount(r) + (r.failureAnswers ?? 0) + (r.spin ? r.spin.answeredOther + r.spin.failed : 0);
 }
@@ -306,7 +293,7 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
       const wrkCpuUsed = (reapedChildrenCpuSeconds() ?? Number.NaN) - wrk0;
       // wrk's start-up and report are inside the wall time: busy reads a little low.
       const out: Omit<RoundResult, 'round'> = { ...r, cpuUsPerReview: (cpu * 1e6) / r.requests, cpuBusy: cpu / wall, mainBusy: main / wall, wrkBusy: wrkCpuUsed / wall };
-      if (threads0 && threads1) out.cpuSplitUs = perReview(splitCpu(threads0, threads1, cpu), r.requests);
+      if (threads0 && threads1) out.cpuSplitUs = splitPerReview(splitCpu(threads0, threads1, cpu), r.requests);
       const sampled = await sampler?.stop();
       const spun = await spinner?.stop();
       if (server.opsPort !== undefined && before) {
@@ -351,8 +338,9 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
       cpuBusy: median(res.rounds.map((r) => r.cpuBusy)),
       mainBusy: median(res.rounds.map((r) => r.mainBusy)),
       wrkBusy: median(res.rounds.map((r) => r.wrkBusy)),
-      ...medianSplit(res.rounds),
     };
+    const split = medianSplit(res.rounds.map((r) => r.cpuSplitUs));
+    if (split) res.median.cpuSplitUs = split;
     const server = serverOf(s);
     res.memory = memories.get(server.key);
     if (s.server.kind === 'kadmit' && server.requestsServed > 0) res.logBytesPerReview = bytesLogged(server) / server.requestsServed;

@@ -4,7 +4,8 @@
 import t from 'tap';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { splitCpu, threadCpuSeconds } from '../../bench/lib/cpu.ts';
+import { medianSplit, splitCpu, splitPerReview, threadCpuSeconds } from '../../bench/lib/cpu.ts';
+import { splitText } from '../../bench/lib/report.ts';
 
 const PID = 4242;
 
@@ -46,4 +47,12 @@ t.test('the split adds up to the total: started threads count whole, ended and o
   const round = (x: number) => Math.round(x * 100) / 100;
   t.same({ main: round(split.main), workers: round(split.workers), v8: round(split.v8), rest: round(split.rest) }, { main: 2.2, workers: 0.95, v8: 0.2, rest: 0.65 });
   t.equal(round(split.main + split.workers + split.v8 + split.rest), total);
+});
+
+t.test('per review, the median of the rounds, and the line the summary prints', async (t) => {
+  t.same(splitPerReview({ main: 2, workers: 1, v8: 0.5, rest: 0 }, 10_000), { main: 200, workers: 100, v8: 50, rest: 0 });
+  const rounds = [{ main: 110, workers: 40, v8: 30, rest: 0 }, undefined, { main: 130, workers: 50, v8: 20, rest: 2 }, { main: 120, workers: 45, v8: 25, rest: 1 }];
+  t.same(medianSplit(rounds), { main: 120, workers: 45, v8: 25, rest: 1 }, "each kind's own median; a round without a split is left out");
+  t.equal(medianSplit([undefined, undefined]), undefined, 'no split at all (off Linux): none');
+  t.equal(splitText({ main: 118.4, workers: 42, v8: 35.3, rest: 0 }), 'by thread: main 118, review workers 42, V8 helpers (GC, compiler) 35, rest 0 us/review');
 });
