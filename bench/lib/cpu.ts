@@ -7,10 +7,6 @@ import { median } from './stats.ts';
 // USER_HZ: the unit of utime/stime in /proc, 100 on every Linux ABI in use.
 const TICKS_PER_SECOND = 100;
 
-function statCpuSeconds(file: string): number | undefined {
-  return readStat(file)?.seconds;
-}
-
 /** A /proc stat file's command name and user + system CPU seconds; undefined when it cannot be read. */
 function readStat(file: string): { comm: string; seconds: number } | undefined {
   try {
@@ -25,16 +21,7 @@ function readStat(file: string): { comm: string; seconds: number } | undefined {
 
 /** User + system CPU seconds of all the process's threads; undefined off Linux or once it has exited. */
 export function cpuSeconds(pid: number): number | undefined {
-  return statCpuSeconds(`/proc/${pid}/stat`);
-}
-
-/**
- * The same for the process's main thread alone (its thread id is the pid). For
- * Node that is the event loop: TLS, HTTP and, without workers, the handlers.
- * The rest is worker threads, GC and compiler helpers.
- */
-export function mainThreadCpuSeconds(pid: number): number | undefined {
-  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+  return readStat(`/proc/${pid}/stat`)?.seconds;
 }
 
 /**
@@ -67,7 +54,10 @@ export interface CpuSplit {
   rest: number;
 }
 
-export type ThreadCpu = ReadonlyMap<number, { kind: Exclude<keyof CpuSplit, 'rest'> | 'other'; seconds: number }>;
+/** A thread counted under one of CpuSplit's kinds, or `other` (left to `rest`). */
+type ThreadKind = Exclude<keyof CpuSplit, 'rest'> | 'other';
+
+export type ThreadCpu = ReadonlyMap<number, { kind: ThreadKind; seconds: number }>;
 
 /** CPU seconds of each of the process's threads now; undefined off Linux or once it has exited. */
 export function threadCpuSeconds(pid: number, proc = '/proc'): ThreadCpu | undefined {
@@ -77,11 +67,11 @@ export function threadCpuSeconds(pid: number, proc = '/proc'): ThreadCpu | undef
   } catch {
     return undefined;
   }
-  const threads = new Map<number, { kind: Exclude<keyof CpuSplit, 'rest'> | 'other'; seconds: number }>();
+  const threads = new Map<number, { kind: ThreadKind; seconds: number }>();
   for (const tid of tids) {
     const stat = readStat(`${proc}/${pid}/task/${tid}/stat`);
     if (stat === undefined) continue; // ended since the listing
-    const kind = Number(tid) === pid ? 'main' : stat.comm === 'WorkerThread' ? 'workers' : stat.comm === 'V8Worker' ? 'v8' : 'other';
+    const kind: ThreadKind = Number(tid) === pid ? 'main' : stat.comm === 'WorkerThread' ? 'workers' : stat.comm === 'V8Worker' ? 'v8' : 'other';
     threads.set(Number(tid), { kind, seconds: stat.seconds });
   }
   return threads;

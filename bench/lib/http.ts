@@ -13,7 +13,7 @@ import { stopChild, trackDir } from './procs.ts';
 import { probeOnce, waitReady } from './probe.ts';
 import { serverCpus, type Scenario, type ServerCpus } from './scenarios.ts';
 import { buildGoPeer, bytesLogged, describeFailure, launchServer, serverKey, tail, warmCompileCache, type RunningServer, type ServerContext } from './servers.ts';
-import { cpuSeconds, mainThreadCpuSeconds, medianSplit, reapedChildrenCpuSeconds, splitCpu, splitPerReview, threadCpuSeconds, type CpuSplit } from './cpu.ts';
+import { cpuSeconds, medianSplit, reapedChildrenCpuSeconds, splitCpu, splitPerReview, threadCpuSeconds, type CpuSplit } from './cpu.ts';
 import { poolState, samplePool, waitPoolSettled, type PoolSamples, type PoolState } from './ops.ts';
 import { startSpinner, type SpinStats } from './spinner.ts';
 import { median, fmtCores, fmtMs, fmtRps, fmtUs } from './stats.ts';
@@ -273,7 +273,6 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
       // The ops port is read outside the measured window: a scrape costs the server CPU.
       const before: PoolState | undefined = server.opsPort === undefined ? undefined : await poolState(server.opsPort);
       const cpu0 = cpuSeconds(pid) ?? Number.NaN;
-      const main0 = mainThreadCpuSeconds(pid) ?? Number.NaN;
       const threads0 = threadCpuSeconds(pid);
       const wrk0 = reapedChildrenCpuSeconds() ?? Number.NaN;
       const t0 = performance.now();
@@ -287,13 +286,14 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
         throw err;
       }
       const cpu = (cpuSeconds(pid) ?? Number.NaN) - cpu0;
-      const main = (mainThreadCpuSeconds(pid) ?? Number.NaN) - main0;
       const threads1 = threadCpuSeconds(pid);
       const wall = (performance.now() - t0) / 1000;
       const wrkCpuUsed = (reapedChildrenCpuSeconds() ?? Number.NaN) - wrk0;
       // wrk's start-up and report are inside the wall time: busy reads a little low.
-      const out: Omit<RoundResult, 'round'> = { ...r, cpuUsPerReview: (cpu * 1e6) / r.requests, cpuBusy: cpu / wall, mainBusy: main / wall, wrkBusy: wrkCpuUsed / wall };
-      if (threads0 && threads1) out.cpuSplitUs = splitPerReview(splitCpu(threads0, threads1, cpu), r.requests);
+      // The main thread's share comes from the same reading as the split (its thread id is the pid).
+      const split = threads0 && threads1 ? splitCpu(threads0, threads1, cpu) : undefined;
+      const out: Omit<RoundResult, 'round'> = { ...r, cpuUsPerReview: (cpu * 1e6) / r.requests, cpuBusy: cpu / wall, mainBusy: (split?.main ?? Number.NaN) / wall, wrkBusy: wrkCpuUsed / wall };
+      if (split) out.cpuSplitUs = splitPerReview(split, r.requests);
       const sampled = await sampler?.stop();
       const spun = await spinner?.stop();
       if (server.opsPort !== undefined && before) {

@@ -9,6 +9,7 @@ import { BenchError } from './errors.ts';
 import { REPO_ROOT, type SharedBench } from './paths.ts';
 import { runCaptured, spawnTracked, stopChild } from './procs.ts';
 import { serverCpus, type ServerSpec } from './scenarios.ts';
+import { servingAt } from './memory.ts';
 
 export interface ServerContext {
   tmp: string;
@@ -83,7 +84,7 @@ function commandFor(spec: ServerSpec, port: number, opsPort: number | undefined,
   }
 }
 
-/** How long the compile-cache warm-up may take before it is stopped (a start that hangs is the measured start's to report). */
+/** How long the compile-cache warm-up may take to serve, and then to exit (a start that hangs is the measured start's to report). */
 const WARM_TIMEOUT_MS = 30_000;
 
 /**
@@ -91,38 +92,37 @@ const WARM_TIMEOUT_MS = 30_000;
  * measured start. Node writes its compile cache when a process exits, one entry
  * per file: after a source file is edited, the next start has no entry for it,
  * loads Node's TypeScript stripper and compiles again, and its idle memory and
- * start-up read high (measured: idle 126 MiB against 110, and `--workers 2` 133
- * against 122, in a run right after an edit). Resolves to the ms it took, or
- * undefined when it did not serve in time (it is stopped either way).
+ * start-up read high (measured: idle 126 MiB against the baseline's 110 in a
+ * run right after an edit; `--workers 2` 133, where runs with a warm cache read
+ * 121-123). Resolves to the ms it took, or undefined when it did not serve in
+ * time (it is stopped either way).
  */
 export async function warmCompileCache(root: string, certDir: string, env: NodeJS.ProcessEnv = cleanEnv()): Promise<number | undefined> {
   const started = Date.now();
   const args = [kadmitEntry(root), 'serve', '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', certDir, '--drain-delay-ms', '0', '--webhook', 'builtin:require-memory-limits'];
   const child = spawnTracked(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'ignore'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('error', () => {}); // an exit all the same
+  const exited = new Promise<false>((resolve) => child.once('exit', () => resolve(false)));
   let out = '';
-  const served = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), WARM_TIMEOUT_MS);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      if (out.includes('"msg":"kadmit serving"')) {
-        clearTimeout(timer);
-        resolve(true);
-      }
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      resolve(false);
-    });
-  });
+  const serving = new Promise<true>((resolve) => child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+    if (servingAt(out) !== undefined) resolve(true);
+  }));
+  const served = await within(Promise.race([serving, exited]), WARM_TIMEOUT_MS);
   // SIGTERM, not SIGKILL: the cache is written as the process exits.
   child.kill('SIGTERM');
+  if ((await within(exited.then(() => true), WARM_TIMEOUT_MS)) !== true) await stopChild(child);
+  return served === true ? Date.now() - started : undefined;
+}
+
+/** `work`'s value, or undefined once `ms` have passed. */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), WARM_TIMEOUT_MS)))]);
-  clearTimeout(timer);
-  if (!stopped) await stopChild(child);
-  return served ? Date.now() - started : undefined;
+  try {
+    return await Promise.race([work, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function launchServer(spec: ServerSpec, index: number, ctx: ServerContext): Promise<RunningServer> {
