@@ -59,8 +59,8 @@ export function imageEnv(stage: Stage, layout: Layout, base?: BaseImage): Record
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/home/nonroot', NODE_OPTIONS: USER_NODE_OPTIONS, ...env };
 }
 
-/** The final stage's copies, by source; throws for one this file cannot lay out. */
-function runtimeCopies(): { app: Stage; compileCache: Stage } {
+/** The stage the final stage copies the compile cache from; throws for a copy this file cannot lay out. */
+function compileCacheStage(): Stage {
   const { stages } = readDockerfile();
   const byName = (name: string | undefined) => stages.find((s) => s.name === name);
   const copies = stages.at(-1)!.instructions.filter((i) => i.keyword === 'COPY').map(parseCopy);
@@ -69,12 +69,12 @@ function runtimeCopies(): { app: Stage; compileCache: Stage } {
   if (copies.length !== 2 || !app || !cache || !byName(app.from) || !byName(cache.from)) {
     throw new Error(`the image copies ${copies.map((c) => c.sources.join(' ')).join(', ')}; teach test/image/assemble.ts to lay it out`);
   }
-  return { app: byName(app.from)!, compileCache: byName(cache.from)! };
+  return byName(cache.from)!;
 }
 
 /** Builds /app under `app`. */
 export async function assembleRuntime(app: string): Promise<void> {
-  runtimeCopies();
+  compileCacheStage();
   // A copy: the caller makes it read-only. verbatimSymlinks keeps node_modules/.bin links inside the copy.
   cpSync((await sharedPackage()).app, app, { recursive: true, verbatimSymlinks: true });
 }
@@ -87,7 +87,7 @@ export async function assembleRuntime(app: string): Promise<void> {
  * writes its files readable by their owner only), writable for the run and
  * read-only after it, as a pod's root filesystem is.
  */
-export function fillCompileCache(layout: Layout, stage: Stage = runtimeCopies().compileCache, base?: BaseImage): { stdout: string; stderr: string } {
+export function fillCompileCache(layout: Layout, stage: Stage = compileCacheStage(), base?: BaseImage): { stdout: string; stderr: string } {
   const runs = stage.instructions.filter((i) => i.keyword === 'RUN');
   const argv = runs.length === 1 ? execForm(runs[0]!) : undefined;
   if (!argv) throw new Error(`the ${stage.name ?? 'unnamed'} stage must have one exec-form RUN`);

@@ -10,14 +10,13 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { AS_ROOT, UID, asImageUser, assembleRuntime, fillCompileCache, imageEnv, layPolicyImage, setWritable, type Layout } from './assemble.ts';
-import { readDockerfile, ROOT } from './dockerfile.ts';
+import { AS_ROOT, UID, asImageUser, assembleRuntime, fillCompileCache, imageEnv, inLayout, layPolicyImage, setWritable, type Layout } from './assemble.ts';
+import { execForm, readDockerfile, ROOT } from './dockerfile.ts';
 import { finished, waitForLog } from '../helpers/process.ts';
 import { run } from '../helpers/package.ts';
 import { scaffold } from '../../src/cli/init-command.ts';
 import { httpsRequest, review } from '../helpers/https-client.ts';
 
-const asRoot = AS_ROOT;
 const tmp = mkdtempSync(join(tmpdir(), 'kadmit-image-'));
 // mkdtemp makes it 0700; the unprivileged user must be able to reach the app inside.
 chmodSync(tmp, 0o755);
@@ -41,7 +40,7 @@ const compiled = await compiling;
 if (compiled.code !== 0) throw new Error(`compiling the scaffold's policies failed:\n${compiled.stdout}${compiled.stderr}`);
 setWritable(app, false);
 mkdirSync(certDir, { recursive: true });
-if (asRoot) chownSync(certDir, UID, UID);
+if (AS_ROOT) chownSync(certDir, UID, UID);
 // The image's /tmp (1777, as distroless has it) and the directory the cache goes in.
 mkdirSync(layout.tmp);
 chmodSync(layout.tmp, 0o1777);
@@ -91,13 +90,13 @@ function addPolicyLayers(): string[] {
 
 /** Starts the image's entrypoint in /app (as uid 65532 when it can) and waits until it serves. */
 async function startImage(t: Test, env: Record<string, string>) {
-  const entrypoint = JSON.parse(readDockerfile().stages.at(-1)!.instructions.find((i) => i.keyword === 'ENTRYPOINT')!.args) as string[];
-  const argv = entrypoint.slice(1).map((a) => a.replace(/^\/app\//, `${app}/`));
-  const command = asImageUser([process.execPath, ...argv]);
-  if (!asRoot) t.comment('not root or no setpriv: running as the current user (the uid switch is not tested)');
+  const runtime = readDockerfile().stages.at(-1)!;
+  const entrypoint = execForm(runtime.instructions.find((i) => i.keyword === 'ENTRYPOINT')!)!;
+  const command = asImageUser(entrypoint.map((a) => inLayout(a, layout)));
+  if (!AS_ROOT) t.comment('not root or no setpriv: running as the current user (the uid switch is not tested)');
   const child = spawn(command[0]!, command.slice(1), {
     cwd: app,
-    env: { ...imageEnv(readDockerfile().stages.at(-1)!, layout), ...env },
+    env: { ...imageEnv(runtime, layout), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const done = finished(child);
@@ -117,7 +116,7 @@ async function startImage(t: Test, env: Record<string, string>) {
 t.test('kadmit serve starts from the image layout and serves the default policies', async (t) => {
   // Node says which modules' compiled code it took from the cache.
   const { child, done, serving } = await startImage(t, { ...containerEnv(), NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
-  if (asRoot) {
+  if (AS_ROOT) {
     const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
     t.match(status, new RegExp(`^Uid:\\s+${UID}\\s+${UID}\\s+${UID}\\s+${UID}$`, 'm'), 'runs as uid 65532');
   }
