@@ -3,8 +3,9 @@
 // - NODE_COMPILE_CACHE: one compile cache for all of them, so each process does not
 //   strip and compile the same TypeScript again (5-8% less CPU per test file).
 //   An existing NODE_COMPILE_CACHE is kept.
-// - test/setup/untrack-node-modules.js, preloaded: keeps tap's process tracking
-//   off node_modules (the file says why and what it saves).
+// - test/setup/tap-process-tracking.js, preloaded: keeps tap's process tracking
+//   out of processes when coverage is off, and off node_modules when it is on
+//   (the file says why and what it saves).
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 
 const root = join(import.meta.dirname, '..');
 // A file URL: NODE_OPTIONS splits on spaces, and a URL has none.
-const preload = pathToFileURL(join(root, 'test', 'setup', 'untrack-node-modules.js')).href;
+const preload = pathToFileURL(join(root, 'test', 'setup', 'tap-process-tracking.js')).href;
 const env = {
   ...process.env,
   NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE || join(root, 'node_modules', '.cache', 'kadmit-tests'),
