@@ -15,10 +15,10 @@ t.equal(process.env['TAP_TYPE_STRIP_ONLY'], '1', '.taprc passes TAP_TYPE_STRIP_O
 const loaders = process.execArgv.filter((arg) => arg.startsWith('--import') || arg.startsWith('--loader'));
 t.notMatch(loaders.join(' '), /@tapjs\/(mock|typescript)\b/, `no mock or TypeScript loader in the test process (${loaders.join(' ')})`);
 
+const tracked = (globalThis as Record<symbol, unknown>)[Symbol.for('@tapjs/processinfo.ProcessInfoNodeData')];
 if (process.env['_TAPJS_PROCESSINFO_COVERAGE_'] === '0') {
-  const tracked = (globalThis as Record<symbol, unknown>)[Symbol.for('@tapjs/processinfo.ProcessInfoNodeData')];
   t.equal(tracked, undefined, 'coverage is off: tap\'s process tracking (@tapjs/processinfo) is not loaded');
   t.equal(process.sourceMapsEnabled, false, 'coverage is off: source maps are off (nothing in the suite has any)');
 } else {
-  t.pass('coverage is on: process tracking and source maps stay as tap sets them');
+  t.not(tracked, undefined, 'coverage is on: tap\'s process tracking is loaded, as coverage needs it');
 }
