@@ -16,6 +16,7 @@ import { internalError, type Unfinished } from './failure.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { endReviewSpan, sampledParent, startReviewSpan } from '../observability/tracing/review-span.ts';
 import type { SpanRef } from '../observability/tracing/traceparent.ts';
+import { SlotTable } from '../slot-table.ts';
 
 export interface ExecutionContext {
   signal: AbortSignal;
@@ -66,8 +67,8 @@ export class Reviewer {
   readonly #options: ReviewerOptions;
   readonly #shutdown = new AbortController();
   readonly #fallbackLogged = new Set<string>();
-  readonly #inFlight = new Map<number, InFlightEntry>();
-  #nextId = 0;
+  /** Not a Map keyed by a counter: see slot-table.ts. */
+  readonly #inFlight = new SlotTable<InFlightEntry>();
 
   constructor(options: ReviewerOptions) {
     this.#options = options;
@@ -90,7 +91,7 @@ export class Reviewer {
   /** Every review from arrival to reply, for /debug/inflight: no object bodies. */
   inFlight(): InFlightReview[] {
     const now = Date.now();
-    return [...this.#inFlight.values()].map((e) => ({
+    return this.#inFlight.values().map((e) => ({
       uid: e.uid?.slice(0, SHOWN_UID),
       webhook: e.webhook,
       ageMs: now - e.startedAt,
@@ -119,8 +120,7 @@ export class Reviewer {
     const deadline = received.receivedAt + budget.budgetMs;
     const review = createReviewSignal(deadline, budget.budgetMs, clientGone, this.#shutdown.signal);
     const span = startReviewSpan(webhook, headers, received.receivedAt); // undefined unless tracing is on
-    const entryId = this.#nextId++;
-    this.#inFlight.set(entryId, { webhook: webhook.name, uid: head.uid, startedAt: received.receivedAt, deadline, signal: review.signal });
+    const entryId = this.#inFlight.add({ webhook: webhook.name, uid: head.uid, startedAt: received.receivedAt, deadline, signal: review.signal });
     metrics.inFlight.inc({ webhook: webhook.name });
     let outcome: ReviewEnd;
     try {

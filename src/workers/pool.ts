@@ -283,7 +283,7 @@ export class WorkerPool {
     if (message.type === 'log') return this.#relayLog(slot, message.line);
     if (message.type === 'loop-delay') return; // answered to WorkerSlot.loopDelay
     if (message.type === 'spans') return activeTracing()?.receiveWorkerSpans?.(message.spans);
-    const job = slot.finish(message.id);
+    const job = slot.finish(message.id, message.slot);
     if (!job) return;
     if (message.type === 'done') this.#settle(job, undefined, message.outcome);
     else this.#settle(job, new KadmitError('KADMIT_WORKER_REVIEW', message.message));
@@ -304,7 +304,7 @@ export class WorkerPool {
     }
     const kind = abortKindOf(job.ctx.signal);
     for (const s of this.#everyWorker()) {
-      if (s.jobs.get(job.id) === job && kind) s.post({ type: 'abort', id: job.id, kind });
+      if (s.jobs.get(job.slot) === job && kind) s.post({ type: 'abort', id: job.id, kind });
     }
   }
 
@@ -379,8 +379,8 @@ export class WorkerPool {
   }
 
   #failJobs(slot: WorkerSlot, err: Error): void {
-    for (const job of [...slot.jobs.values()]) {
-      slot.finish(job.id);
+    for (const job of slot.jobs.values()) {
+      slot.finish(job.id, job.slot);
       this.#settle(job, err);
     }
   }

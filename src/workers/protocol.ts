@@ -70,8 +70,9 @@ export type ToWorker = ReviewMessage | ReviewBatch | AbortMessage | LoopDelayReq
 
 export type FromWorker =
   | { type: 'ready'; webhooks: string[] }
-  | { type: 'done'; id: number; outcome: ReviewOutcome }
-  | { type: 'failed'; id: number; message: string }
+  /** An answer names the review's id and its slot (the pool finds the review by slot and checks the id). */
+  | { type: 'done'; id: number; slot: number; outcome: ReviewOutcome }
+  | { type: 'failed'; id: number; slot: number; message: string }
   /** A log line from the worker, written by the main thread's logger. */
   | { type: 'log'; line: string }
   /** Spans the worker recorded and ended (wire-spans.ts), for the main thread's exporter. */

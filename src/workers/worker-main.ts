@@ -69,15 +69,15 @@ function onReview(message: ReviewMessage): void {
   queued.delete(message.id);
   if (Atomics.compareExchange(words, SLOT_BASE + message.slot, message.id, -message.id) !== message.id) return; // taken back
   // Already answered by failurePolicy on the main thread: running it would be wasted work.
-  if (Date.now() > message.deadline) return post({ type: 'failed', id: message.id, message: 'the review expired before a worker started it' });
+  if (Date.now() > message.deadline) return post({ type: 'failed', id: message.id, slot: message.slot, message: 'the review expired before a worker started it' });
   const webhook = webhooks[message.webhook]!;
   const controller = new AbortController();
   controllers.set(message.id, controller);
   if (abortedEarly) controller.abort(abortedEarly); // its abort came while it waited its turn
   lastReviewAt = Date.now();
   runReview(webhook, message.body, { signal: controller.signal, deadline: message.deadline, log, logObjects: setup.logObjects, schemas, trace: message.trace }).then(
-    (outcome) => post({ type: 'done', id: message.id, outcome }),
-    (err: unknown) => post({ type: 'failed', id: message.id, message: errorMessage(err) }),
+    (outcome) => post({ type: 'done', id: message.id, slot: message.slot, outcome }),
+    (err: unknown) => post({ type: 'failed', id: message.id, slot: message.slot, message: errorMessage(err) }),
   ).finally(() => {
     controllers.delete(message.id);
     lastReviewAt = Date.now();

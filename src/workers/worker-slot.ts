@@ -12,6 +12,7 @@ import type { LoopDelay } from '../observability/loop-delay.ts';
 import { FREE, HEARTBEAT, SLOT_BASE, SLOTS, type FromWorker, type ReviewMessage, type ToWorker, type WorkerSetup } from './protocol.ts';
 import { webhookListMismatch } from './identity.ts';
 import { SharedBodies } from './shared-bodies.ts';
+import { SlotTable } from '../slot-table.ts';
 
 /** What the pool needs of a thread: a Worker, or a stand-in in tests. */
 /** A real Worker also has what diagnostics read (event-loop utilisation, CPU profile, heap snapshot). */
@@ -48,9 +49,9 @@ export interface Job {
 export class WorkerSlot implements Capacity {
   readonly worker: WorkerLike;
   readonly words: Int32Array;
-  readonly jobs = new Map<number, Job>();
+  /** The reviews it holds, each under its slot in the shared words (a SlotTable, not a Map: see slot-table.ts). */
+  readonly jobs = new SlotTable<Job>(SLOTS);
   readonly ready: Promise<void>;
-  readonly #freeSlots: number[] = Array.from({ length: SLOTS }, (_, i) => SLOTS - 1 - i);
   readonly #bodies = new SharedBodies();
   /** Reviews sent and not yet posted (see #flush). */
   #outbox: ReviewMessage[] = [];
@@ -103,13 +104,12 @@ export class WorkerSlot implements Capacity {
   }
 
   get freeSlots(): number {
-    return this.#freeSlots.length;
+    return this.jobs.free;
   }
 
   send(job: Job): void {
-    job.slot = this.#freeSlots.pop()!;
+    job.slot = this.jobs.add(job);
     Atomics.store(this.words, SLOT_BASE + job.slot, job.id);
-    this.jobs.set(job.id, job);
     this.bytesInFlight += job.body.byteLength;
     job.posted = this.#bodies.lend(job.body);
     this.#outbox.push({ type: 'review', id: job.id, slot: job.slot, webhook: job.webhook, body: job.posted, deadline: job.deadline, ...(job.ctx.trace && { trace: job.ctx.trace }) });
@@ -155,10 +155,11 @@ export class WorkerSlot implements Capacity {
     });
   }
 
-  /** Removes a finished job; the slot is free again. */
-  finish(id: number): Job | undefined {
-    const job = this.jobs.get(id);
-    if (!job) return undefined;
+  /** Removes the job the worker answered for (`id` in `slot`); the slot is free again. Undefined when that job is no longer held. */
+  finish(id: number, slot: number): Job | undefined {
+    const job = this.jobs.get(slot);
+    // A message without a review (a worker started ahead announcing itself) finds no job either.
+    if (job === undefined || job.id !== id) return undefined;
     this.#release(job);
     return job;
   }
@@ -175,7 +176,7 @@ export class WorkerSlot implements Capacity {
 
   /** The jobs the worker started and has not finished. */
   started(): Job[] {
-    return [...this.jobs.values()].filter((job) => Atomics.load(this.words, SLOT_BASE + job.slot) === -job.id);
+    return this.jobs.values().filter((job) => Atomics.load(this.words, SLOT_BASE + job.slot) === -job.id);
   }
 
   /** How long the heartbeat has not moved. */
@@ -199,9 +200,8 @@ export class WorkerSlot implements Capacity {
   }
 
   #release(job: Job): void {
-    this.jobs.delete(job.id);
     Atomics.store(this.words, SLOT_BASE + job.slot, FREE);
-    this.#freeSlots.push(job.slot);
+    this.jobs.delete(job.slot);
     this.bytesInFlight -= job.body.byteLength;
     // A live worker's released job is one it answered or will never start: the lent bytes are free.
     // A dead worker may still be running as it is terminated: its buffers go with it.

@@ -15,6 +15,7 @@ const LEAVES = [
   'src/json-path.ts',
   'src/labels.ts',
   'src/own-modules.ts',
+  'src/slot-table.ts',
   'src/string-formats.ts',
   'src/truncate.ts',
   'src/version.ts',

@@ -63,7 +63,8 @@ class FakeWorker extends EventEmitter implements WorkerLike {
     Atomics.compareExchange(this.words, SLOT_BASE + m.slot, id, -id);
   }
   finish(id: number): void {
-    this.emit('message', { type: 'done', id, outcome: { status: 200, body: `done ${id}`, summary: { decision: 'allowed', code: 200 } } });
+    const { slot } = this.reviews.find((r) => r.id === id)!;
+    this.emit('message', { type: 'done', id, slot, outcome: { status: 200, body: `done ${id}`, summary: { decision: 'allowed', code: 200 } } });
   }
   die(code: number): void {
     this.emit('exit', code);

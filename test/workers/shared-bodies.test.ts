@@ -73,7 +73,7 @@ t.test('a worker slot reuses a lent buffer only after the worker answered or was
   const [one, two] = fake.reviews;
   t.not(one!.body.buffer, two!.body.buffer, 'two reviews in flight never share a buffer');
   t.equal(new TextDecoder().decode(one!.body.slice()), 'review one');
-  slot.finish(1);
+  slot.finish(1, one!.slot);
   slot.send(job(3, bytes('review three')));
   await tick();
   t.equal(fake.reviews[2]!.body.buffer, one!.body.buffer, 'the answered review\'s buffer is lent again');
@@ -91,7 +91,7 @@ t.test('a dead worker\'s buffers are never lent again: it may still be reading t
   await tick();
   Atomics.compareExchange(fake.words, SLOT_BASE + fake.reviews[0]!.slot, 1, -1);
   slot.dead = true;
-  slot.finish(1);
+  slot.finish(1, fake.reviews[0]!.slot);
   slot.dead = false;
   slot.send(job(2, bytes('next')));
   await tick();
