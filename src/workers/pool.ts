@@ -304,7 +304,7 @@ export class WorkerPool {
     }
     const kind = abortKindOf(job.ctx.signal);
     for (const s of this.#everyWorker()) {
-      if (s.jobs.get(job.slot) === job && kind) s.post({ type: 'abort', id: job.id, kind });
+      if (s.jobs.get(job.slot) === job && kind) s.post({ type: 'abort', id: job.id, slot: job.slot, kind });
     }
   }
 

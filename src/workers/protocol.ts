@@ -57,6 +57,8 @@ export interface ReviewBatch {
 export interface AbortMessage {
   type: 'abort';
   id: number;
+  /** The review's slot, where the worker finds it (and checks the id). */
+  slot: number;
   kind: AbortKind;
 }
 

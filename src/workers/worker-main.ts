@@ -23,9 +23,18 @@ const port = parentPort!;
 // destination as they are (log-relay.ts): one destination, one format. Only
 // handler errors and warnings are logged here; the per-review line is the main thread's.
 const log = createLogger(setup.logLevel as pino.LevelWithSilent, { write: (line: string) => post({ type: 'log', line }) });
-const controllers = new Map<number, AbortController>();
-/** Reviews of a batch waiting their turn, with the abort that came for one meanwhile. */
-const queued = new Map<number, ReviewAbortedError | undefined>();
+/**
+ * The reviews this worker holds, by the slot the main thread gave each: waiting
+ * their turn in a batch (with an abort that came meanwhile), then running (with
+ * their controller). An array, not a Map keyed by review id: slot-table.ts says why.
+ */
+const held: (HeldReview | undefined)[] = [];
+interface HeldReview {
+  id: number;
+  controller?: AbortController;
+  abortedEarly?: ReviewAbortedError;
+}
+let running = 0;
 let lastReviewAt = 0;
 
 const readLoopDelay = watchLoopDelay();
@@ -42,13 +51,15 @@ const words = new Int32Array(await shared);
 setInterval(() => Atomics.add(words, HEARTBEAT, 1), HEARTBEAT_INTERVAL_MS);
 
 // A burst of large bodies leaves the heap grown; it is given back once no review has run for a second.
-startHeapTidy({ idle: () => controllers.size === 0 && Date.now() - lastReviewAt > 1_000, afterStartUp: true });
+startHeapTidy({ idle: () => running === 0 && Date.now() - lastReviewAt > 1_000, afterStartUp: true });
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'abort') {
+    const review = held[message.slot];
+    if (review?.id !== message.id) return;
     const reason = new ReviewAbortedError(message.kind, `review aborted: ${message.kind}`);
-    if (queued.has(message.id)) queued.set(message.id, reason);
-    else controllers.get(message.id)?.abort(reason);
+    if (review.controller) review.controller.abort(reason);
+    else review.abortedEarly = reason;
     return;
   }
   if (message.type === 'loop-delay') return post({ type: 'loop-delay', id: message.id, delay: readLoopDelay() });
@@ -56,7 +67,7 @@ port.on('message', (message: ToWorker) => {
   // answer goes out before the next one starts, even if that one never yields.
   if (message.type === 'reviews') {
     for (const review of message.reviews) {
-      queued.set(review.id, undefined);
+      held[review.slot] = { id: review.id };
       setImmediate(onReview, review);
     }
     return;
@@ -65,21 +76,26 @@ port.on('message', (message: ToWorker) => {
 });
 
 function onReview(message: ReviewMessage): void {
-  const abortedEarly = queued.get(message.id);
-  queued.delete(message.id);
+  // The slot may already hold a newer review (this one was taken back and its slot reused): that one stays.
+  const entry = held[message.slot];
+  const waited = entry?.id === message.id ? entry : undefined;
+  if (waited) held[message.slot] = undefined;
   if (Atomics.compareExchange(words, SLOT_BASE + message.slot, message.id, -message.id) !== message.id) return; // taken back
   // Already answered by failurePolicy on the main thread: running it would be wasted work.
   if (Date.now() > message.deadline) return post({ type: 'failed', id: message.id, slot: message.slot, message: 'the review expired before a worker started it' });
   const webhook = webhooks[message.webhook]!;
   const controller = new AbortController();
-  controllers.set(message.id, controller);
-  if (abortedEarly) controller.abort(abortedEarly); // its abort came while it waited its turn
+  const review: HeldReview = { id: message.id, controller };
+  held[message.slot] = review;
+  running++;
+  if (waited?.abortedEarly) controller.abort(waited.abortedEarly); // its abort came while it waited its turn
   lastReviewAt = Date.now();
   runReview(webhook, message.body, { signal: controller.signal, deadline: message.deadline, log, logObjects: setup.logObjects, schemas, trace: message.trace }).then(
     (outcome) => post({ type: 'done', id: message.id, slot: message.slot, outcome }),
     (err: unknown) => post({ type: 'failed', id: message.id, slot: message.slot, message: errorMessage(err) }),
   ).finally(() => {
-    controllers.delete(message.id);
+    if (held[message.slot] === review) held[message.slot] = undefined;
+    running--;
     lastReviewAt = Date.now();
   });
 }
