@@ -91,7 +91,8 @@ export class Reviewer {
   /** Every review from arrival to reply, for /debug/inflight: no object bodies. */
   inFlight(): InFlightReview[] {
     const now = Date.now();
-    return this.#inFlight.values().map((e) => ({
+    // Oldest first, as they arrived (the table's order is its slots').
+    return this.#inFlight.values().sort((a, b) => a.startedAt - b.startedAt).map((e) => ({
       uid: e.uid?.slice(0, SHOWN_UID),
       webhook: e.webhook,
       ageMs: now - e.startedAt,
