@@ -16,28 +16,27 @@ export class SlotTable<T> {
   /** Handles freed and not yet reused; the most recently freed is reused first. */
   readonly #free: number[] = [];
   readonly #capacity: number;
-  #size = 0;
 
   /** `capacity`: the most entries held at once (handles are 0 .. capacity - 1). */
   constructor(capacity = Number.MAX_SAFE_INTEGER) {
     this.#capacity = capacity;
   }
 
+  /** Every handle below the array's length is either held or free. */
   get size(): number {
-    return this.#size;
+    return this.#entries.length - this.#free.length;
   }
 
   /** Handles still free. */
   get free(): number {
-    return this.#capacity - this.#size;
+    return this.#capacity - this.size;
   }
 
   /** Holds `entry` and returns its handle; throws when the table is full (check `free` first). */
   add(entry: T): number {
-    if (this.#size >= this.#capacity) throw new RangeError(`slot table full (${this.#capacity} entries)`);
+    if (this.size >= this.#capacity) throw new RangeError(`slot table full (${this.#capacity} entries)`);
     const handle = this.#free.pop() ?? this.#entries.length;
     this.#entries[handle] = entry;
-    this.#size++;
     return handle;
   }
 
@@ -51,7 +50,6 @@ export class SlotTable<T> {
     if (entry === undefined) return undefined;
     this.#entries[handle] = undefined;
     this.#free.push(handle);
-    this.#size--;
     return entry;
   }
 
