@@ -28,8 +28,14 @@ export interface HttpSettings {
   restSeconds: number;
 }
 
-/** How long a server is left alone after its first answer before its idle memory is read. */
-const IDLE_SETTLE_MS = 2_000;
+/**
+ * How long a server is left alone after its first answer before its idle memory
+ * is read. kadmit gives back its start-up garbage once it has been quiet for 2 s,
+ * checked each second (serve.ts, heap-tidy.ts): 2-3 s after the probe. A reading
+ * at 2 s could come before it (`--workers 2`, one review, RSS each 0.5 s after it,
+ * six fresh servers: 138-140 MiB at first, 121-123 once tidied).
+ */
+const IDLE_SETTLE_MS = 4_000;
 
 export interface RoundResult extends WrkResult {
   round: number;
