@@ -1,19 +1,19 @@
 // Idle resident memory of `kadmit serve --webhook builtin:require-memory-limits`
 // by --workers, from the sources (as `npm start` runs, and as `npx kadmit` runs
-// through bin/kadmit.js) and, when `npm run build` has been run, from dist/ (as
-// the container image runs): each server is read
+// through bin/kadmit.js) and, when `npm run build` has been run, from the bundled
+// command line in dist/ (as the package and the container image run): each server is read
 // (VmRSS, all threads) a few seconds after its "kadmit serving" line, with no
 // request sent. The README's memory table comes from this. Medians of fresh
 // processes. Target: <= 128 MiB with the default two workers.
 //   npx node bench/idle-rss.ts [--samples N] [--settle S] [--workers 0,1,2,4]
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { rssMiB } from './lib/memory.ts';
-import { cleanEnv } from './lib/servers.ts';
+import { entryEnv, entryLabel, startEntries } from './lib/servers.ts';
 
 const { values } = parseArgs({ options: { samples: { type: 'string', default: '3' }, settle: { type: 'string', default: '5' }, workers: { type: 'string', default: '0,1,2,4' } } });
 const SAMPLES = Number(values.samples);
@@ -27,7 +27,7 @@ const SERVE_TIMEOUT_MS = 30_000;
 function idleRss(entry: string, workers: number): Promise<number> {
   const args = [entry, 'serve', '--webhook', 'builtin:require-memory-limits', '--cert-dir', certDir, '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0',
     '--workers', String(workers), '--drain-delay-ms', '0'];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: envFor(entry) });
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: entryEnv(entry) });
   return new Promise((resolve, reject) => {
     let out = '';
     let serving = false;
@@ -51,21 +51,8 @@ function idleRss(entry: string, workers: number): Promise<number> {
   });
 }
 
-/**
- * From dist/ as the image runs it: without the checkout's `kadmit-source`
- * condition (.npmrc), which would load the policies' `kadmit` import from src/.
- */
-function envFor(entry: string): NodeJS.ProcessEnv {
-  const env = cleanEnv();
-  if (entry.endsWith('/dist/cli/main.js')) env['NODE_OPTIONS'] = (env['NODE_OPTIONS'] ?? '').replace('--conditions=kadmit-source', '').trim();
-  return env;
-}
-
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-// `npx kadmit` in a checkout runs the sources too, through bin/kadmit.js, which
-// turns the compile cache on before the CLI is read.
-const entries = [join(ROOT, 'src/cli/main.ts'), join(ROOT, 'bin/kadmit.js'), ...(existsSync(join(ROOT, 'dist/cli/main.js')) ? [join(ROOT, 'dist/cli/main.js')] : [])];
-const labelOf = (entry: string) => (entry.endsWith('.ts') ? 'sources   ' : entry.includes('/bin/') ? 'npx kadmit' : 'dist      ');
+const entries = startEntries(ROOT);
 
 try {
   console.log(`idle RSS: node ${process.version}, ${SAMPLES} fresh processes each, read ${SETTLE_MS / 1000} s after serving`);
@@ -73,7 +60,7 @@ try {
     for (const workers of WORKER_COUNTS) {
       const rss: number[] = [];
       for (let i = 0; i < SAMPLES; i++) rss.push(await idleRss(entry, workers));
-      const label = `${labelOf(entry)} --workers ${workers}`;
+      const label = `${entryLabel(entry)} --workers ${workers}`;
       console.log(`  ${label}  median ${median(rss).toFixed(0)} MiB (min ${Math.min(...rss).toFixed(0)}, max ${Math.max(...rss).toFixed(0)})`);
     }
   }

@@ -3,7 +3,8 @@
 // and the line itself may reach stdout up to 100 ms later), with reusable
 // certificates in place, for 0, 1 and 2 review workers; from the sources (as
 // `npm start` runs, and as `npx kadmit` runs through bin/kadmit.js) and, when
-// `npm run build` has been run, from dist/ (as the container image runs).
+// `npm run build` has been run, from the bundled command line in dist/ (as the
+// package and the container image run).
 // With --fresh-certs each process starts on an empty cert dir and makes its CA
 // and serving keys first (a pod whose cert dir is an emptyDir; `npm run bench`
 // starts its servers so). Node's compile cache is warm (filled by a first start).
@@ -13,11 +14,12 @@
 // at build time). Medians of fresh processes. Target: under 500 ms.
 //   npx node bench/startup.ts [--samples N] [--fresh-certs] [--without-compile-cache]
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { servingAt } from './lib/memory.ts';
+import { entryEnv, entryLabel, startEntries } from './lib/servers.ts';
 
 const { values } = parseArgs({ options: { samples: { type: 'string', default: '9' }, 'fresh-certs': { type: 'boolean', default: false }, 'without-compile-cache': { type: 'boolean', default: false } } });
 const SAMPLES = Number(values.samples);
@@ -29,7 +31,7 @@ const certDir = mkdtempSync(join(tmpdir(), 'kadmit-bench-startup-'));
 function serveOnce(entry: string, workers: number, dir = certDir, withoutCache = false): Promise<number> {
   const spawnedAt = Date.now();
   const args = [entry, 'serve', '--cert-dir', dir, '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--workers', String(workers), '--drain-delay-ms', '0'];
-  const env = withoutCache ? { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' } : process.env;
+  const env = withoutCache ? { ...entryEnv(entry), NODE_DISABLE_COMPILE_CACHE: '1' } : entryEnv(entry);
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -43,10 +45,7 @@ function serveOnce(entry: string, workers: number, dir = certDir, withoutCache =
 }
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-// `npx kadmit` in a checkout runs the sources too, through bin/kadmit.js, which
-// turns the compile cache on before the CLI is read.
-const entries = [join(ROOT, 'src/cli/main.ts'), join(ROOT, 'bin/kadmit.js'), ...(existsSync(join(ROOT, 'dist/cli/main.js')) ? [join(ROOT, 'dist/cli/main.js')] : [])];
-const labelOf = (entry: string) => (entry.endsWith('.ts') ? 'sources   ' : entry.includes('/bin/') ? 'npx kadmit' : 'dist      ');
+const entries = startEntries(ROOT);
 
 try {
   await serveOnce(entries[0]!, 0); // creates the certificates and fills the compile cache
@@ -60,7 +59,7 @@ try {
         times.push(await serveOnce(entry, workers, dir()));
         if (COMPARE_CACHE) uncached.push(await serveOnce(entry, workers, dir(), true));
       }
-      const label = `${labelOf(entry)} --workers ${workers}`;
+      const label = `${entryLabel(entry)} --workers ${workers}`;
       const without = COMPARE_CACHE ? `; without the compile cache ${median(uncached).toFixed(0)} ms` : '';
       console.log(`  ${label}  serving after median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})${without}  target < 500 ms`);
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The kadmit command. Installed (and in the image) it runs the compiled CLI in
-// dist/; in a checkout of kadmit it runs the sources through Node's type
+// The kadmit command. Installed (and in the image) it runs the compiled CLI,
+// bundled (dist/cli-bundle/, made by `npm run build`: scripts/bundle-cli.ts says
+// why); in a checkout of kadmit it runs the sources through Node's type
 // stripping, with the `kadmit-source` condition that npm and npx set (.npmrc)
 // so that the sources' `import ... from 'kadmit'` resolves to src/ too.
 import { existsSync } from 'node:fs';
@@ -17,4 +18,4 @@ if (existsSync(sources) && !import.meta.resolve('kadmit').endsWith('/src/index.t
   process.stderr.write('kadmit: in a checkout, run kadmit through npm or npx (npx kadmit ...), or node --conditions=kadmit-source\n');
   process.exit(2);
 }
-await import(existsSync(sources) ? sources.href : new URL('../dist/cli/main.js', import.meta.url).href);
+await import(existsSync(sources) ? sources.href : new URL('../dist/cli-bundle/main.js', import.meta.url).href);

@@ -4,7 +4,7 @@
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { BenchError } from './errors.ts';
 import { reviewBody } from './bodies.ts';
 import { readyAfterMs, rssMiB } from './memory.ts';
@@ -12,7 +12,7 @@ import { REPO_ROOT, sharedBench } from './paths.ts';
 import { stopChild, trackDir } from './procs.ts';
 import { probeOnce, waitReady } from './probe.ts';
 import { serverCpus, type Scenario, type ServerCpus } from './scenarios.ts';
-import { buildGoPeer, bytesLogged, describeFailure, launchServer, serverKey, tail, warmCompileCache, type RunningServer, type ServerContext } from './servers.ts';
+import { buildCommandLine, buildGoPeer, bytesLogged, describeFailure, launchServer, serverKey, tail, warmCompileCache, type RunningServer, type ServerContext } from './servers.ts';
 import { cpuSeconds, medianSplit, reapedChildrenCpuSeconds, splitCpu, splitPerReview, threadCpuSeconds, type CpuSplit } from './cpu.ts';
 import { poolState, samplePool, waitPoolSettled, type PoolSamples, type PoolState } from './ops.ts';
 import { startSpinner, type SpinStats } from './spinner.ts';
@@ -211,10 +211,15 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
       return undefined;
     }
   };
-  // Every kadmit checkout under test started once, so that no measured start compiles (servers.ts).
+  // Every kadmit checkout under test built as it ships, then started once, so that no measured start compiles (servers.ts).
   const roots = [...new Set(active.flatMap((s) => (s.server.kind === 'kadmit' ? [s.server.root ?? REPO_ROOT] : [])))];
+  const entries = new Map<string, string>();
+  ctx.entries = entries;
   for (const [i, root] of roots.entries()) {
-    const ms = await warmCompileCache(root, join(tmp, `warm-certs-${i}`));
+    const building = Date.now();
+    entries.set(root, await buildCommandLine(root));
+    console.log(`built: ${root} runs ${relative(root, entries.get(root)!)} (${Date.now() - building} ms)`);
+    const ms = await warmCompileCache(root, join(tmp, `warm-certs-${i}`), entries.get(root));
     console.log(`compile cache: ${root} started once ${ms === undefined ? 'and did not serve within 30 s (its measured start will say why)' : `(${ms} ms)`}`);
   }
   // kadmit first: it creates the certificate the peers serve with.

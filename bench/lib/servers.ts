@@ -19,6 +19,8 @@ export interface ServerContext {
   goBinary: string | undefined;
   /** Pin servers with taskset (false on a machine with fewer than 2 CPUs). */
   pin: boolean;
+  /** The entry each kadmit checkout under test runs (buildCommandLine); absent: its bin/kadmit.js. */
+  entries?: ReadonlyMap<string, string>;
 }
 
 export interface RunningServer {
@@ -59,11 +61,63 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KADMIT_')));
 }
 
+/** The bundled command line `npm run build` makes: what the package and the image run. */
+const BUILT_ENTRY = 'dist/cli-bundle/main.js';
+
+/**
+ * The ways to start kadmit from `root` that a start-up measurement compares: the
+ * sources (as `npm start` runs), the kadmit command in a checkout (bin/kadmit.js,
+ * which runs the sources too, with the compile cache on before the CLI is read)
+ * and, once `npm run build` has run, the bundled command line.
+ */
+export function startEntries(root: string): string[] {
+  const built = join(root, BUILT_ENTRY);
+  return [join(root, 'src/cli/main.ts'), join(root, 'bin/kadmit.js'), ...(existsSync(built) ? [built] : [])];
+}
+
+export const entryLabel = (entry: string): string => (entry.endsWith('.ts') ? 'sources   ' : entry.includes('/bin/') ? 'npx kadmit' : 'dist      ');
+
+/**
+ * The environment to start `entry` in: the built command line as the image runs
+ * it, without the checkout's `kadmit-source` condition (.npmrc), which would load
+ * the policies' `kadmit` import from src/.
+ */
+export function entryEnv(entry: string): NodeJS.ProcessEnv {
+  const env = cleanEnv();
+  if (entry.endsWith(BUILT_ENTRY)) env['NODE_OPTIONS'] = (env['NODE_OPTIONS'] ?? '').replace('--conditions=kadmit-source', '').trim();
+  return env;
+}
+
 /** bin/kadmit.js, or src/cli/main.ts in a checkout from before the command had one. */
 function kadmitEntry(root: string): string {
   const bin = join(root, 'bin', 'kadmit.js');
   return existsSync(bin) ? bin : join(root, 'src', 'cli', 'main.ts');
 }
+
+/** How long compiling and bundling one checkout may take. */
+const BUILD_TIMEOUT_MS = 180_000;
+
+/**
+ * Builds the command line of the checkout at `root` as the package ships it
+ * (the compiled dist/ and its bundle, `npm run build` without the type check)
+ * and returns its entry: the bench measures what users run. A checkout from
+ * before the bundle existed runs from its sources (kadmitEntry).
+ */
+export async function buildCommandLine(root: string): Promise<string> {
+  const bundler = join(root, 'scripts', 'bundle-cli.ts');
+  if (!existsSync(bundler)) return kadmitEntry(root);
+  const steps: [string, string[]][] = [
+    ['tsc', [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--noCheck']],
+    ['bundle', [bundler]],
+  ];
+  for (const [what, args] of steps) {
+    const done = await runCaptured(process.execPath, args, { cwd: root, env: cleanEnv() }, BUILD_TIMEOUT_MS);
+    if (done.code !== 0) throw new BenchError(`building ${root} failed (${what}, exit ${done.code}):\n${(done.stderr || done.stdout).trim()}`);
+  }
+  return join(root, BUILT_ENTRY);
+}
+
+const entryOf = (root: string, ctx?: Pick<ServerContext, 'entries'>) => ctx?.entries?.get(root) ?? kadmitEntry(root);
 
 function commandFor(spec: ServerSpec, port: number, opsPort: number | undefined, ctx: ServerContext): string[] {
   const addr = `127.0.0.1:${port}`;
@@ -71,9 +125,9 @@ function commandFor(spec: ServerSpec, port: number, opsPort: number | undefined,
   const key = join(ctx.certDir, 'tls.key');
   switch (spec.kind) {
     case 'kadmit':
-      // The kadmit command as `npx kadmit` runs it (bin/kadmit.js: the compile cache is on
-      // before the CLI loads, so the main thread keeps no TypeScript stripper).
-      return [process.execPath, kadmitEntry(spec.root ?? REPO_ROOT), 'serve',
+      // The built command line (buildCommandLine), or the kadmit command as `npx kadmit` runs
+      // it (bin/kadmit.js: the compile cache is on before the CLI loads).
+      return [process.execPath, entryOf(spec.root ?? REPO_ROOT, ctx), 'serve',
         '--webhook-address', addr, '--ops-address', `127.0.0.1:${opsPort}`, '--cert-dir', ctx.certDir, ...spec.flags];
     case 'nodelimit':
       if (!ctx.shared) throw new BenchError('the nodelimit peer needs ../shared/bench');
@@ -97,9 +151,9 @@ const WARM_TIMEOUT_MS = 30_000;
  * 121-123). Resolves to the ms it took, or undefined when it did not serve in
  * time (it is stopped either way).
  */
-export async function warmCompileCache(root: string, certDir: string, env: NodeJS.ProcessEnv = cleanEnv()): Promise<number | undefined> {
+export async function warmCompileCache(root: string, certDir: string, entry = kadmitEntry(root), env: NodeJS.ProcessEnv = entryEnv(entry)): Promise<number | undefined> {
   const started = Date.now();
-  const args = [kadmitEntry(root), 'serve', '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', certDir, '--drain-delay-ms', '0', '--webhook', 'builtin:require-memory-limits'];
+  const args = [entry, 'serve', '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', certDir, '--drain-delay-ms', '0', '--webhook', 'builtin:require-memory-limits'];
   const child = spawnTracked(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'ignore'] });
   child.once('error', () => {}); // an exit all the same
   const exited = new Promise<false>((resolve) => child.once('exit', () => resolve(false)));
@@ -138,7 +192,9 @@ export async function launchServer(spec: ServerSpec, index: number, ctx: ServerC
   const err = openSync(stderrFile, 'w');
   const pinned = ctx.pin ? ['taskset', '-c', serverCpus(spec), ...command] : command;
   const spawnedAt = Date.now();
-  const child = spawnTracked(pinned[0]!, pinned.slice(1), { cwd: spec.kind === 'kadmit' ? spec.root ?? REPO_ROOT : REPO_ROOT, env: cleanEnv(), stdio: ['ignore', out, err] });
+  const root = spec.kind === 'kadmit' ? spec.root ?? REPO_ROOT : REPO_ROOT;
+  const env = spec.kind === 'kadmit' ? entryEnv(entryOf(root, ctx)) : cleanEnv();
+  const child = spawnTracked(pinned[0]!, pinned.slice(1), { cwd: root, env, stdio: ['ignore', out, err] });
   closeSync(out);
   closeSync(err);
   child.once('error', () => {}); // reported by the readiness wait as an early exit

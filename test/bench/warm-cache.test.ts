@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../../bench/lib/paths.ts';
 
 t.test('a checkout started once writes its compiled code to the cache', async (t) => {
   const dir = t.testdir({ cache: {} });
-  const ms = await warmCompileCache(REPO_ROOT, join(dir, 'certs'), { ...cleanEnv(), NODE_COMPILE_CACHE: join(dir, 'cache') });
+  const ms = await warmCompileCache(REPO_ROOT, join(dir, 'certs'), undefined, { ...cleanEnv(), NODE_COMPILE_CACHE: join(dir, 'cache') });
   t.type(ms, 'number', 'it served');
   const entries = readdirSync(join(dir, 'cache')).flatMap((d) => readdirSync(join(dir, 'cache', d)));
   t.ok(entries.length > 400, `${entries.length} modules' compiled code written as it exited (the main thread alone loads ~500)`);

@@ -41,7 +41,7 @@ t.test('the tarball holds compiled JavaScript, declarations and the templates, a
   const outside = packed.files.filter((f) => !/^(bin|dist|templates|examples\/crds|docs)\/|^(package\.json|README\.md|LICENSE)$/.test(f));
   t.same(outside, [], 'only bin/, dist/, templates/, examples/crds/, docs/ and the package files');
   t.notOk(packed.files.some((f) => f.startsWith('dist/') && f.endsWith('.ts') && !f.endsWith('.d.ts')), 'no TypeScript sources in dist/');
-  for (const entry of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/schemas/types.d.ts', 'dist/zod.js', 'dist/zod.d.ts', 'dist/cli/main.js', 'dist/schemas/generated/schemas.json', 'bin/kadmit.js']) {
+  for (const entry of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/schemas/types.d.ts', 'dist/zod.js', 'dist/zod.d.ts', 'dist/cli-bundle/main.js', 'dist/schemas/generated/schemas.json', 'bin/kadmit.js']) {
     t.ok(packed.files.includes(entry), entry);
   }
   t.notOk(packed.files.some((f) => /^(src|test|certs|deploy|bench|scripts)\//.test(f)), 'no sources, tests, certificates, manifests or benchmarks');
