@@ -16,6 +16,7 @@ import { finished, waitForLog } from '../helpers/process.ts';
 import { run } from '../helpers/package.ts';
 import { scaffold } from '../../src/cli/init-command.ts';
 import { httpsRequest, review } from '../helpers/https-client.ts';
+import { spawnTestApiServer } from '../apiserver/remote.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kadmit-image-'));
 // mkdtemp makes it 0700; the unprivileged user must be able to reach the app inside.
@@ -65,7 +66,7 @@ function containerEnv(): Record<string, string> {
   const deployment = parseAllDocuments(readFileSync(join(ROOT, 'deploy/deployment.yaml'), 'utf8')).map((d) => d.toJS()).find((o) => o?.kind === 'Deployment');
   const env: Record<string, string> = {};
   for (const e of deployment.spec.template.spec.containers[0].env) env[e.name] = e.valueFrom ? 'kadmit' : e.value;
-  // A file store here: the Secret store needs a cluster.
+  // A file store unless a test says otherwise: the Secret store needs an API server.
   delete env.KADMIT_CERT_STORE;
   // The example CRD ships in the image: serve builtin:guestbook too, validating against it.
   env.KADMIT_WEBHOOKS = `${env.KADMIT_WEBHOOKS},builtin:guestbook`;
@@ -164,6 +165,28 @@ t.test('kadmit serve starts from the image layout and serves the default policie
   for (const module of ['dist/cli-bundle/main.js', ...bundled, 'dist/workers/worker-main.js', 'dist/admission/pipeline.js', 'dist/policies/pod-security.js']) {
     t.ok(fromCache(exit.stderr, `node_modules/kadmit/${module}`), `${module}: compiled code from the image's cache`);
   }
+});
+
+t.test('in the Secret store, as deploy/ runs it, against the test API server: the CA is kept in the Secret and the server serves', async (t) => {
+  // The kubeconfig must be readable by the image's user; the image's /tmp is.
+  const kubeconfig = join(layout.tmp, 'kubeconfig');
+  const api = await spawnTestApiServer(['--kubeconfig', kubeconfig, '--namespace', 'kadmit']);
+  t.teardown(() => api.close());
+  chmodSync(kubeconfig, 0o644);
+  const secretCerts = join(tmp, 'run', 'secret-certs');
+  mkdirSync(secretCerts, { recursive: true });
+  if (AS_ROOT) chownSync(secretCerts, UID, UID);
+  const env = { ...containerEnv(), KADMIT_CERT_STORE: 'secret', KUBECONFIG: kubeconfig, KADMIT_CERT_DIR: secretCerts };
+  const { child, done, serving } = await startImage(t, env);
+  const secret = await api.get('secrets', 'kadmit', 'kadmit-ca');
+  t.ok(secret, 'the CA Secret kadmit/kadmit-ca exists');
+  const ca = Buffer.from(String((secret?.data as Record<string, string> | undefined)?.['ca.crt'] ?? ''), 'base64').toString('utf8');
+  t.match(ca, /BEGIN CERTIFICATE/, 'and holds the CA certificate');
+  const defaulted = (await httpsRequest(serving.webhook.port as number, ca, '/mutate/pod-defaults?timeout=10s', JSON.stringify(review({})))).json();
+  t.equal(defaulted.response.patchType, 'JSONPatch', 'a review is answered over TLS trusting only the CA from the Secret');
+  child.kill('SIGTERM');
+  const exit = await done;
+  t.equal(exit.code, 0, exit.code === 0 ? 'exits 0 on SIGTERM' : `exits 0 on SIGTERM (stderr ends: ${exit.stderr.slice(-2_000)})`);
 });
 
 t.test("a policy image: the scaffold's compiled policies and kadmit.yaml in /app, served with no webhook settings in the environment", async (t) => {
