@@ -14,8 +14,9 @@
 // - kadmit's public library (what `kadmit` and `kadmit/zod` load): a policy
 //   module imports it at run time, and the command line must share its modules
 //   (KadmitError and ReviewAbortedError are matched with instanceof), not copy them;
-// - the review workers (dist/workers/review-worker.js): they load policy modules
-//   too, and are started by file;
+// - the review workers' entry (dist/workers/review-worker.js): a worker is
+//   started by file; that file turns the compile cache on and loads the
+//   worker's code, bundled here too (worker-main.js);
 // - everything kadmit loads by a computed path (built-in policies, CRD and zod
 //   runtimes, generated validators), resolved against the file it was compiled to;
 // - the packages only some configurations load, and whose files are read by
@@ -90,7 +91,8 @@ function keepLayout(library: Set<string>): Plugin {
 const library = await libraryFiles();
 rmSync(BUNDLE_DIR, { recursive: true, force: true });
 await build({
-  entryPoints: { main: join(DIST, 'cli', 'main.js') },
+  // The review worker's code too: dist/workers/review-worker.js, the entry a worker is started with, loads it from here.
+  entryPoints: { main: join(DIST, 'cli', 'main.js'), 'worker-main': join(DIST, 'workers', 'worker-main.js') },
   bundle: true,
   splitting: true,
   format: 'esm',

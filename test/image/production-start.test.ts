@@ -162,7 +162,8 @@ t.test('kadmit serve starts from the image layout and serves the default policie
   // The command line's bundle names a lazily loaded part after its module, with a hash of its content.
   const bundled = readdirSync(join(app, 'node_modules/kadmit/dist/cli-bundle')).filter((f) => /^serve(-command)?-\w+\.js$/.test(f)).map((f) => `dist/cli-bundle/${f}`);
   t.equal(bundled.length, 2, 'the bundle has the serve command and the server as parts of their own');
-  for (const module of ['dist/cli-bundle/main.js', ...bundled, 'dist/workers/worker-main.js', 'dist/admission/pipeline.js', 'dist/policies/pod-security.js']) {
+  // A review worker starts from dist/workers/review-worker.js and runs the bundle's worker-main.js.
+  for (const module of ['dist/cli-bundle/main.js', ...bundled, 'dist/workers/review-worker.js', 'dist/cli-bundle/worker-main.js', 'dist/policies/pod-security.js']) {
     t.ok(fromCache(exit.stderr, `node_modules/kadmit/${module}`), `${module}: compiled code from the image's cache`);
   }
 });
@@ -207,7 +208,7 @@ t.test("a policy image: the scaffold's compiled policies and kadmit.yaml in /app
   const exit = await done;
   t.equal(exit.code, 0);
   // The check stage compiled the project's modules too, and kadmit's are still there.
-  for (const module of ['policies/no-latest-tag.js', 'policies/cost-center-label.js', 'node_modules/kadmit/dist/workers/worker-main.js']) {
+  for (const module of ['policies/no-latest-tag.js', 'policies/cost-center-label.js', 'node_modules/kadmit/dist/cli-bundle/worker-main.js']) {
     t.ok(fromCache(exit.stderr, module), `${module}: compiled code from the image's cache`);
   }
 });
