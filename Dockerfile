@@ -23,7 +23,7 @@ COPY src ./src
 COPY templates ./templates
 COPY docs ./docs
 COPY examples/crds ./examples/crds
-COPY scripts/bundle-cli.ts ./scripts/bundle-cli.ts
+COPY scripts/build.ts ./scripts/build.ts
 RUN npm pack --pack-destination /tmp
 WORKDIR /app
 # type module: the policy modules a policy image adds to /app are ES modules.

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The kadmit command. Installed (and in the image) it runs the compiled CLI,
-// bundled (dist/cli-bundle/, made by `npm run build`: scripts/bundle-cli.ts says
+// bundled (dist/cli-bundle/, made by `npm run build`: scripts/build.ts says
 // why); in a checkout of kadmit it runs the sources through Node's type
 // stripping, with the `kadmit-source` condition that npm and npx set (.npmrc)
 // so that the sources' `import ... from 'kadmit'` resolves to src/ too.

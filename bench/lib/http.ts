@@ -217,9 +217,10 @@ export async function runHttp(scenarios: readonly Scenario[], settings: HttpSett
   ctx.entries = entries;
   for (const [i, root] of roots.entries()) {
     const building = Date.now();
-    entries.set(root, await buildCommandLine(root));
-    console.log(`built: ${root} runs ${relative(root, entries.get(root)!)} (${Date.now() - building} ms)`);
-    const ms = await warmCompileCache(root, join(tmp, `warm-certs-${i}`), entries.get(root));
+    const entry = await buildCommandLine(root);
+    entries.set(root, entry);
+    console.log(`built: ${root} runs ${relative(root, entry)} (${Date.now() - building} ms)`);
+    const ms = await warmCompileCache(root, join(tmp, `warm-certs-${i}`), entry);
     console.log(`compile cache: ${root} started once ${ms === undefined ? 'and did not serve within 30 s (its measured start will say why)' : `(${ms} ms)`}`);
   }
   // kadmit first: it creates the certificate the peers serve with.

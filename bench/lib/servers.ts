@@ -98,22 +98,16 @@ function kadmitEntry(root: string): string {
 const BUILD_TIMEOUT_MS = 180_000;
 
 /**
- * Builds the command line of the checkout at `root` as the package ships it
- * (the compiled dist/ and its bundle, `npm run build` without the type check)
- * and returns its entry: the bench measures what users run. A checkout from
- * before the bundle existed runs from its sources (kadmitEntry).
+ * Builds the checkout at `root` as the package ships it (its scripts/build.ts,
+ * without the type check) and returns the bundled command line's entry: the
+ * bench measures what users run. A checkout without that script runs from its
+ * sources (kadmitEntry).
  */
 export async function buildCommandLine(root: string): Promise<string> {
-  const bundler = join(root, 'scripts', 'bundle-cli.ts');
-  if (!existsSync(bundler)) return kadmitEntry(root);
-  const steps: [string, string[]][] = [
-    ['tsc', [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--noCheck']],
-    ['bundle', [bundler]],
-  ];
-  for (const [what, args] of steps) {
-    const done = await runCaptured(process.execPath, args, { cwd: root, env: cleanEnv() }, BUILD_TIMEOUT_MS);
-    if (done.code !== 0) throw new BenchError(`building ${root} failed (${what}, exit ${done.code}):\n${(done.stderr || done.stdout).trim()}`);
-  }
+  const build = join(root, 'scripts', 'build.ts');
+  if (!existsSync(build)) return kadmitEntry(root);
+  const done = await runCaptured(process.execPath, [build, '--no-check'], { cwd: root, env: cleanEnv() }, BUILD_TIMEOUT_MS);
+  if (done.code !== 0) throw new BenchError(`building ${root} failed (exit ${done.code}):\n${(done.stderr || done.stdout).trim()}`);
   return join(root, BUILT_ENTRY);
 }
 

@@ -1,8 +1,8 @@
 // kadmit as users get it: the npm tarball, installed into a folder of its own.
 // The tarball is built from a staging copy of what package.json `files` names,
-// with dist/ compiled there (tsc --noCheck, then the command line's bundle: the
-// same as `npm run build` without its type check, which is `npm run typecheck`'s
-// job), so the checkout is never written to.
+// with dist/ built there (`scripts/build.ts --no-check`: `npm run build` without
+// its type check, which is `npm run typecheck`'s job), so the checkout is never
+// written to.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,8 +78,7 @@ export async function packKadmit(dir: string): Promise<Packed> {
     const from = join(ROOT, entry);
     if (existsSync(from) && entry !== 'dist/') cpSync(from, join(stage, entry), { recursive: true });
   }
-  must('tsc', await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noCheck', '--outDir', join(stage, 'dist')], ROOT));
-  must('bundle the command line', await run(process.execPath, [join(ROOT, 'scripts/bundle-cli.ts'), '--dist', join(stage, 'dist')], ROOT));
+  must('build', await run(process.execPath, [join(ROOT, 'scripts/build.ts'), '--no-check', '--dist', join(stage, 'dist')], ROOT));
   const packed = must('npm pack', await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], stage));
   const [info] = JSON.parse(packed.stdout) as { filename: string; size: number; files: { path: string }[] }[];
   return { tarball: join(dir, info!.filename), files: info!.files.map((f) => f.path).sort(), size: info!.size };

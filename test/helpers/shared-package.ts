@@ -27,7 +27,7 @@ export function sharedPackage(): Promise<SharedPackage> {
 function sourceHash(): string {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
   // dist/ is compiled from src/ in the staging copy, never taken from the checkout.
-  const roots = [...pkg.files.filter((f) => f !== 'dist/'), 'src/', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/bundle-cli.ts', 'README.md', 'LICENSE'];
+  const roots = [...pkg.files.filter((f) => f !== 'dist/'), 'src/', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.ts', 'README.md', 'LICENSE'];
   const hash = createHash('sha256');
   const add = (path: string) => {
     const st = statOrUndefined(path);

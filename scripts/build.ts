@@ -1,14 +1,20 @@
-// Bundles the compiled command line (dist/cli/main.js, after `tsc -p
-// tsconfig.build.json`) into dist/cli-bundle/, which bin/kadmit.js runs when
-// kadmit is installed (and so the container image). Run by `npm run build`.
+// `npm run build` (and so `npm pack` and the Dockerfile): dist/ as the package
+// ships it. tsc compiles src/ to JavaScript with declarations
+// (tsconfig.build.json); then the command line (dist/cli/main.js) and the review
+// worker's code (dist/workers/worker-main.js) are bundled into dist/cli-bundle/,
+// one file per lazily loaded part. bin/kadmit.js runs that bundle when kadmit is
+// installed (and so in the image), and dist/workers/review-worker.js loads the
+// worker's part of it.
+//   node scripts/build.ts [--dist DIR] [--no-check]
+// --no-check: tsc emits without its type check (`npm run typecheck` does that);
+// the package tests and `npm run bench` build so.
 //
-// Why: start-up is module loading. `kadmit serve` loads ~560 modules on its main
-// thread (zod alone 95, most of them locales), and Node's loader costs about half
-// a millisecond each even with the compile cache warm: resolving, reading,
-// decoding, linking. In one file per lazily loaded part, the same code serves
-// sooner: spawn to "kadmit serving", certificates reused, compile cache warm,
-// medians of 9 alternated starts, dist/cli/main.js against this bundle:
-// `--workers 0` 550 -> 408 ms, `--workers 2` 646 -> 510 ms.
+// Why bundle: start-up is module loading. `kadmit serve --check --workers 0
+// --webhook builtin:require-memory-limits` loads 523 files on its main thread
+// from dist/ (zod alone 95, most of them locales) and 54 from the bundle (a
+// module-load hook counting them); spawn to "kadmit serving", certificates reused,
+// compile cache warm, medians of 9 alternated starts, dist/cli/main.js against
+// the bundle: `--workers 0` 550 -> 408 ms, `--workers 2` 646 -> 510 ms.
 //
 // What stays outside the bundle, loaded from dist/ and node_modules as before:
 // - kadmit's public library (what `kadmit` and `kadmit/zod` load): a policy
@@ -16,21 +22,22 @@
 //   (KadmitError and ReviewAbortedError are matched with instanceof), not copy them;
 // - the review workers' entry (dist/workers/review-worker.js): a worker is
 //   started by file; that file turns the compile cache on and loads the
-//   worker's code, bundled here too (worker-main.js);
+//   worker's code from the bundle (worker-main.js);
 // - everything kadmit loads by a computed path (built-in policies, CRD and zod
 //   runtimes, generated validators), resolved against the file it was compiled to;
 // - the packages only some configurations load, and whose files are read by
 //   path at run time: the Kubernetes client, the OpenTelemetry SDK and exporters.
 //   node_modules still has them all: they stay dependencies.
-//   npx node scripts/bundle-cli.ts [--dist DIR]
 import { build, type Plugin } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { dist: { type: 'string', default: join(import.meta.dirname, '..', 'dist') } } });
+const ROOT = join(import.meta.dirname, '..');
+const { values } = parseArgs({ options: { dist: { type: 'string', default: join(ROOT, 'dist') }, 'no-check': { type: 'boolean', default: false } } });
 const DIST = resolve(values.dist);
-export const BUNDLE_DIR = join(DIST, 'cli-bundle');
+const BUNDLE_DIR = join(DIST, 'cli-bundle');
 
 /** The modules a policy reaches through `kadmit` and `kadmit/zod` (their default export targets). */
 const LIBRARY_ENTRIES = ['index.js', 'zod.js', 'schemas/types.js'];
@@ -74,7 +81,6 @@ function keepLayout(library: Set<string>): Plugin {
         // Only kadmit's own imports: a package's relative imports resolve as esbuild would.
         if (args.pluginData === 'inner' || (args.path.startsWith('.') && !args.importer.startsWith(DIST + sep))) return undefined;
         const found = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'inner' });
-        if (found.errors.length > 0) return { errors: found.errors };
         return library.has(found.path) ? { path: fromBundle(found.path), external: true } : found;
       });
       b.onLoad({ filter: /\.js$/ }, (args) => {
@@ -87,6 +93,10 @@ function keepLayout(library: Set<string>): Plugin {
     },
   };
 }
+
+const tsc = [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', DIST, ...(values['no-check'] ? ['--noCheck'] : [])];
+const compiled = spawnSync(process.execPath, tsc, { cwd: ROOT, stdio: 'inherit' });
+if (compiled.status !== 0) process.exit(compiled.status ?? 1);
 
 const library = await libraryFiles();
 rmSync(BUNDLE_DIR, { recursive: true, force: true });
@@ -103,7 +113,7 @@ await build({
   absWorkingDir: dirname(DIST),
   external: EXTERNAL_PACKAGES,
   // A dist/ compiled outside the checkout (the package tests stage one) finds the packages here.
-  nodePaths: [join(import.meta.dirname, '..', 'node_modules')],
+  nodePaths: [join(ROOT, 'node_modules')],
   // CommonJS packages bundled into ES modules call require() for Node's own
   // modules and optional files: this gives them one, resolved from the bundle.
   banner: { js: "import { createRequire as kadmitCreateRequire } from 'node:module';\nconst require = kadmitCreateRequire(import.meta.url);" },
