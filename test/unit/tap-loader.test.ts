@@ -22,3 +22,12 @@ if (process.env['_TAPJS_PROCESSINFO_COVERAGE_'] === '0') {
 } else {
   t.not(tracked, undefined, 'coverage is on: tap\'s process tracking is loaded, as coverage needs it');
 }
+
+// `npm test` hands each test file tap as one bundled module (test/setup/tap-bundle.ts);
+// `npx tap` by hand loads it as installed.
+if (process.env['KADMIT_TAP_BUNDLE']) {
+  t.equal(import.meta.resolve('tap'), process.env['KADMIT_TAP_BUNDLE'], '`tap` resolves to the bundle npm test built');
+  t.match(process.env['KADMIT_TAP_BUNDLE'], /\/node_modules\/@tapjs\/bundle\/tap\.mjs$/, 'under a node_modules/@tapjs/ path, which tap leaves out of the stacks it reports');
+} else {
+  t.match(import.meta.resolve('tap'), /\/node_modules\/tap\/dist\/esm\/index\.js$/, 'run by hand: tap as installed');
+}
