@@ -1,19 +1,19 @@
 // The HorizontalPodAutoscaler (`--autoscale MIN:MAX`) and the CPU request it
 // scales on. An HPA's CPU utilisation is usage over the request, so the request
-// is sized from what a review costs: a replica is asked to scale out when it
-// averages `--reviews-per-replica` reviews a second (sizing.ts says where the
-// cost per review comes from).
+// is sized from what a replica uses at rest and what a review costs: a replica
+// is asked to scale out when it averages `--reviews-per-replica` reviews a
+// second, and never at rest (sizing.ts says where both figures come from).
 import type { ManifestConfig } from './config.ts';
 import { metadata } from './labels.ts';
 import type { K8sObject } from './objects.ts';
-import { REVIEW_CPU_MICROSECONDS, TARGET_CPU_UTILIZATION } from './sizing.ts';
+import { IDLE_CPU_MILLICORES, REVIEW_CPU_MICROSECONDS, TARGET_CPU_UTILIZATION } from './sizing.ts';
 
 /** Without --autoscale: what the Deployment has always asked for. */
 const FIXED_CPU_REQUEST = '100m';
 
 /** The CPU request that puts a replica at the target utilisation when it serves `reviewsPerSecond`. */
 export function cpuRequestMillicores(reviewsPerSecond: number): number {
-  const cpuMillicores = (reviewsPerSecond * REVIEW_CPU_MICROSECONDS) / 1000;
+  const cpuMillicores = IDLE_CPU_MILLICORES + (reviewsPerSecond * REVIEW_CPU_MICROSECONDS) / 1000;
   return Math.ceil(cpuMillicores / (TARGET_CPU_UTILIZATION / 100));
 }
 
@@ -29,8 +29,8 @@ export function containerResources(config: ManifestConfig): Record<string, unkno
 export function autoscalingComment(config: ManifestConfig): string {
   return [
     `Scales on CPU: the Deployment requests ${cpuRequestMillicores(config.reviewsPerReplica)}m CPU per replica, and ${TARGET_CPU_UTILIZATION}% of it is`,
-    `the CPU of ${config.reviewsPerReplica} reviews a second at ${REVIEW_CPU_MICROSECONDS} us each (kadmit's bench), so a replica is`,
-    'added when replicas average more. The Deployment leaves its replica count to this autoscaler.',
+    `a replica's ${IDLE_CPU_MILLICORES}m at rest plus the CPU of ${config.reviewsPerReplica} reviews a second at ${REVIEW_CPU_MICROSECONDS} us each`,
+    "(kadmit's bench), so a replica is added when replicas average more. The Deployment leaves its replica count to this autoscaler.",
     'Needs the metrics server.',
   ].join('\n');
 }

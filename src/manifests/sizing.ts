@@ -15,6 +15,18 @@
 
 /** CPU time per review used for sizing, in microseconds (see above). */
 export const REVIEW_CPU_MICROSECONDS = 250;
+/**
+ * CPU a replica uses with no reviews at all, in millicores: its threads wake
+ * every 10 ms (event-loop delay sampling, the workers' heartbeat), and it runs
+ * its TLS self-check every 5 s. Measured with the rendered Deployment's two
+ * workers, 10 to 30 s after serving, medians of three fresh processes: 24m from
+ * the built command line (the image's), 30m from the sources (`npx node
+ * bench/idle-rss.ts --workers 2 --settle 10 --cpu-window 20`); a pod adds its
+ * probes and scrapes. An autoscaler sized on reviews alone would see a replica
+ * at rest above its target whenever the reviews' share of the request is small
+ * (100 reviews/s: 36m requested).
+ */
+export const IDLE_CPU_MILLICORES = 30;
 /** The HPA's target: average CPU use over the request, in percent. */
 export const TARGET_CPU_UTILIZATION = 70;
 /** A replica's main thread (TLS, HTTP, the Reviewer) tops out near 4,700 reviews/s on a bench core: scale out well before. */

@@ -7,7 +7,7 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { alertRules } from '../../src/manifests/monitoring.ts';
 import { PANELS } from '../../src/manifests/dashboard.ts';
 import { cpuRequestMillicores } from '../../src/manifests/autoscaling.ts';
-import { REVIEW_CPU_MICROSECONDS } from '../../src/manifests/sizing.ts';
+import { IDLE_CPU_MILLICORES, REVIEW_CPU_MICROSECONDS } from '../../src/manifests/sizing.ts';
 import { SchemaRegistry } from '../../src/schemas/registry.ts';
 import { resolveManifestConfig } from '../../src/cli/manifests-command.ts';
 import { metricNames } from './promql.ts';
@@ -81,15 +81,20 @@ t.test('ServiceMonitor and dashboard select what the Service and the process exp
 
 t.test('autoscaling: the CPU request from the per-review cost, replicas left to the HPA', async (t) => {
   t.equal(REVIEW_CPU_MICROSECONDS, 250);
-  t.equal(cpuRequestMillicores(1000), 358, '1000 reviews/s x 250 us = 250m, at 70% utilisation');
-  t.equal(cpuRequestMillicores(100), 36);
+  t.equal(IDLE_CPU_MILLICORES, 30);
+  t.equal(cpuRequestMillicores(1000), 400, '30m at rest + 1000 reviews/s x 250 us = 280m, at 70% utilisation');
+  t.equal(cpuRequestMillicores(100), 79);
+  for (const reviews of [10, 100, 1000, 3000]) {
+    const request = cpuRequestMillicores(reviews);
+    t.ok((IDLE_CPU_MILLICORES / request) * 100 < 70, `${reviews} reviews/s: a replica at rest uses ${Math.round((IDLE_CPU_MILLICORES / request) * 100)}% of its ${request}m, under the target`);
+  }
   const { find } = await render([...ALL, '--reviews-per-replica', '2000']);
   const hpa = find('HorizontalPodAutoscaler');
   t.same([hpa.spec.minReplicas, hpa.spec.maxReplicas, hpa.spec.scaleTargetRef], [2, 10, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'kadmit' }]);
   t.equal(hpa.spec.metrics[0].resource.target.averageUtilization, 70);
   const deployment = find('Deployment');
   t.notOk('replicas' in deployment.spec, 'the HPA owns the replica count');
-  t.equal(deployment.spec.template.spec.containers[0].resources.requests.cpu, '715m');
+  t.equal(deployment.spec.template.spec.containers[0].resources.requests.cpu, '758m');
 });
 
 t.test('the default output has none of them and is unchanged', async (t) => {
