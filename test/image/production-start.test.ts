@@ -56,6 +56,8 @@ t.test('production dependencies only, compiled code only', async (t) => {
   t.ok(installed.includes('fastify') && installed.includes('@kubernetes') && installed.includes('kadmit'), 'kadmit and its runtime dependencies are');
   const kadmit = join(app, 'node_modules/kadmit');
   t.ok(existsSync(join(kadmit, 'dist/cli-bundle/main.js')), 'dist/cli-bundle/main.js, the command line bundled');
+  const notAscii = readdirSync(join(kadmit, 'dist/cli-bundle')).filter((f) => /[^\x00-\x7f]/.test(readFileSync(join(kadmit, 'dist/cli-bundle', f), 'latin1')));
+  t.same(notAscii, [], 'the bundle is ASCII only (scripts/build.ts, asciiOnly: Node decodes it on its fast path)');
   t.ok(existsSync(join(kadmit, 'dist/policies/pod-security.js')), 'built-in policies compiled');
   t.ok(existsSync(join(kadmit, 'dist/schemas/generated/schemas.json')), 'schema bundle next to the code');
   t.notOk(existsSync(join(kadmit, 'src')), 'no sources');
