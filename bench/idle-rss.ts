@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { rssMiB } from './lib/memory.ts';
 import { cpuSeconds } from './lib/cpu.ts';
 import { entryEnv, entryLabel, startEntries } from './lib/servers.ts';
+import { median } from './lib/stats.ts';
 
 const { values } = parseArgs({ options: { samples: { type: 'string', default: '3' }, settle: { type: 'string', default: '5' }, workers: { type: 'string', default: '0,1,2,4' }, 'cpu-window': { type: 'string', default: '0' } } });
 const SAMPLES = Number(values.samples);
@@ -75,7 +76,6 @@ function idle(entry: string, workers: number): Promise<AtRest> {
   });
 }
 
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 const entries = startEntries(ROOT);
 
 try {

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { servingAt } from './lib/memory.ts';
 import { entryEnv, entryLabel, startEntries } from './lib/servers.ts';
+import { median } from './lib/stats.ts';
 
 const { values } = parseArgs({ options: { samples: { type: 'string', default: '9' }, 'fresh-certs': { type: 'boolean', default: false }, 'without-compile-cache': { type: 'boolean', default: false } } });
 const SAMPLES = Number(values.samples);
@@ -44,7 +45,6 @@ function serveOnce(entry: string, workers: number, dir = certDir, withoutCache =
   });
 }
 
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 const entries = startEntries(ROOT);
 
 try {
