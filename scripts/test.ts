@@ -6,23 +6,28 @@
 // - test/setup/tap-process-tracking.js, preloaded: keeps tap's process tracking
 //   out of processes when coverage is off, and off node_modules when it is on
 //   (the file says why and what it saves).
-// - KADMIT_TAP_BUNDLE and test/setup/tap-bundle-hook.js, preloaded: each test file
-//   loads tap as one bundled module (test/setup/tap-bundle.ts says why), built
-//   here when tap's files changed.
+// - test/setup/bundle-hook.js, preloaded, with the bundles built here when their
+//   packages' files changed: each test file loads tap as one bundled module
+//   (KADMIT_TAP_BUNDLE; test/setup/tap-bundle.ts says why), and every process and
+//   worker thread loads kadmit's heavier dependencies from a bundle
+//   (KADMIT_DEPENDENCY_BUNDLE; test/setup/dependency-bundle.ts).
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tapBundle } from '../test/setup/tap-bundle.ts';
+import { dependencyBundle } from '../test/setup/dependency-bundle.ts';
 
 const root = join(import.meta.dirname, '..');
 // File URLs: NODE_OPTIONS splits on spaces, and a URL has none.
-const preloads = ['tap-process-tracking.js', 'tap-bundle-hook.js'].map((file) => `--import=${pathToFileURL(join(root, 'test', 'setup', file)).href}`);
+const preloads = ['tap-process-tracking.js', 'bundle-hook.js'].map((file) => `--import=${pathToFileURL(join(root, 'test', 'setup', file)).href}`);
 const env = {
   ...process.env,
   NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE || join(root, 'node_modules', '.cache', 'kadmit-tests'),
   NODE_OPTIONS: [process.env.NODE_OPTIONS, ...preloads].filter(Boolean).join(' '),
   KADMIT_TAP_BUNDLE: await tapBundle(root),
+  KADMIT_DEPENDENCY_BUNDLE: JSON.stringify(await dependencyBundle(root)),
+  KADMIT_DEPENDENCY_ROOT: pathToFileURL(join(root, 'node_modules')).href + '/',
 };
 
 const tap = spawn('tap', process.argv.slice(2), { stdio: 'inherit', env });

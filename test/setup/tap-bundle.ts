@@ -3,7 +3,7 @@
 // which Node's loader resolves, reads and links each, ~0.3 s of CPU before the
 // file's first line. Bundled, it is one module: ~0.18 s (`import tap` then one
 // assertion, 4 runs each). `npm test` (scripts/test.ts) builds the bundle when
-// tap's files changed, and test/setup/tap-bundle-hook.js resolves `tap` to it in
+// tap's files changed, and test/setup/bundle-hook.js resolves `tap` to it in
 // each test process. `npx tap` run by hand loads tap as installed.
 //
 // The bundle lives under node_modules/.cache/.../node_modules/@tapjs/: tap leaves
@@ -12,39 +12,17 @@
 // requires at run time (react-element-to-jsx-string, for tcompare) resolve from
 // there to the project's node_modules.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-
-/** What the bundle was built from: each input's size and modification time. */
-type Inputs = Record<string, [size: number, mtimeMs: number]>;
-
-function stamp(path: string): [number, number] | undefined {
-  const s = statSync(path, { throwIfNoEntry: false });
-  return s && [s.size, s.mtimeMs];
-}
-
-function isCurrent(inputs: Inputs): boolean {
-  return Object.entries(inputs).every(([path, was]) => {
-    const now = stamp(path);
-    return now !== undefined && now[0] === was[0] && now[1] === was[1];
-  });
-}
+import { bundleIsCurrent, recordInputs, REQUIRE_BANNER, writeAtomically } from './bundle-record.ts';
 
 /** The file URL of a bundle of `tap` as installed under `root`, built if missing or stale. */
 export async function tapBundle(root: string): Promise<string> {
   const dir = join(root, 'node_modules', '.cache', 'kadmit-tests', 'node_modules', '@tapjs', 'bundle');
   const file = join(dir, 'tap.mjs');
-  const inputsFile = join(dir, 'inputs.json');
-  try {
-    if (isCurrent(JSON.parse(readFileSync(inputsFile, 'utf8')) as Inputs) && stamp(file)) return pathToFileURL(file).href;
-  } catch {
-    // No bundle yet, or an unreadable record of it: build one.
-  }
-  const entry = fileURLToPath(import.meta.resolve('tap'));
-  mkdirSync(dir, { recursive: true });
+  if (bundleIsCurrent(dir)) return pathToFileURL(file).href;
   const result = await build({
-    entryPoints: [entry],
+    entryPoints: [fileURLToPath(import.meta.resolve('tap'))],
     absWorkingDir: root,
     bundle: true,
     platform: 'node',
@@ -53,19 +31,8 @@ export async function tapBundle(root: string): Promise<string> {
     write: false,
     metafile: true,
     logLevel: 'error',
-    // Bundled CommonJS packages call require(); an ES module has none of its own.
-    banner: { js: "import { createRequire as kadmitCreateRequire } from 'node:module'; const require = kadmitCreateRequire(import.meta.url);" },
+    banner: { js: REQUIRE_BANNER },
   });
-  // Renamed into place: another `npm test` may be loading the previous bundle.
-  writeFileSync(`${file}.${process.pid}`, result.outputFiles[0]!.contents);
-  renameSync(`${file}.${process.pid}`, file);
-  const inputs: Inputs = {};
-  for (const input of Object.keys(result.metafile.inputs)) {
-    const path = join(root, input);
-    const s = stamp(path);
-    if (s) inputs[path] = s;
-  }
-  writeFileSync(`${inputsFile}.${process.pid}`, JSON.stringify(inputs));
-  renameSync(`${inputsFile}.${process.pid}`, inputsFile);
+  writeAtomically(dir, result.outputFiles, recordInputs(root, result.metafile, fileURLToPath(import.meta.url)));
   return pathToFileURL(file).href;
 }

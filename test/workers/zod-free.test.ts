@@ -15,7 +15,8 @@ const moduleLog = join(dir, 'modules.log');
 const preload = pathToFileURL(new URL('../fixtures/preload/module-log.js', import.meta.url).pathname).href;
 const child = startCli(
   ['serve', '--webhook-address', '127.0.0.1:0', '--ops-address', '127.0.0.1:0', '--cert-dir', join(dir, 'certs'), '--drain-delay-ms', '0', '--workers', '1', '--webhook', 'builtin:require-memory-limits'],
-  { cwd: dir, env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`, KADMIT_TEST_MODULE_LOG: moduleLog } },
+  // KADMIT_DEPENDENCY_BUNDLE empty: zod from node_modules, as installed, where the log can see it (npm test bundles it otherwise).
+  { cwd: dir, env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`, KADMIT_TEST_MODULE_LOG: moduleLog, KADMIT_DEPENDENCY_BUNDLE: '' } },
 );
 t.teardown(() => child.kill('SIGKILL'));
 const exited = finished(child);
