@@ -173,9 +173,26 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   }
 }
 
+/** How long a peer waits for kadmit's serving pair to reach the disk. */
+const SERVING_PAIR_WAIT_MS = 5_000;
+
+/**
+ * True once kadmit's serving pair is in `certDir`. kadmit serves a new pair
+ * before its store has written it (the write follows at once), so a first
+ * start can answer the bench's probe a moment before tls.crt exists.
+ */
+export async function servingPairWritten(certDir: string, waitMs = SERVING_PAIR_WAIT_MS): Promise<boolean> {
+  const written = () => existsSync(join(certDir, 'tls.crt')) && existsSync(join(certDir, 'tls.key'));
+  for (const until = Date.now() + waitMs; !written(); ) {
+    if (Date.now() >= until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
 export async function launchServer(spec: ServerSpec, index: number, ctx: ServerContext): Promise<RunningServer> {
-  if (spec.kind !== 'kadmit' && !existsSync(join(ctx.certDir, 'tls.crt'))) {
-    throw new BenchError('a peer needs the certificate kadmit creates: start a kadmit scenario first');
+  if (spec.kind !== 'kadmit' && !(await servingPairWritten(ctx.certDir))) {
+    throw new BenchError(`a peer needs the certificate kadmit creates, and ${ctx.certDir} has no tls.crt and tls.key ${SERVING_PAIR_WAIT_MS / 1000} s after kadmit answered: start a kadmit scenario first`);
   }
   const port = await freePort();
   const opsPort = spec.kind === 'kadmit' ? await freePort() : undefined;
