@@ -27,7 +27,6 @@ const env = {
   NODE_OPTIONS: [process.env.NODE_OPTIONS, ...preloads].filter(Boolean).join(' '),
   KADMIT_TAP_BUNDLE: await tapBundle(root),
   KADMIT_DEPENDENCY_BUNDLE: JSON.stringify(await dependencyBundle(root)),
-  KADMIT_DEPENDENCY_ROOT: pathToFileURL(join(root, 'node_modules')).href + '/',
 };
 
 const tap = spawn('tap', process.argv.slice(2), { stdio: 'inherit', env });

@@ -4,8 +4,8 @@
 //   the one-file bundle of tap (test/setup/tap-bundle.ts), not tap's ~270 modules;
 // - KADMIT_DEPENDENCY_BUNDLE (JSON: specifier -> file URL): kadmit's heavier
 //   dependencies (test/setup/dependency-bundle.ts). A specifier is redirected only
-//   when Node would resolve it into this checkout's node_modules
-//   (KADMIT_DEPENDENCY_ROOT, the file URL of that folder), and only for `import`:
+//   when Node would resolve it into this checkout's node_modules (the one beside
+//   this file's test/ folder), and only for `import`:
 //   a packed kadmit installed elsewhere loads its own copies. Any other subpath of
 //   a bundled package is refused, since it would load a second copy of the package.
 // Without the variables nothing is hooked.
@@ -15,7 +15,7 @@ import * as nodeModule from 'node:module';
 
 const tap = process.env.KADMIT_TAP_BUNDLE;
 const dependencies = process.env.KADMIT_DEPENDENCY_BUNDLE ? new Map(Object.entries(JSON.parse(process.env.KADMIT_DEPENDENCY_BUNDLE))) : new Map();
-const nodeModules = process.env.KADMIT_DEPENDENCY_ROOT ?? '';
+const nodeModules = new URL('../../node_modules/', import.meta.url).href;
 const packageOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
 const bundledPackages = new Set([...dependencies.keys()].map(packageOf));
 

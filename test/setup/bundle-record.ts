@@ -37,21 +37,21 @@ export function bundleIsCurrent(dir: string): boolean {
   return same && Array.isArray(record.outputs) && record.outputs.every((file) => stamp(file) !== undefined);
 }
 
-/** The inputs esbuild read (its metafile's paths are relative to `root`), and `builder`: the module that chose how to build. */
-export function recordInputs(root: string, metafile: Metafile, builder: string): Omit<BundleRecord, 'outputs'> {
+/** Stamps of the inputs esbuild read (its metafile's paths are relative to `root`) and of `builder`, the module that chose how to build. */
+export function inputStamps(root: string, metafile: Metafile, builder: string): BundleRecord['inputs'] {
   const inputs: BundleRecord['inputs'] = {};
   for (const path of [builder, ...Object.keys(metafile.inputs).map((input) => join(root, input))]) {
     const s = stamp(path);
     if (s) inputs[path] = s;
   }
-  return { inputs };
+  return inputs;
 }
 
 /**
  * Writes each file under a temporary name and renames it into place, the record
  * last: another `npm test` may be loading the previous bundle meanwhile.
  */
-export function writeAtomically(dir: string, files: readonly OutputFile[], record: Omit<BundleRecord, 'outputs'>): void {
+export function writeAtomically(dir: string, files: readonly OutputFile[], inputs: BundleRecord['inputs']): void {
   mkdirSync(dir, { recursive: true });
   const put = (path: string, contents: Uint8Array | string) => {
     mkdirSync(dirname(path), { recursive: true });
@@ -59,5 +59,6 @@ export function writeAtomically(dir: string, files: readonly OutputFile[], recor
     renameSync(`${path}.${process.pid}`, path);
   };
   for (const file of files) put(file.path, file.contents);
-  put(join(dir, RECORD), JSON.stringify({ ...record, outputs: files.map((f) => f.path) }));
+  const record: BundleRecord = { inputs, outputs: files.map((f) => f.path) };
+  put(join(dir, RECORD), JSON.stringify(record));
 }

@@ -14,10 +14,10 @@
 // project's node_modules, so a packed kadmit installed elsewhere (the package
 // and image tests) loads its own. The production build bundles the same
 // packages (scripts/build.ts), so they are known to work bundled.
-import { build, type Plugin } from 'esbuild';
-import { join } from 'node:path';
+import { build, type OutputFile, type Plugin } from 'esbuild';
+import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bundleIsCurrent, recordInputs, REQUIRE_BANNER, writeAtomically } from './bundle-record.ts';
+import { bundleIsCurrent, inputStamps, REQUIRE_BANNER, writeAtomically } from './bundle-record.ts';
 
 /** Each bare specifier kadmit's sources and tests import from these packages; any other subpath of them is refused by the hook. */
 export const BUNDLED_SPECIFIERS = [
@@ -97,7 +97,8 @@ export async function dependencyBundle(root: string): Promise<Record<string, str
     banner: { js: REQUIRE_BANNER },
   });
   // The shared chunks before the entries that import them.
-  const chunksFirst = [...result.outputFiles].sort((a, b) => Number(!a.path.includes('chunk-')) - Number(!b.path.includes('chunk-')));
-  writeAtomically(dir, chunksFirst, recordInputs(root, result.metafile, fileURLToPath(import.meta.url)));
+  const isChunk = (file: OutputFile) => basename(file.path).startsWith('chunk-');
+  const chunksFirst = [...result.outputFiles].sort((a, b) => Number(!isChunk(a)) - Number(!isChunk(b)));
+  writeAtomically(dir, chunksFirst, inputStamps(root, result.metafile, fileURLToPath(import.meta.url)));
   return urls;
 }

@@ -14,7 +14,7 @@
 import { build } from 'esbuild';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bundleIsCurrent, recordInputs, REQUIRE_BANNER, writeAtomically } from './bundle-record.ts';
+import { bundleIsCurrent, inputStamps, REQUIRE_BANNER, writeAtomically } from './bundle-record.ts';
 
 /** The file URL of a bundle of `tap` as installed under `root`, built if missing or stale. */
 export async function tapBundle(root: string): Promise<string> {
@@ -33,6 +33,6 @@ export async function tapBundle(root: string): Promise<string> {
     logLevel: 'error',
     banner: { js: REQUIRE_BANNER },
   });
-  writeAtomically(dir, result.outputFiles, recordInputs(root, result.metafile, fileURLToPath(import.meta.url)));
+  writeAtomically(dir, result.outputFiles, inputStamps(root, result.metafile, fileURLToPath(import.meta.url)));
   return pathToFileURL(file).href;
 }
