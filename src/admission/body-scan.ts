@@ -1,6 +1,7 @@
-// A streaming structural scan of a JSON request body, run on the bytes as they
-// arrive and before anything parses them. It does two things JSON.parse cannot
-// do cheaply:
+// A streaming structural scan of a JSON request body, run on the bytes of a
+// large one as they arrive and before anything parses them (json-limits.ts says
+// which bodies), and on any body whose head is needed unparsed. It does two
+// things JSON.parse cannot do cheaply:
 //  - bounds: nesting depth, entries per array or object, and values in all. A
 //    body of 7.5 MB of `[{},{},...]` is 2.5 million objects once parsed (about
 //    160 MB of heap); the scan stops counting at the limit, with a few hundred
@@ -12,29 +13,10 @@
 // is reported by it. The counts are never below what JSON.parse would build.
 
 import { decodeJsonString, HEAD_DEPTH, HEAD_TREE, MAX_HEAD_VALUE, type HeadField, type HeadNode, type ReviewHead } from './review-head.ts';
+import { DEFAULT_JSON_LIMITS, type JsonLimits, type LimitProblem } from './json-limits.ts';
 
 export type { ReviewHead } from './review-head.ts';
 export { MAX_HEAD_VALUE } from './review-head.ts';
-
-export interface JsonLimits {
-  /** Deepest nesting of any value; the body itself is depth 0, `request.object` depth 2. */
-  maxDepth: number;
-  /** Most entries in one array or object. */
-  maxEntries: number;
-  /** Most values in the whole body: objects, arrays, strings, numbers, literals. */
-  maxValues: number;
-}
-
-// The apiserver stores objects of at most ~1.5 MiB and an UPDATE carries two.
-// The schema check bounds each object at depth 128 and 200,000 values, so these
-// only stop bodies no real review has: the object check still answers (with its
-// 422) anything between the two.
-export const DEFAULT_JSON_LIMITS: Readonly<JsonLimits> = Object.freeze({ maxDepth: 256, maxEntries: 200_000, maxValues: 500_000 });
-
-export interface LimitProblem {
-  limit: keyof JsonLimits;
-  message: string;
-}
 
 export interface ScanResult {
   head: ReviewHead;
@@ -48,7 +30,8 @@ export interface ScanResult {
 export interface ReceivedBody {
   /** Empty when the scan found a problem: the bytes were not kept. */
   bytes: Uint8Array;
-  scan: ScanResult;
+  /** Absent for a body not scanned before parsing (json-limits.ts). */
+  scan?: ScanResult;
   /** ms since epoch; the review's deadline counts from here. */
   receivedAt: number;
 }

@@ -4,7 +4,8 @@
 // and the denial of a body over the JSON limits. No path here parses the body,
 // so none of them can be late because the body is large.
 import type { Webhook } from '../model/webhook.ts';
-import type { LimitProblem, ReviewHead } from './body-scan.ts';
+import type { ReviewHead } from './body-scan.ts';
+import type { LimitProblem } from './json-limits.ts';
 import { failedOutcome, type Unfinished } from './failure.ts';
 import { formatGvk, MAX_UID_LENGTH, REVIEW_VERSIONS, type AdmissionResponse, type ReviewVersion } from '../model/request.ts';
 import { answered, type RefusalSummary, type ReviewOutcome } from '../model/outcome.ts';

@@ -16,6 +16,9 @@ import { checkAuditAnnotations } from './audit-annotations.ts';
 import { createPatch, encodePatch } from './patch.ts';
 import { errorMessage } from '../errors.ts';
 import { checkObjects, type ObjectProblem } from './object-check.ts';
+import { DEFAULT_JSON_LIMITS, scannedBeforeParse, treeWithinLimits, type JsonLimits } from './json-limits.ts';
+import { scanJson } from './body-scan.ts';
+import { overLimitAnswer } from './head-answer.ts';
 import type { SchemaRegistry } from '../schemas/registry.ts';
 import { handlerKubeClients } from '../kube/for-handlers.ts';
 import { childSpan, endFailed, endedWith } from '../observability/tracing/active.ts';
@@ -36,16 +39,22 @@ export interface PipelineContext {
   schemas?: SchemaRegistry;
   /** The review's span when it is traced: envelope, schema check and handler spans go under it. */
   trace?: SpanRef;
+  /** The JSON limits a body too small to be scanned before parsing is held to here (json-limits.ts); default DEFAULT_JSON_LIMITS. */
+  limits?: JsonLimits;
 }
 
 export async function runReview(webhook: Webhook, body: Uint8Array, ctx: PipelineContext): Promise<ReviewOutcome> {
   const envelope = childSpan(ctx.trace, 'envelope'); // undefined unless the review is traced, as are the spans below
+  const limits = scannedBeforeParse(body.byteLength) ? undefined : (ctx.limits ?? DEFAULT_JSON_LIMITS);
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch (err) {
-    return endedWith(envelope, badEnvelope({ code: 'KADMIT_BODY_NOT_JSON', message: `request body is not JSON: ${errorMessage(err)}` }));
+    return endedWith(envelope, (limits && overLimit(body, limits)) ?? badEnvelope({ code: 'KADMIT_BODY_NOT_JSON', message: `request body is not JSON: ${errorMessage(err)}` }));
   }
+  // The walk says yes or no; the scan (which never counts less) words the answer.
+  const over = limits && !treeWithinLimits(json, limits) ? overLimit(body, limits) : undefined;
+  if (over) return endedWith(envelope, over);
 
   let review: DecodedReview;
   try {
@@ -88,6 +97,16 @@ export async function runReview(webhook: Webhook, body: Uint8Array, ctx: Pipelin
     if (handlerSpan) endFailed(handlerSpan, err);
     return handlerFailed(webhook, review, summary, err, ctx.log);
   }
+}
+
+/**
+ * A body not scanned before parsing, over the limits: answered as the scan would
+ * have answered it, with the scan's message and the head it reads. Undefined
+ * when the scan finds no problem.
+ */
+function overLimit(body: Uint8Array, limits: JsonLimits): ReviewOutcome | undefined {
+  const scan = scanJson(body, limits);
+  return scan.problem && overLimitAnswer(scan.head, scan.problem);
 }
 
 function respond(

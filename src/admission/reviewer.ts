@@ -10,7 +10,8 @@ import { createReviewSignal, formatSeconds } from './review-signal.ts';
 import { abortKindOf, type AbortKind, type ReviewAbortedError } from './abort.ts';
 import { aborted, type ReviewEnd, type ReviewOutcome, type ReviewSummary } from '../model/outcome.ts';
 import { runReview, type PipelineContext } from './pipeline.ts';
-import { DEFAULT_JSON_LIMITS, scanJson, type JsonLimits, type ReceivedBody, type ReviewHead } from './body-scan.ts';
+import { scanJson, type ReceivedBody, type ReviewHead } from './body-scan.ts';
+import { DEFAULT_JSON_LIMITS, scannedBeforeParse, type JsonLimits } from './json-limits.ts';
 import { overLimitAnswer, unfinishedAnswer } from './head-answer.ts';
 import { internalError, type Unfinished } from './failure.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -36,7 +37,7 @@ export function inlineExecutor(options: Omit<PipelineContext, keyof ExecutionCon
 export interface ReviewerOptions {
   deadlineMarginMs: number;
   execute: Executor;
-  /** Limits for bodies handed over as plain bytes (the transport scans while reading). */
+  /** The limits a body is scanned against: one handed over as plain bytes, or a small one whose head is needed unparsed. */
   limits?: JsonLimits;
   log: Logger;
   metrics: Metrics;
@@ -54,7 +55,8 @@ export interface InFlightReview {
 
 interface InFlightEntry {
   webhook: string;
-  uid: string | undefined;
+  /** Read off the bytes only when /debug/inflight asks (a small body is not scanned). */
+  head: () => ReviewHead;
   startedAt: number;
   deadline: number;
   signal: AbortSignal;
@@ -93,7 +95,7 @@ export class Reviewer {
     const now = Date.now();
     // Oldest first, as they arrived (the table's order is its slots').
     return this.#inFlight.values().sort((a, b) => a.startedAt - b.startedAt).map((e) => ({
-      uid: e.uid?.slice(0, SHOWN_UID),
+      uid: e.head().uid?.slice(0, SHOWN_UID),
       webhook: e.webhook,
       ageMs: now - e.startedAt,
       deadline: new Date(e.deadline).toISOString(),
@@ -108,8 +110,12 @@ export class Reviewer {
    */
   async review(webhook: Webhook, body: Uint8Array | ReceivedBody, timeoutParam: string | undefined, clientGone: AbortSignal, headers?: Readonly<Record<string, unknown>>): Promise<ReviewEnd> {
     const { log, metrics } = this.#options;
-    const received = body instanceof Uint8Array ? { bytes: body, scan: scanJson(body, this.#options.limits ?? DEFAULT_JSON_LIMITS), receivedAt: Date.now() } : body;
-    const head = received.scan.head;
+    const limits = this.#options.limits ?? DEFAULT_JSON_LIMITS;
+    const received = body instanceof Uint8Array ? bytesReceived(body, limits) : body;
+    // Only the answers written without the pipeline read the head: a body not
+    // scanned yet (json-limits.ts) is scanned then.
+    let scannedHead = received.scan?.head;
+    const head = () => (scannedHead ??= scanJson(received.bytes, limits).head);
     const started = performance.now() - (Date.now() - received.receivedAt);
     const budget = reviewBudget(timeoutParam, webhook.timeoutSeconds, this.#options.deadlineMarginMs);
     if (budget.fallback && !this.#fallbackLogged.has(webhook.name)) {
@@ -121,29 +127,29 @@ export class Reviewer {
     const deadline = received.receivedAt + budget.budgetMs;
     const review = createReviewSignal(deadline, budget.budgetMs, clientGone, this.#shutdown.signal);
     const span = startReviewSpan(webhook, headers, received.receivedAt); // undefined unless tracing is on
-    const entryId = this.#inFlight.add({ webhook: webhook.name, uid: head.uid, startedAt: received.receivedAt, deadline, signal: review.signal });
+    const entryId = this.#inFlight.add({ webhook: webhook.name, head, startedAt: received.receivedAt, deadline, signal: review.signal });
     metrics.inFlight.inc({ webhook: webhook.name });
     let outcome: ReviewEnd;
     try {
-      if (received.scan.problem) outcome = overLimitAnswer(head, received.scan.problem);
-      else if (review.signal.aborted) outcome = this.#abortedOutcome(webhook, head, abortKindOf(review.signal)!, budget.budgetMs);
+      if (received.scan?.problem) outcome = overLimitAnswer(received.scan.head, received.scan.problem);
+      else if (review.signal.aborted) outcome = this.#abortedOutcome(webhook, head(), abortKindOf(review.signal)!, budget.budgetMs);
       // A body that took the whole budget to arrive is answered now, not worked on.
-      else if (Date.now() >= deadline) outcome = this.#abortedOutcome(webhook, head, 'deadline-exceeded', budget.budgetMs);
+      else if (Date.now() >= deadline) outcome = this.#abortedOutcome(webhook, head(), 'deadline-exceeded', budget.budgetMs);
       else {
         const work = this.#options.execute(webhook, received.bytes, span ? { signal: review.signal, deadline, trace: sampledParent(span) } : { signal: review.signal, deadline });
         const first = await settleOrAbort(work, review.signal);
         if ('outcome' in first) outcome = first.outcome;
         else {
           this.#discardLate(work, webhook, first.kind);
-          outcome = this.#abortedOutcome(webhook, head, first.kind, budget.budgetMs);
+          outcome = this.#abortedOutcome(webhook, head(), first.kind, budget.budgetMs);
         }
       }
     } catch (err) {
       // The executor itself failed (not the handler: the pipeline turns handler errors
       // into answers). Past the deadline that is a deadline answer whichever came first.
       outcome = Date.now() >= deadline
-        ? this.#abortedOutcome(webhook, head, 'deadline-exceeded', budget.budgetMs)
-        : this.#executorFailed(webhook, head, err);
+        ? this.#abortedOutcome(webhook, head(), 'deadline-exceeded', budget.budgetMs)
+        : this.#executorFailed(webhook, head(), err);
     } finally {
       review.dispose();
       this.#inFlight.delete(entryId);
@@ -155,7 +161,7 @@ export class Reviewer {
     if (span) endReviewSpan(span, webhook, answer, abort);
     if (abort) metrics.aborts.inc({ webhook: webhook.name, kind: abort });
     if (answer === undefined) {
-      log.info({ webhook: webhook.name, uid: head.uid, abort, durationMs: Math.round(seconds * 1000) }, 'review abandoned: client went away');
+      log.info({ webhook: webhook.name, uid: head().uid, abort, durationMs: Math.round(seconds * 1000) }, 'review abandoned: client went away');
       metrics.reviews.inc({ webhook: webhook.name, operation: 'unknown', decision: 'abandoned' });
       return outcome;
     }
@@ -188,6 +194,12 @@ export class Reviewer {
       (err) => this.#options.log.warn({ webhook: webhook.name, abort: kind, err }, 'late handler failure discarded'),
     );
   }
+}
+
+/** Bytes handed over whole: scanned now when they are too large to parse unchecked (json-limits.ts). */
+function bytesReceived(bytes: Uint8Array, limits: JsonLimits): ReceivedBody {
+  const receivedAt = Date.now();
+  return scannedBeforeParse(bytes.byteLength) ? { bytes, scan: scanJson(bytes, limits), receivedAt } : { bytes, receivedAt };
 }
 
 /** The status and the summary with its code: a refusal's code is the HTTP status it is written with. */

@@ -20,7 +20,6 @@ import { createWebhookServer, type WebhookServer } from '../transport/webhook-se
 import { httpStatus } from '../transport/http-answer.ts';
 import { MemoryGuard, shedThreshold } from '../transport/memory-guard.ts';
 import { startHeapTidy, type HeapTidy } from '../observability/heap-tidy.ts';
-import type { JsonLimits } from '../admission/body-scan.ts';
 import { createOpsServer, type OpsServer } from '../transport/ops-server.ts';
 import { diagnosticsRoutes } from '../transport/ops-diagnostics.ts';
 import { mainThread } from '../observability/threads.ts';
@@ -31,6 +30,7 @@ import { reportHandshakeFailures } from '../transport/handshake-failures.ts';
 import { errorMessage } from '../errors.ts';
 import { flushTracing } from '../observability/tracing/active.ts';
 import type { ServeConfig } from '../config/options.ts';
+import { jsonLimitsOf } from '../config/body-limits.ts';
 
 export interface RunningServer {
   webhookPort: number;
@@ -56,10 +56,6 @@ const ABORT_BEFORE_END_MS = 1_000;
 const CLOSE_BEFORE_END_MS = 250;
 /** The main thread tidies its heap after this long with no request (see heap-tidy.ts). */
 const TIDY_AFTER_QUIET_MS = 2_000;
-
-function jsonLimitsOf(config: ServeConfig): JsonLimits {
-  return { maxDepth: config.jsonMaxDepth, maxEntries: config.jsonMaxEntries, maxValues: config.jsonMaxValues };
-}
 
 export function splitAddress(address: string): { host: string; port: number } {
   const colon = address.lastIndexOf(':');
@@ -179,7 +175,7 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
 
   const reviewer = (live.reviewer = new Reviewer({
     deadlineMarginMs: config.deadlineMarginMs,
-    execute: pools?.execute ?? inlineExecutor({ log, logObjects: config.logObjects, schemas }),
+    execute: pools?.execute ?? inlineExecutor({ log, logObjects: config.logObjects, schemas, limits: jsonLimitsOf(config) }),
     limits: jsonLimitsOf(config),
     log,
     metrics,

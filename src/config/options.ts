@@ -2,7 +2,7 @@
 // environment variable, the YAML key and the help text all come from here.
 import { z } from 'zod';
 import { parseGoDuration } from '../admission/deadline.ts';
-import { DEFAULT_JSON_LIMITS } from '../admission/body-scan.ts';
+import { DEFAULT_JSON_LIMITS } from '../admission/json-limits.ts';
 import { usableCpus } from './cpus.ts';
 import { DEFAULT_WORKER_HEAP_MB } from './worker-limits.ts';
 
@@ -59,9 +59,9 @@ export const SERVE_OPTIONS = [
   { key: 'crds', flag: 'crd', env: 'KADMIT_CRDS', list: true, schema: z.array(z.string().min(1)), default: [], path: true, help: 'CRD manifest files (YAML or JSON) whose served versions are validated like built-in kinds (repeatable)' },
   { key: 'celCostLimit', flag: 'cel-cost-limit', env: 'KADMIT_CEL_COST_LIMIT', schema: positiveInt.max(1_000_000_000, 'expected at most 1000000000'), default: 1_000_000, help: "most cost units one CRD validation rule (x-kubernetes-validations) may spend in one evaluation, as the API server's per-call limit; all rules on one object may spend 10 times that" },
   { key: 'maxBodyBytes', flag: 'max-body-bytes', env: 'KADMIT_MAX_BODY_BYTES', schema: positiveInt.max(256 * 1024 * 1024, 'expected at most 268435456'), default: 8 * 1024 * 1024, help: 'largest request body accepted (an UPDATE carries two objects)' },
-  { key: 'jsonMaxDepth', flag: 'json-max-depth', env: 'KADMIT_JSON_MAX_DEPTH', schema: positiveInt.max(100_000, 'expected at most 100000'), default: DEFAULT_JSON_LIMITS.maxDepth, help: 'deepest nesting a request body may have (request.object is at depth 2); checked while the body arrives, a deeper review is denied with 422' },
-  { key: 'jsonMaxEntries', flag: 'json-max-entries', env: 'KADMIT_JSON_MAX_ENTRIES', schema: positiveInt, default: DEFAULT_JSON_LIMITS.maxEntries, help: 'most entries one array or object in a request body may have; checked while the body arrives, a larger review is denied with 422' },
-  { key: 'jsonMaxValues', flag: 'json-max-values', env: 'KADMIT_JSON_MAX_VALUES', schema: positiveInt, default: DEFAULT_JSON_LIMITS.maxValues, help: 'most JSON values a request body may hold in all (each costs heap once parsed); checked while the body arrives, a larger review is denied with 422' },
+  { key: 'jsonMaxDepth', flag: 'json-max-depth', env: 'KADMIT_JSON_MAX_DEPTH', schema: positiveInt.max(100_000, 'expected at most 100000'), default: DEFAULT_JSON_LIMITS.maxDepth, help: 'deepest nesting a request body may have (request.object is at depth 2); checked as a body over 64 KiB arrives, on a smaller one once parsed; a deeper review is denied with 422' },
+  { key: 'jsonMaxEntries', flag: 'json-max-entries', env: 'KADMIT_JSON_MAX_ENTRIES', schema: positiveInt, default: DEFAULT_JSON_LIMITS.maxEntries, help: 'most entries one array or object in a request body may have; checked as a body over 64 KiB arrives, on a smaller one once parsed; a larger review is denied with 422' },
+  { key: 'jsonMaxValues', flag: 'json-max-values', env: 'KADMIT_JSON_MAX_VALUES', schema: positiveInt, default: DEFAULT_JSON_LIMITS.maxValues, help: 'most JSON values a request body may hold in all (each costs heap once parsed); checked as a body over 64 KiB arrives, on a smaller one once parsed; a larger review is denied with 422' },
   { key: 'memoryShedBytes', flag: 'memory-shed-bytes', env: 'KADMIT_MEMORY_SHED_BYTES', schema: nonNegativeInt, default: 0, help: 'refuse new reviews (HTTP 429, Retry-After) while resident memory plus request bodies in flight is above this many bytes (0: 85% of the cgroup memory limit; no limit, no shedding)' },
   { key: 'workerHeapMb', flag: 'worker-heap-mb', env: 'KADMIT_WORKER_HEAP_MB', schema: nonNegativeInt.max(65_536, 'expected at most 65536'), default: DEFAULT_WORKER_HEAP_MB, help: "each review worker's V8 old-generation limit in MB; a worker that needs more ends and only the reviews it had started fail (0: no limit)" },
   { key: 'deadlineMarginMs', flag: 'deadline-margin-ms', env: 'KADMIT_DEADLINE_MARGIN_MS', schema: nonNegativeInt.max(10_000, 'expected at most 10000'), default: 500, help: "time kept back from the apiserver's timeout so kadmit's answer arrives first" },

@@ -1,17 +1,22 @@
-// Reads a request body while scanning it. Each chunk is checked against the
-// JSON limits as it arrives (body-scan.ts); once a limit is passed the bytes
-// received so far are dropped and the rest is read and discarded, so a hostile
-// body costs no memory however it is shaped. The answer is written once the
-// client has sent it all: answering and closing earlier could reset the
-// connection before the client reads the answer.
+// Reads a request body, scanning a large one as it arrives. Once a body passes
+// `scanAbove` bytes, what came so far and each chunk after is checked against
+// the JSON limits (body-scan.ts); once a limit is passed the bytes received so
+// far are dropped and the rest is read and discarded, so a hostile body costs no
+// memory however it is shaped. A smaller body is held to the limits after it is
+// parsed (admission/json-limits.ts). The answer is written once the client has
+// sent it all: answering and closing earlier could reset the connection before
+// the client reads the answer.
 import type { IncomingMessage } from 'node:http';
-import { JsonScanner, type JsonLimits, type ReceivedBody } from '../admission/body-scan.ts';
+import { JsonScanner, type ReceivedBody } from '../admission/body-scan.ts';
+import type { JsonLimits } from '../admission/json-limits.ts';
 import { KadmitError } from '../errors.ts';
 import type { ErrorCode } from '../error-codes.ts';
 
 export interface BodyReaderOptions {
   maxBodyBytes: number;
   limits: JsonLimits;
+  /** A body up to this many bytes is not scanned (0: every body is). */
+  scanAbove: number;
   /** A body larger than this is read into shared memory, for a worker pool to post as it is; absent: none is. */
   sharedAbove?: number;
 }
@@ -43,7 +48,7 @@ export function readBody(payload: IncomingMessage, options: BodyReaderOptions, o
   const declared = Number(payload.headers['content-length']);
   if (declared > options.maxBodyBytes) return Promise.reject(tooLarge(options.maxBodyBytes));
   return new Promise((resolve, reject) => {
-    const scanner = new JsonScanner(options.limits);
+    let scanner: JsonScanner | undefined;
     const body = new BodyBytes();
     let received = 0;
     let keep = true;
@@ -56,17 +61,21 @@ export function readBody(payload: IncomingMessage, options: BodyReaderOptions, o
         return;
       }
       if (!keep) return;
-      if (scanner.write(chunk)) body.add(chunk);
-      else {
-        keep = false;
-        body.drop();
-      }
+      body.add(chunk);
+      if (scanner === undefined) {
+        if (received <= options.scanAbove) return;
+        // Past the size: the scan starts from the body's first byte.
+        const started = (scanner = new JsonScanner(options.limits));
+        if (body.every((kept) => started.write(kept))) return;
+      } else if (scanner.write(chunk)) return;
+      keep = false;
+      body.drop();
     };
     const onEnd = () => {
       stop();
-      const scan = scanner.end();
-      if (!keep) return resolve({ bytes: EMPTY, scan, receivedAt });
-      body.bytes(options.sharedAbove).then((bytes) => resolve({ bytes, scan, receivedAt }), reject);
+      const scan = scanner?.end();
+      if (!keep) return resolve({ bytes: EMPTY, ...(scan && { scan }), receivedAt });
+      body.bytes(options.sharedAbove).then((bytes) => resolve({ bytes, ...(scan && { scan }), receivedAt }), reject);
     };
     const onError = (err: Error) => {
       stop();
@@ -109,6 +118,11 @@ class BodyBytes {
 
   drop(): void {
     this.#chunks = [];
+  }
+
+  /** Whether `test` holds for every chunk kept, in order (stops at the first that fails). */
+  every(test: (chunk: Buffer) => boolean): boolean {
+    return this.#chunks.every(test);
   }
 
   /** The whole body, copied a slice per turn of the event loop (a probe never waits for a whole copy). */

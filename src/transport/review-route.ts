@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Webhook } from '../model/webhook.ts';
 import type { Reviewer } from '../admission/reviewer.ts';
-import type { JsonLimits } from '../admission/body-scan.ts';
+import { SCAN_ABOVE_BYTES, type JsonLimits } from '../admission/json-limits.ts';
 import { httpAnswer } from './http-answer.ts';
 import { clientGoneSignal } from './client-gone.ts';
 import { readBody } from './body-reader.ts';
@@ -23,7 +23,7 @@ export interface ReviewRouteOptions extends PostLimits {
   /** The webhook a path serves now (`serve --watch` swaps them); absent: the one it started with. None: 404. */
   webhookAt?: (path: string) => Webhook | undefined;
   reviewer: Reviewer;
-  /** Checked on the body as it arrives. */
+  /** Checked on a large body as it arrives, on a small one once parsed (admission/json-limits.ts). */
   jsonLimits: JsonLimits;
   /** A body larger than this is read into shared memory, for a worker pool to post as it is; absent (no workers): none is. */
   sharedBodiesAbove?: number;
@@ -60,7 +60,7 @@ async function serve(options: ReviewRouteOptions, webhook: Webhook, path: string
   if (ticket) res.once('close', () => ticket.release());
   // A body that cannot be read rejects, answered by the caller's catch (Node closes the
   // connection after that answer: the request was not read to its end).
-  const body = await readBody(req, { maxBodyBytes: options.maxBodyBytes, limits: options.jsonLimits, sharedAbove: options.sharedBodiesAbove }, ticket && ((bytes) => ticket.add(bytes)));
+  const body = await readBody(req, { maxBodyBytes: options.maxBodyBytes, limits: options.jsonLimits, scanAbove: SCAN_ABOVE_BYTES, sharedAbove: options.sharedBodiesAbove }, ticket && ((bytes) => ticket.add(bytes)));
   tracked.reviewed = true;
   const current = options.webhookAt ? options.webhookAt(path) : webhook;
   if (current === undefined) return writeRefusal(res, notServed(path));

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { errorBody } from './http-answer.ts';
 import { readBody } from './body-reader.ts';
+import { SCAN_ABOVE_BYTES } from '../admission/json-limits.ts';
 import type { Ticket } from './memory-guard.ts';
 import { trackConnections } from './connections.ts';
 import { accountRequests, requestAccounting, type RequestLabels } from './request-accounting.ts';
@@ -102,7 +103,7 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   const tickets = new WeakMap<object, Ticket>();
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (request: FastifyRequest, payload: IncomingMessage) =>
-    readBody(payload, { maxBodyBytes: options.maxBodyBytes, limits: options.jsonLimits }, (bytes) => tickets.get(request.raw)?.add(bytes)));
+    readBody(payload, { maxBodyBytes: options.maxBodyBytes, limits: options.jsonLimits, scanAbove: SCAN_ABOVE_BYTES }, (bytes) => tickets.get(request.raw)?.add(bytes)));
 
   // First, so that every answer below is counted (and refusals logged).
   accountRequests(app, accounting);

@@ -5,6 +5,8 @@
 import type { ReviewOutcome } from '../model/outcome.ts';
 import type { AbortKind } from '../admission/abort.ts';
 import type { ServeConfig } from '../config/options.ts';
+import { jsonLimitsOf } from '../config/body-limits.ts';
+import type { JsonLimits } from '../admission/json-limits.ts';
 import type { LoopDelay } from '../observability/loop-delay.ts';
 import { activeTracing } from '../observability/tracing/active.ts';
 import type { SpanRef } from '../observability/tracing/traceparent.ts';
@@ -17,6 +19,8 @@ export interface WorkerSetup {
   cwd: string;
   logLevel: string;
   logObjects: boolean;
+  /** What a body too small to be scanned on arrival is held to once parsed (admission/json-limits.ts). */
+  jsonLimits: JsonLimits;
   /** The main thread traces reviews: the worker records its spans and posts them back. */
   tracing: boolean;
   /** Int32 words: [0] heartbeat counter, then one claim word per slot. */
@@ -33,6 +37,7 @@ export function workerSetup(config: ServeConfig, logLevel: string = config.logLe
     cwd: process.cwd(),
     logLevel,
     logObjects: config.logObjects,
+    jsonLimits: jsonLimitsOf(config),
     tracing: activeTracing() !== undefined,
   };
 }

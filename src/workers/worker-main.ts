@@ -90,7 +90,7 @@ function onReview(message: ReviewMessage): void {
   running++;
   if (waited?.abortedEarly) controller.abort(waited.abortedEarly); // its abort came while it waited its turn
   lastReviewAt = Date.now();
-  runReview(webhook, message.body, { signal: controller.signal, deadline: message.deadline, log, logObjects: setup.logObjects, schemas, trace: message.trace }).then(
+  runReview(webhook, message.body, { signal: controller.signal, deadline: message.deadline, log, logObjects: setup.logObjects, limits: setup.jsonLimits, schemas, trace: message.trace }).then(
     (outcome) => post({ type: 'done', id: message.id, slot: message.slot, outcome }),
     (err: unknown) => post({ type: 'failed', id: message.id, slot: message.slot, message: errorMessage(err) }),
   ).finally(() => {

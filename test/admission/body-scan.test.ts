@@ -2,7 +2,8 @@
 // limits on depth, entries and values, whatever the chunking.
 import t from 'tap';
 import fc from 'fast-check';
-import { JsonScanner, scanJson, DEFAULT_JSON_LIMITS, MAX_HEAD_VALUE, type JsonLimits } from '../../src/admission/body-scan.ts';
+import { JsonScanner, scanJson, MAX_HEAD_VALUE } from '../../src/admission/body-scan.ts';
+import { DEFAULT_JSON_LIMITS, type JsonLimits } from '../../src/admission/json-limits.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const review = (request: Record<string, unknown>, extra: Record<string, unknown> = {}) =>

@@ -4,6 +4,7 @@ import t from 'tap';
 import pino from 'pino';
 import { Reviewer, type Executor } from '../../src/admission/reviewer.ts';
 import { scanJson } from '../../src/admission/body-scan.ts';
+import { SCAN_ABOVE_BYTES } from '../../src/admission/json-limits.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { httpAnswer, httpStatus } from '../../src/transport/http-answer.ts';
 import type { Webhook } from '../../src/model/webhook.ts';
@@ -57,12 +58,16 @@ t.test('shutdown and a broken executor are answered the same way', async (t) => 
   t.match(lines.find((l) => l.msg === 'review executor failed'), { err: { message: 'pool gone: secret detail' } });
 });
 
-t.test('over the JSON limits: a 422 denial with the head, a 413 without one', async (t) => {
+// A body over SCAN_ABOVE_BYTES is scanned before the executor sees it; a smaller one
+// is checked by the pipeline once parsed (pipeline-limits.test.ts).
+const padding = ' '.repeat(SCAN_ABOVE_BYTES);
+
+t.test('a large body over the JSON limits: a 422 denial with the head, a 413 without one, the executor never asked', async (t) => {
   const r = reviewer(never);
-  const deep = new TextEncoder().encode(`${head},"object":${'['.repeat(300)}${']'.repeat(300)}}}`);
+  const deep = new TextEncoder().encode(`${head},"object":${'['.repeat(300)}${']'.repeat(300)}}}${padding}`);
   const denied = await r.review(webhook, deep, '10s', stays);
   t.match(JSON.parse(denied!.body).response, { uid: 'head-1', allowed: false, status: { code: 422, reason: 'Invalid', message: /^apps\/v1\/Deployment is too large to review: the request body nests deeper than 256 levels \(at byte \d+\)$/ } });
-  const bare = await r.review(webhook, new TextEncoder().encode('['.repeat(300)), '10s', stays);
+  const bare = await r.review(webhook, new TextEncoder().encode('['.repeat(300) + padding), '10s', stays);
   t.equal(bare!.status, 413);
   t.match(JSON.parse(bare!.body), { code: 'KADMIT_BODY_TOO_COMPLEX' });
 });

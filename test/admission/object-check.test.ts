@@ -62,6 +62,13 @@ t.test('deeply nested or enormous objects are a clean 422', async (t) => {
     // The body scan stops it as it arrives, before any parse.
     t.match(res.response.status.message, /too large to review: the request body nests deeper than 256 levels/);
   }
+  // Under 64 KiB the body is parsed unscanned, in the worker, and its tree checked: the same answer.
+  const small = JSON.stringify(review({ uid: 'deep-small', object: { ...pod(), deep: '@DEEP@' } })).replace('"@DEEP@"', `${'{"d":'.repeat(300)}{}${'}'.repeat(300)}`);
+  t.ok(small.length < 64 * 1024);
+  for (const path of ['/probe/fail', '/schema/off']) {
+    const res = (await httpsRequest(server.webhookPort, server.ca, path, small)).json();
+    t.match(res.response, { uid: 'deep-small', status: { code: 422, message: /^v1\/Pod is too large to review: the request body nests deeper than 256 levels \(at byte \d+\)$/ } }, path);
+  }
   const wide = JSON.stringify(review({ object: { ...pod(), wide: Array.from({ length: 1_100_000 }, () => 0) } }));
   const res = (await httpsRequest(server.webhookPort, server.ca, '/probe/fail', wide)).json();
   t.equal(res.response.status.code, 422);

@@ -11,7 +11,7 @@ import { createWebhookServer, type WebhookServer } from '../../src/transport/web
 import type { Reviewer } from '../../src/admission/reviewer.ts';
 import type { Webhook } from '../../src/model/webhook.ts';
 import { answered, type ReviewEnd } from '../../src/model/outcome.ts';
-import { DEFAULT_JSON_LIMITS } from '../../src/admission/body-scan.ts';
+import { DEFAULT_JSON_LIMITS } from '../../src/admission/json-limits.ts';
 import { httpsRequest, review } from '../helpers/https-client.ts';
 
 const HOUR = 3_600_000;
