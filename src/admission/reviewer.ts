@@ -18,6 +18,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { endReviewSpan, sampledParent, startReviewSpan } from '../observability/tracing/review-span.ts';
 import type { SpanRef } from '../observability/tracing/traceparent.ts';
 import { SlotTable } from '../slot-table.ts';
+import { reviewLineWriter } from '../observability/review-line.ts';
 
 export interface ExecutionContext {
   signal: AbortSignal;
@@ -71,9 +72,11 @@ export class Reviewer {
   readonly #fallbackLogged = new Set<string>();
   /** Not a Map keyed by a counter: see slot-table.ts. */
   readonly #inFlight = new SlotTable<InFlightEntry>();
+  readonly #reviewLine: ReturnType<typeof reviewLineWriter>;
 
   constructor(options: ReviewerOptions) {
     this.#options = options;
+    this.#reviewLine = reviewLineWriter(options.log);
   }
 
   /** Aborts every review still running with kind `shutdown`. */
@@ -170,7 +173,7 @@ export class Reviewer {
     metrics.reviews.inc({ webhook: webhook.name, operation: s.operation ?? 'unknown', decision: s.decision });
     metrics.duration.observe({ webhook: webhook.name }, seconds);
     // Skipped reviews (guards) are routine noise, e.g. every kube-system Pod: debug only.
-    log[s.decision === 'skipped' ? 'debug' : 'info']({ webhook: webhook.name, ...s, ...(abort && { abort }), durationMs: Number((seconds * 1000).toFixed(2)) }, 'review');
+    this.#reviewLine(s.decision === 'skipped' ? 'debug' : 'info', { webhook: webhook.name, summary: s, abort, durationMs: Number((seconds * 1000).toFixed(2)) });
     return outcome;
   }
 

@@ -53,3 +53,11 @@ t.test('a quiet process shows its line without exiting', async (t) => {
   proc.kill('SIGKILL');
   await once(proc, 'close');
 });
+
+t.test('many batches: every line whole and in order', async (t) => {
+  // ~1 KB lines: a batch is many lines, and the last batch is only written at exit.
+  const proc = child(`for (let i = 0; i < 1000; i++) log.info({ i, pad: 'x'.repeat(1000) }, 'review');`);
+  const out = await stdoutOf(proc);
+  t.ok(out.endsWith('\n'));
+  t.same(reviewLines(out).map((l) => (l as { i: number }).i), Array.from({ length: 1000 }, (_, i) => i));
+});
