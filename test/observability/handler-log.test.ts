@@ -34,6 +34,21 @@ t.test('inline: the handler line carries the review fields', async (t) => {
   t.match(line, bound);
 });
 
+t.test('the log is there however the handler reads its input: destructured, spread, or not at all', async (t) => {
+  const { defineValidatingWebhook, allow } = await import('../../src/index.ts');
+  const seen: unknown[] = [];
+  const reading = (name: string, use: (input: Record<string, unknown>) => unknown) =>
+    defineValidatingWebhook({ name: `${name}.example.com`, path: `/validate/${name}`, rules: [{ operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }], validate: (input) => (seen.push(use(input as unknown as Record<string, unknown>)), allow()) });
+  const { log, lines } = capturedLog();
+  const run = (w: Parameters<typeof runReview>[0]) => runReview(w, body, { ...ctx(), log });
+  await run(reading('destructured', ({ log: l }) => (l as typeof log).info('destructured')));
+  await run(reading('spread', (input) => ({ ...input }.log as typeof log).info('spread')));
+  await run(reading('unread', (input) => Object.keys(input).sort()));
+  t.match(lines.find((l) => l.msg === 'destructured'), { uid: bound.uid, webhook: 'destructured.example.com', namespace: 'shop' });
+  t.match(lines.find((l) => l.msg === 'spread'), { uid: bound.uid, webhook: 'spread.example.com' });
+  t.same(seen[2], ['deadline', 'kube', 'log', 'object', 'oldObject', 'request', 'signal'], 'log is one of the input\'s own keys');
+});
+
 t.test('in a worker: the relayed line carries the review fields', async (t) => {
   const { log, lines } = capturedLog();
   const config = serveConfigSchema.parse({ webhooks: [spec], logLevel: 'info' }) as ServeConfig;
