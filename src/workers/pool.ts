@@ -12,7 +12,7 @@ import type { Webhook } from '../model/webhook.ts';
 import type { ReviewOutcome } from '../model/outcome.ts';
 import type { ExecutionContext } from '../admission/reviewer.ts';
 import { abortKindOf } from '../admission/abort.ts';
-import { decodeOutcome, HEARTBEAT_INTERVAL_MS, type FromWorker, type WorkerSetup } from './protocol.ts';
+import { HEARTBEAT_INTERVAL_MS, type FromWorker, type WorkerSetup } from './protocol.ts';
 import { WorkerSlot, createThread, type CreateWorker, type Job } from './worker-slot.ts';
 import { WaitingLine, pickWorker } from './scheduler.ts';
 import { watchdogTick, type WatchdogHost, type WatchdogTimes } from './watchdog.ts';
@@ -285,9 +285,8 @@ export class WorkerPool {
     if (message.type === 'spans') return activeTracing()?.receiveWorkerSpans?.(message.spans);
     const job = slot.finish(message.id, message.slot);
     if (!job) return;
-    const outcome = message.type === 'done' ? decodeOutcome(message.outcome) : undefined;
-    if (outcome) this.#settle(job, undefined, outcome);
-    else this.#settle(job, new KadmitError('KADMIT_WORKER_REVIEW', message.type === 'failed' ? message.message : 'the worker answered with an outcome that is not JSON'));
+    if (message.type === 'done') this.#settle(job, undefined, message.outcome);
+    else this.#settle(job, new KadmitError('KADMIT_WORKER_REVIEW', message.message));
     // The freed slot takes the next waiting review now, not at the next event.
     this.#flushWaiting();
   }

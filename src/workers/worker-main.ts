@@ -13,7 +13,7 @@ import { errorMessage } from '../errors.ts';
 import { startHeapTidy } from '../observability/heap-tidy.ts';
 import { watchLoopDelay } from '../observability/loop-delay.ts';
 import { startWorkerTracing } from '../observability/tracing/start.ts';
-import { encodeOutcome, HEARTBEAT, HEARTBEAT_INTERVAL_MS, SLOT_BASE, type FromWorker, type ReviewMessage, type ToWorker } from './protocol.ts';
+import { HEARTBEAT, HEARTBEAT_INTERVAL_MS, SLOT_BASE, type FromWorker, type ReviewMessage, type ToWorker } from './protocol.ts';
 import { setupOfThisWorker } from './warm-start.ts';
 
 // Read after the imports above: a worker started ahead has loaded them when its setup comes.
@@ -91,7 +91,7 @@ function onReview(message: ReviewMessage): void {
   if (waited?.abortedEarly) controller.abort(waited.abortedEarly); // its abort came while it waited its turn
   lastReviewAt = Date.now();
   runReview(webhook, message.body, { signal: controller.signal, deadline: message.deadline, log, logObjects: setup.logObjects, limits: setup.jsonLimits, schemas, trace: message.trace }).then(
-    (outcome) => post({ type: 'done', id: message.id, slot: message.slot, outcome: encodeOutcome(outcome) }),
+    (outcome) => post({ type: 'done', id: message.id, slot: message.slot, outcome }),
     (err: unknown) => post({ type: 'failed', id: message.id, slot: message.slot, message: errorMessage(err) }),
   ).finally(() => {
     if (held[message.slot] === review) held[message.slot] = undefined;
