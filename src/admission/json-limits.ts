@@ -1,7 +1,7 @@
 // The JSON limits every review body is held to, and which check holds it to them.
 // A body larger than SCAN_ABOVE_BYTES is scanned as it arrives (body-scan.ts):
 // one over the limits is never kept, let alone parsed. A smaller one is parsed
-// first, and its tree is walked here (treeWithinLimits): however it is shaped it
+// first, and its tree is walked here (measureTree): however it is shaped it
 // cannot build more than ~1.5 MB of heap, and the walk costs a tenth of the scan.
 // Nearly every real review is that small (a Pod is ~5 KB): not scanning it took
 // ~20 µs of the main thread's ~92 µs per 5 KB review away (bench: kadmit on one
@@ -39,24 +39,33 @@ export function scannedBeforeParse(byteLength: number): boolean {
   return byteLength > SCAN_ABOVE_BYTES;
 }
 
+/** A parsed body's size: its values, and the depth of its deepest value. */
+export interface TreeSize {
+  values: number;
+  depth: number;
+}
+
 /**
- * Whether a parsed body is within `limits`, counted as the scan counts: every
- * value at its depth (the number of containers around it), entries per container.
- * An explicit stack: a body nested 30,000 levels deep is answered, not a stack overflow.
+ * The size of a parsed body within `limits`, counted as the scan counts (every
+ * value at its depth, the number of containers around it; entries per
+ * container), or undefined once a limit is passed. An explicit stack: a body
+ * nested 30,000 levels deep is answered, not a stack overflow.
  */
-export function treeWithinLimits(value: unknown, limits: JsonLimits): boolean {
+export function measureTree(value: unknown, limits: JsonLimits): TreeSize | undefined {
   const { maxDepth, maxEntries, maxValues } = limits;
   // Two parallel stacks: no allocation per value.
   const values: unknown[] = [value];
   const depths: number[] = [0];
   let seen = 0;
+  let deepest = 0;
   while (values.length > 0) {
     const v = values.pop();
     const depth = depths.pop()!;
-    if (depth > maxDepth || ++seen > maxValues) return false;
+    if (depth > maxDepth || ++seen > maxValues) return undefined;
+    if (depth > deepest) deepest = depth;
     if (typeof v !== 'object' || v === null) continue;
     if (Array.isArray(v)) {
-      if (v.length > maxEntries) return false;
+      if (v.length > maxEntries) return undefined;
       for (let i = 0; i < v.length; i++) {
         values.push(v[i]);
         depths.push(depth + 1);
@@ -65,10 +74,10 @@ export function treeWithinLimits(value: unknown, limits: JsonLimits): boolean {
     }
     let entries = 0;
     for (const key in v) {
-      if (++entries > maxEntries) return false;
+      if (++entries > maxEntries) return undefined;
       values.push((v as Record<string, unknown>)[key]);
       depths.push(depth + 1);
     }
   }
-  return true;
+  return { values: seen, depth: deepest };
 }

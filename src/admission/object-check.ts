@@ -4,6 +4,7 @@
 import { checkBounds, formatIssues, type SchemaIssue, type SchemaRegistry } from '../schemas/registry.ts';
 import { formatGvk, type AdmissionRequest } from '../model/request.ts';
 import type { Webhook } from '../model/webhook.ts';
+import type { TreeSize } from './json-limits.ts';
 
 export const MAX_MESSAGE_LENGTH = 1024;
 
@@ -13,12 +14,20 @@ export interface ObjectProblem {
   issues: SchemaIssue[];
 }
 
-export function checkObjects(webhook: Webhook, request: AdmissionRequest, schemas: SchemaRegistry | undefined): ObjectProblem | undefined {
+/** How deep `request.object` and `request.oldObject` sit in a review body. */
+const OBJECT_DEPTH = 2;
+
+/**
+ * `bodySize`: the whole body's size when the pipeline measured it (json-limits.ts);
+ * it bounds each object's, so a small object is not walked for its bounds again.
+ */
+export function checkObjects(webhook: Webhook, request: AdmissionRequest, schemas: SchemaRegistry | undefined, bodySize?: TreeSize): ObjectProblem | undefined {
   const validate = webhook.schemaValidation !== 'off' && schemas !== undefined && schemas.has(request.kind);
   if (!validate && webhook.schemaValidation === 'required') {
     return { message: `webhook "${webhook.name}" requires a schema, and kadmit has none for ${formatGvk(request.kind)}`, issues: [] };
   }
   const issues: SchemaIssue[] = [];
+  const sizeAtMost = bodySize && { values: bodySize.values, depth: bodySize.depth - OBJECT_DEPTH };
   for (const slot of ['object', 'oldObject'] as const) {
     const value = request[slot];
     if (value === null) continue;
@@ -26,7 +35,7 @@ export function checkObjects(webhook: Webhook, request: AdmissionRequest, schema
     if (validate) {
       // Rules (x-kubernetes-validations) judge the incoming object, with the stored
       // one as oldSelf on UPDATE; the stored object passed them when it was written.
-      const result = schemas.check(request.kind, value, slot === 'object' ? { oldObject: request.operation === 'UPDATE' ? request.oldObject : undefined } : { rules: false });
+      const result = schemas.check(request.kind, value, slot === 'object' ? { oldObject: request.operation === 'UPDATE' ? request.oldObject : undefined, sizeAtMost } : { rules: false, sizeAtMost });
       if (!result.ok) issues.push(...result.issues.map((i) => prefixed(slot, i)));
     } else {
       const tooBig = checkBounds(value);

@@ -16,7 +16,7 @@ import { checkAuditAnnotations } from './audit-annotations.ts';
 import { createPatch, encodePatch } from './patch.ts';
 import { errorMessage } from '../errors.ts';
 import { checkObjects, type ObjectProblem } from './object-check.ts';
-import { DEFAULT_JSON_LIMITS, scannedBeforeParse, treeWithinLimits, type JsonLimits } from './json-limits.ts';
+import { DEFAULT_JSON_LIMITS, measureTree, scannedBeforeParse, type JsonLimits } from './json-limits.ts';
 import { scanJson } from './body-scan.ts';
 import { overLimitAnswer } from './head-answer.ts';
 import type { SchemaRegistry } from '../schemas/registry.ts';
@@ -52,8 +52,10 @@ export async function runReview(webhook: Webhook, body: Uint8Array, ctx: Pipelin
   } catch (err) {
     return endedWith(envelope, (limits && overLimit(body, limits)) ?? badEnvelope({ code: 'KADMIT_BODY_NOT_JSON', message: `request body is not JSON: ${errorMessage(err)}` }));
   }
-  // The walk says yes or no; the scan (which never counts less) words the answer.
-  const over = limits && !treeWithinLimits(json, limits) ? overLimit(body, limits) : undefined;
+  // The walk says yes or no (and how large: the schema check need not walk the objects
+  // again); the scan (which never counts less) words the answer.
+  const size = limits && measureTree(json, limits);
+  const over = limits && size === undefined ? overLimit(body, limits) : undefined;
   if (over) return endedWith(envelope, over);
 
   let review: DecodedReview;
@@ -71,7 +73,7 @@ export async function runReview(webhook: Webhook, body: Uint8Array, ctx: Pipelin
   if (skipped) return skippedReview(review, summary, skipped);
   if (!handlesKind(webhook, review.request.kind)) return kindNotHandled(webhook, review, summary, ctx.log);
   const checking = childSpan(ctx.trace, 'schema check');
-  const problem = checkObjects(webhook, review.request, ctx.schemas);
+  const problem = checkObjects(webhook, review.request, ctx.schemas, size);
   checking?.set({ 'kadmit.schema.rejected': problem !== undefined });
   checking?.end();
   if (problem) return objectRejected(review, summary, problem, ctx.log);

@@ -62,6 +62,12 @@ export interface CheckOptions {
   oldObject?: unknown;
   /** Evaluate CRD validation rules and list types (default true); off for objects the API server does not validate again. */
   rules?: boolean;
+  /**
+   * At least the object's size, as the caller has measured it (its values, and
+   * the depth of its deepest value below it): within the bounds, they are not
+   * walked again before the schema check.
+   */
+  sizeAtMost?: { values: number; depth: number };
 }
 
 interface CrdEntry {
@@ -157,8 +163,10 @@ export class SchemaRegistry {
    * decide whether to pass such objects through).
    */
   check(gvk: GroupVersionKind, object: unknown, options: CheckOptions = {}): SchemaCheck {
-    const nodes = countNodes(object, this.#bounds);
-    if (typeof nodes !== 'number') return { ok: false, issues: [nodes] };
+    const known = options.sizeAtMost;
+    const measured = known !== undefined && known.values <= this.#bounds.maxNodes && known.depth <= this.#bounds.maxDepth;
+    const nodes = measured ? undefined : countNodes(object, this.#bounds);
+    if (typeof nodes === 'object') return { ok: false, issues: [nodes] };
     const key = gvkKey(gvk);
     const crd = this.#crds.get(key);
     const definition = crd === undefined && Object.hasOwn(KINDS, key) ? KINDS[key]! : undefined;
@@ -176,7 +184,9 @@ export class SchemaRegistry {
       return ruleIssues.length === 0 ? OK : { ok: false, issues: ruleIssues };
     }
     const schema = crd?.schema ?? this.#compiler().ref(definition!);
-    const parsed = schema.safeParse(object, nodes <= FULL_REPORT_NODES ? FULL_REPORT : FIRST_ISSUE);
+    // Counted now if the bounds were taken as measured: a failing object is rare.
+    const count = nodes ?? countNodes(object, this.#bounds);
+    const parsed = schema.safeParse(object, typeof count === 'number' && count <= FULL_REPORT_NODES ? FULL_REPORT : FIRST_ISSUE);
     if (!parsed.success) issues.push(...fromZodIssues(parsed.error.issues, this.#maxIssues - issues.length));
     return issues.length === 0 ? OK : { ok: false, issues };
   }

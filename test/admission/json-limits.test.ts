@@ -5,7 +5,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import pino from 'pino';
 import { scanJson } from '../../src/admission/body-scan.ts';
-import { DEFAULT_JSON_LIMITS, SCAN_ABOVE_BYTES, scannedBeforeParse, treeWithinLimits, type JsonLimits } from '../../src/admission/json-limits.ts';
+import { DEFAULT_JSON_LIMITS, SCAN_ABOVE_BYTES, scannedBeforeParse, measureTree, type JsonLimits } from '../../src/admission/json-limits.ts';
 import { runReview } from '../../src/admission/pipeline.ts';
 import { httpAnswer } from '../../src/transport/http-answer.ts';
 import { allow, defineValidatingWebhook } from '../../src/index.ts';
@@ -16,21 +16,23 @@ t.test('the walk of a parsed tree says what the scan of its text says', async (t
   // Objects without repeated keys (JSON.stringify writes none): the one place the two may differ.
   fc.assert(fc.property(fc.jsonValue({ maxDepth: 8 }), limits, (value, l: JsonLimits) => {
     const text = JSON.stringify(value);
-    return treeWithinLimits(JSON.parse(text), l) === (scanJson(new TextEncoder().encode(text), l).problem === undefined);
+    return (measureTree(JSON.parse(text), l) !== undefined) === (scanJson(new TextEncoder().encode(text), l).problem === undefined);
   }), { numRuns: 2_000 });
 });
 
 t.test('each limit, at its edge', async (t) => {
   const limits = { maxDepth: 2, maxEntries: 3, maxValues: 6 };
-  t.ok(treeWithinLimits([[1]], limits), 'a value at depth 2');
-  t.notOk(treeWithinLimits([[[1]]], limits), 'a value at depth 3');
-  t.ok(treeWithinLimits({ a: 1, b: 2, c: 3 }, limits), '3 entries');
-  t.notOk(treeWithinLimits({ a: 1, b: 2, c: 3, d: 4 }, limits), '4 entries in an object');
-  t.notOk(treeWithinLimits([1, 2, 3, 4], limits), '4 entries in an array');
-  t.ok(treeWithinLimits([[1, 2], [3]], limits), '6 values');
-  t.notOk(treeWithinLimits([[1, 2], [3, 4]], limits), '7 values');
+  t.ok(measureTree([[1]], limits), 'a value at depth 2');
+  t.notOk(measureTree([[[1]]], limits), 'a value at depth 3');
+  t.ok(measureTree({ a: 1, b: 2, c: 3 }, limits), '3 entries');
+  t.notOk(measureTree({ a: 1, b: 2, c: 3, d: 4 }, limits), '4 entries in an object');
+  t.notOk(measureTree([1, 2, 3, 4], limits), '4 entries in an array');
+  t.ok(measureTree([[1, 2], [3]], limits), '6 values');
+  t.notOk(measureTree([[1, 2], [3, 4]], limits), '7 values');
   const deep = JSON.parse(`${'['.repeat(50_000)}${']'.repeat(50_000)}`) as unknown;
-  t.notOk(treeWithinLimits(deep, DEFAULT_JSON_LIMITS), '50,000 levels: answered, no stack overflow');
+  t.notOk(measureTree(deep, DEFAULT_JSON_LIMITS), '50,000 levels: answered, no stack overflow');
+  t.same(measureTree({ a: [1, { b: 'x' }], c: null }, DEFAULT_JSON_LIMITS), { values: 6, depth: 3 }, 'its values and the depth of the deepest');
+  t.same(measureTree('x', DEFAULT_JSON_LIMITS), { values: 1, depth: 0 });
   t.equal(scannedBeforeParse(SCAN_ABOVE_BYTES), false);
   t.equal(scannedBeforeParse(SCAN_ABOVE_BYTES + 1), true);
 });

@@ -163,6 +163,13 @@ t.test('bounds come first: deep or huge objects are one clean issue', async (t) 
   t.match(issues[0]?.message, /nesting depth at most 128/);
   const small = SchemaRegistry.builtin({ bounds: { maxNodes: 100 } });
   t.match(issuesOf(small.check(POD, pod5k()))[0]?.message, /at most 100 values/);
+  // A size the caller measured stands for the walk only when it is within the bounds.
+  t.match(issuesOf(small.check(POD, pod5k(), { sizeAtMost: { values: 101, depth: 5 } }))[0]?.message, /at most 100 values/, 'over: walked');
+  t.match(issuesOf(registry.check(POD, pod, { sizeAtMost: { values: 200_001, depth: 10 } }))[0]?.message, /nesting depth at most 128/, 'over: walked');
+  t.same(small.check(POD, pod5k(), { sizeAtMost: { values: 100, depth: 12 } }), { ok: true }, 'within: taken as measured, not walked (this claim is false, and believed)');
+  const bad = pod5k();
+  (bad['spec'] as { containers: { ports?: unknown }[] }).containers[0]!.ports = [{ containerPort: 'eighty' }];
+  t.match(issuesOf(registry.check(POD, bad, { sizeAtMost: { values: 400, depth: 12 } })), [{ path: 'spec.containers[0].ports[0].containerPort' }], 'a failing object is still reported in full');
 });
 
 t.test('recursive definitions (a CRD object as a built-in kind) validate', async (t) => {
