@@ -30,9 +30,23 @@ export interface ExecutionContext {
 /** Runs the pipeline for one review somewhere (this thread or a worker). */
 export type Executor = (webhook: Webhook, body: Uint8Array, ctx: ExecutionContext) => Promise<ReviewOutcome>;
 
-/** The executor without workers: the pipeline on this thread. */
+/**
+ * The executor without workers: the pipeline on this thread, in the turn of the
+ * event loop after the one its body arrived in, with the other reviews that
+ * arrived meanwhile. Run at once, inside the socket's read callback and with its
+ * reply written from there, a review cost 156-211 µs of CPU against 118-129 µs
+ * this way (`--workers 0` on one core, 5 KB Pod reviews over 16 connections,
+ * three alternated pairs); the worker pool sends a turn's reviews together too.
+ */
 export function inlineExecutor(options: Omit<PipelineContext, keyof ExecutionContext>): Executor {
-  return (webhook, body, ctx) => runReview(webhook, body, { ...ctx, ...options });
+  return async (webhook, body, ctx) => {
+    await nextTurn();
+    return runReview(webhook, body, { ...ctx, ...options });
+  };
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 export interface ReviewerOptions {
