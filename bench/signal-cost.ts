@@ -3,8 +3,8 @@
 // race in settleOrAbort, in-flight registry, metrics, a silent log call) around
 // an executor that returns a canned outcome, against awaiting that executor
 // directly, and createReviewSignal + dispose alone. The Reviewer is given the body
-// already scanned, as the transport gives it (the scan is the body reader's cost,
-// ~10 µs for this review, not the Reviewer's). One process, interleaved batches,
+// as the transport gives a 5 KB one: read, not scanned (admission/json-limits.ts:
+// the pipeline checks it once parsed). One process, interleaved batches,
 // medians of CPU time per review.
 //   npx node bench/signal-cost.ts
 // The share is taken of kadmit's CPU per review from the HTTP rounds of the same
@@ -13,7 +13,6 @@
 // serve --workers 0 answering the same review over HTTPS).
 import { readFileSync } from 'node:fs';
 import { Reviewer, type ExecutionContext, type Executor } from '../src/admission/reviewer.ts';
-import { scanJson } from '../src/admission/body-scan.ts';
 import { createReviewSignal } from '../src/admission/review-signal.ts';
 import { answered, type ReviewOutcome } from '../src/model/outcome.ts';
 import { createLogger } from '../src/observability/logger.ts';
@@ -31,7 +30,6 @@ const TIMEOUT_PARAM = '10s';
 const bodyText = JSON.stringify(JSON.parse(readFileSync(new URL('../test/fixtures/pod-create-5k.json', import.meta.url), 'utf8')));
 const body = new Uint8Array(Buffer.from(bodyText));
 const uid = (JSON.parse(bodyText) as { request: { uid: string } }).request.uid;
-const scan = scanJson(body);
 const webhook = requireMemoryLimits;
 
 // The reply kadmit would send for this Pod, built once: the executor's work is not what is measured.
@@ -59,7 +57,7 @@ const measures: Record<'direct' | 'reviewer' | 'signal' | 'metrics', Measure> = 
   async reviewer() {
     for (let i = 0; i < BATCH; i++) {
       // Received now: the deadline counts from here.
-      const outcome = await reviewer.review(webhook, { bytes: body, scan, receivedAt: Date.now() }, TIMEOUT_PARAM, clientGone);
+      const outcome = await reviewer.review(webhook, { bytes: body, receivedAt: Date.now() }, TIMEOUT_PARAM, clientGone);
       if (outcome !== CANNED) throw new Error('Reviewer.review did not pass the executor outcome through');
     }
   },

@@ -2,7 +2,7 @@
 // ahead of fastify: a webhook's one hot path needs none of fastify's generic
 // request and reply (a router, a request id and child logger, hooks, a reply
 // object, content-type parsing of its own answer), which cost more CPU per
-// review than anything else on the main thread but the TLS and the body scan.
+// review than anything else on the main thread but the TLS.
 // Everything else the listener answers (unknown paths, other methods, a POST
 // while closing) is still fastify's, with the same refusals (refusals.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
