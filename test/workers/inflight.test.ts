@@ -26,7 +26,12 @@ t.test('in-flight view and abort metrics', async (t) => {
 
   t.equal((await pending).json().response.status.code, 504);
   t.same(JSON.parse(await ops('/debug/inflight')).reviews, [], 'gone once answered');
-  const metrics = await ops('/metrics');
+  // The handler's late answer comes after the 504, from the worker: its count may follow the reply by a moment.
+  let metrics = await ops('/metrics');
+  for (let i = 0; i < 100 && !metrics.includes('kadmit_admission_late_results_total{webhook="sleep.test.kadmit.dev"} 1'); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    metrics = await ops('/metrics');
+  }
   t.match(metrics, /kadmit_admission_aborts_total\{webhook="sleep.test.kadmit.dev",kind="deadline-exceeded"\} 1/);
   t.match(metrics, /kadmit_admission_failure_policy_answers_total\{webhook="sleep.test.kadmit.dev",cause="deadline-exceeded"\} 1/);
   t.match(metrics, /kadmit_admission_late_results_total\{webhook="sleep.test.kadmit.dev"\} 1/);
