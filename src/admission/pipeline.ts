@@ -214,11 +214,6 @@ function badEnvelope(problem: RequestProblem): ReviewOutcome {
 }
 
 /**
- * The handler's logger: every line it writes names the review (uid, webhook, kind,
- * namespace, name, operation), on this thread or relayed from a worker. Bindings
- * skip the logger's field formatter, so they are bounded here.
- */
-/**
  * The handler's `log` is made when the handler first reads it: a child logger
  * per review cost ~1.5 µs in a worker, and most handlers never log. One getter
  * serves every input (an accessor made per object would give each object a
@@ -243,6 +238,11 @@ function withLazyLog<T extends object>(input: T, lazy: LazyLog): T & { log: Logg
   return Object.defineProperty(input, 'log', { get: readLazyLog, enumerable: true, configurable: true }) as T & { log: Logger };
 }
 
+/**
+ * The handler's logger: every line it writes names the review (uid, webhook, kind,
+ * namespace, name, operation), on this thread or relayed from a worker. Bindings
+ * skip the logger's field formatter, so they are bounded here.
+ */
 function reviewLog(log: Logger, webhook: Webhook, summary: ReviewSummary): Logger {
   const { uid, kind, namespace, name, operation } = summary;
   return log.child(sanitizeLogFields({ uid, webhook: webhook.name, kind, namespace, name, operation }));
