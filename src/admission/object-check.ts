@@ -4,7 +4,7 @@
 import { checkBounds, formatIssues, type SchemaIssue, type SchemaRegistry } from '../schemas/registry.ts';
 import { formatGvk, type AdmissionRequest } from '../model/request.ts';
 import type { Webhook } from '../model/webhook.ts';
-import type { TreeSize } from './json-limits.ts';
+import type { TreeSize } from '../schemas/bounds.ts';
 
 export const MAX_MESSAGE_LENGTH = 1024;
 

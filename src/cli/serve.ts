@@ -172,11 +172,12 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
   readiness.set('startup', 'starting review workers');
   const pools = await parts.workersStarted;
   const table = new WebhookTable(webhooks);
+  const jsonLimits = jsonLimitsOf(config);
 
   const reviewer = (live.reviewer = new Reviewer({
     deadlineMarginMs: config.deadlineMarginMs,
-    execute: pools?.execute ?? inlineExecutor({ log, logObjects: config.logObjects, schemas, limits: jsonLimitsOf(config) }),
-    limits: jsonLimitsOf(config),
+    execute: pools?.execute ?? inlineExecutor({ log, logObjects: config.logObjects, schemas, limits: jsonLimits }),
+    limits: jsonLimits,
     log,
     metrics,
     httpStatus,
@@ -198,7 +199,7 @@ async function startServing(config: ServeConfig, log: Logger, parts: Parts): Pro
     tlsMinVersion: config.tlsMinVersion,
     tlsCiphers: config.tlsCiphers,
     maxBodyBytes: config.maxBodyBytes,
-    jsonLimits: jsonLimitsOf(config),
+    jsonLimits,
     // A smaller body reaches a worker copied into a buffer its slot lends and reuses.
     ...(pools && { sharedBodiesAbove: POOLED_BODY_BYTES }),
     memoryGuard,

@@ -30,6 +30,11 @@ export function createLogger(level: LevelWithSilent, destination?: pino.Destinat
   return pino(options, destination ?? bufferedStdout());
 }
 
+/** Where `log` writes its lines: for text already serialised as one of its lines (log-relay.ts, review-line.ts). */
+export function destinationOf(log: Logger): pino.DestinationStream {
+  return (log as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym]!;
+}
+
 // pino's isoTime, made once per millisecond: under load several lines share one.
 let lastMs = -1;
 let lastTime = '';

@@ -5,7 +5,8 @@
 // no JSON.parse and no second pass through the field sanitiser. A worker runs
 // handler code and is not trusted: a line that is too long, is not one line,
 // or does not start the way pino starts every line is not relayed.
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { destinationOf } from '../observability/logger.ts';
 
 /** A worker's log line longer than this is not relayed (its fields are capped in the worker already). */
 export const MAX_RELAYED_LINE = 1024 * 1024;
@@ -18,7 +19,7 @@ export type RelayResult = 'written' | 'below-level' | 'too-long' | 'malformed';
 
 /** Writes worker lines to `log`'s destination, at `log`'s level, with `log`'s bindings and the thread id. */
 export function createLogRelay(log: Logger): (threadId: number, line: string) => RelayResult {
-  const destination = (log as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym]!;
+  const destination = destinationOf(log);
   const bindings = Object.entries(log.bindings()).filter(([key]) => !WORKER_OWN_KEYS.has(key));
   // Appended last, so they win over any same-named key a worker wrote (as a re-logged line's did).
   const appended = bindings.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)},`).join('');
